@@ -1,0 +1,31 @@
+"""Event models, one module per producing service. Import them from here."""
+
+from contracts.events.base import Event
+from contracts.events.channels import ChannelOrderReceived
+from contracts.events.inventory import MaterialsReserved, MaterialsShort, OrderAllocated
+from contracts.events.orders import OrderCancelled, OrderPlaced
+from contracts.events.production import (
+    BatchCancelled,
+    BatchCompleted,
+    BatchScheduled,
+    BatchStarted,
+    RecipePublished,
+)
+from contracts.events.shipping import Delivered, Shipped
+
+__all__ = [
+    "Event",
+    "OrderPlaced",
+    "OrderCancelled",
+    "ChannelOrderReceived",
+    "MaterialsReserved",
+    "MaterialsShort",
+    "OrderAllocated",
+    "RecipePublished",
+    "BatchScheduled",
+    "BatchStarted",
+    "BatchCompleted",
+    "BatchCancelled",
+    "Shipped",
+    "Delivered",
+]

@@ -1,0 +1,90 @@
+"""Events published by the inventory service (stock, reservations, allocations)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.events.base import Event, LotQuantity, NonNegativeQuantity, Quantity, Sku
+from contracts.units import Unit
+
+
+class MaterialsReserved(Event):
+    """Material for a planned batch (`plan_id`, which production uses as the batch id) is
+    set aside, and part of that plan's output is promised to this order's line.
+
+    `reservations` lists what this event newly reserved; it is empty when the order was
+    promised against the unpromised surplus of a plan made earlier for another order."""
+
+    event_type = "MaterialsReserved"
+    key_field = "order_id"
+
+    order_id: str
+    line_no: int = Field(ge=1)
+    plan_id: str
+    sku: Sku
+    quantity_promised: Quantity
+    batch_quantity: Quantity
+    unit: Unit
+    recipe_version: int
+    lead_time_days: int = Field(ge=0)
+    reservations: list[LotQuantity] = []
+
+
+class MaterialShortage(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    material_sku: Sku
+    required: Quantity
+    available: NonNegativeQuantity
+    missing: Quantity
+    unit: Unit
+
+
+class MaterialsShort(Event):
+    """An order line cannot be made: its materials are short. The order waits; the
+    shortages say what to buy."""
+
+    event_type = "MaterialsShort"
+    key_field = "order_id"
+
+    order_id: str
+    line_no: int = Field(ge=1)
+    sku: Sku
+    quantity: Quantity
+    unit: Unit
+    shortages: list[MaterialShortage] = []
+    # Set when the product has no recipe at all (nothing can be made until one is published).
+    reason: str = ""
+
+
+class LineOutstanding(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    line_no: int = Field(ge=1)
+    sku: Sku
+    quantity: Quantity
+    unit: Unit
+
+
+class Allocation(LotQuantity):
+    allocation_id: str
+    line_no: int = Field(ge=1)
+
+
+class OrderAllocated(Event):
+    """Finished goods were set aside for the order. Cumulative: `allocations` is every open
+    allocation of the order so far and `outstanding` what is still missing, so the latest
+    event on the order's key is its whole allocation state."""
+
+    event_type = "OrderAllocated"
+    key_field = "order_id"
+
+    order_id: str
+    allocations: list[Allocation]
+    outstanding: list[LineOutstanding] = []
+    fully_allocated: bool
+
+    def allocated_quantity(self) -> Decimal:
+        return sum((a.quantity for a in self.allocations), Decimal(0))

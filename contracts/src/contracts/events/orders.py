@@ -1,0 +1,38 @@
+"""Events published by the orders service."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import Field
+
+from contracts.events.base import Customer, Event, OrderLine
+
+
+class OrderPlaced(Event):
+    """An order was accepted (from an operator or a channel) and its saga starts."""
+
+    event_type = "OrderPlaced"
+    key_field = "order_id"
+
+    order_id: str
+    order_no: str
+    customer: Customer
+    lines: list[OrderLine] = Field(min_length=1)
+    wanted_date: date | None = None
+    # Higher first when orders compete for the same stock or material.
+    priority: int = 0
+    channel: str = "gateway"
+    channel_order_ref: str | None = None
+    placed_at: datetime
+
+
+class OrderCancelled(Event):
+    """The order was cancelled before shipment; downstream work must be undone."""
+
+    event_type = "OrderCancelled"
+    key_field = "order_id"
+
+    order_id: str
+    reason: str = ""
+    cancelled_at: datetime
