@@ -1,0 +1,21 @@
+"""The shared messaging mechanics of every service: transactional outbox and relay,
+idempotent consumer (inbox) with retries and dead-lettering, trace propagation, migrations,
+and the service runtime. No domain code lives here."""
+
+from eventkit.consumer import EventConsumer, Handler
+from eventkit.errors import DomainRejection, is_transient
+from eventkit.service import Runtime, Service
+from eventkit.settings import ServiceSettings
+from eventkit.unit_of_work import Context, UnitOfWork
+
+__all__ = [
+    "Context",
+    "DomainRejection",
+    "EventConsumer",
+    "Handler",
+    "Runtime",
+    "Service",
+    "ServiceSettings",
+    "UnitOfWork",
+    "is_transient",
+]

@@ -1,0 +1,78 @@
+"""Schema migrations: the kit's own tables (outbox, inbox), then the service's numbered SQL
+files (`migrations/0001_*.sql`...), each applied once, recorded in `schema_migrations`.
+An advisory lock lets two instances start at once without racing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import asyncpg
+
+from eventkit.db import asyncpg_dsn
+
+KIT_MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "eventkit_0001_outbox_inbox",
+        """
+        CREATE TABLE outbox (
+            id           BIGSERIAL PRIMARY KEY,
+            event_id     UUID NOT NULL UNIQUE,
+            topic        TEXT NOT NULL,
+            key          TEXT NOT NULL,
+            payload      BYTEA NOT NULL,
+            headers      JSONB NOT NULL DEFAULT '{}'::jsonb,
+            created_at   TIMESTAMPTZ NOT NULL DEFAULT now(),
+            published_at TIMESTAMPTZ
+        );
+        CREATE INDEX outbox_unpublished ON outbox (id) WHERE published_at IS NULL;
+
+        -- Wake the relay when a transaction that wrote events commits (NOTIFY is delivered
+        -- at commit, and not at all on rollback). One notification per statement is enough.
+        CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_notify('outbox', ''); RETURN NULL; END $$;
+        CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
+            FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify();
+
+        CREATE TABLE inbox (
+            consumer     TEXT NOT NULL,
+            event_id     UUID NOT NULL,
+            topic        TEXT NOT NULL,
+            partition    INT NOT NULL,
+            "offset"     BIGINT NOT NULL,
+            processed_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            PRIMARY KEY (consumer, event_id)
+        );
+        """,
+    ),
+]
+
+_LOCK_KEY = 7_301_001  # arbitrary, constant: "migrations of this database"
+
+
+def service_migrations(directory: Path | None) -> list[tuple[str, str]]:
+    if directory is None or not directory.exists():
+        return []
+    return [(p.stem, p.read_text()) for p in sorted(directory.glob("*.sql"))]
+
+
+async def migrate(database_url: str, directory: Path | None) -> list[str]:
+    """Apply what is missing; return the names applied now."""
+    conn = await asyncpg.connect(asyncpg_dsn(database_url))
+    applied_now: list[str] = []
+    try:
+        await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+        )
+        done = {r["name"] for r in await conn.fetch("SELECT name FROM schema_migrations")}
+        for name, sql in KIT_MIGRATIONS + service_migrations(directory):
+            if name in done:
+                continue
+            async with conn.transaction():
+                await conn.execute(sql)
+                await conn.execute("INSERT INTO schema_migrations (name) VALUES ($1)", name)
+            applied_now.append(name)
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_KEY)
+        await conn.close()
+    return applied_now

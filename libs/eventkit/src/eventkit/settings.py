@@ -1,0 +1,39 @@
+"""The settings every service shares. Each service subclasses `ServiceSettings` with its own
+env prefix (ORDERS_, INVENTORY_...), so one typed object holds all of a service's settings."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SERVICE_", extra="ignore")
+
+    service_name: str = "service"
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5433/postgres"
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    # Namespace on a shared cluster: topics become `<prefix>.<name>` (empty in production).
+    topic_prefix: str = ""
+    # Defaults to the service name; two instances with the same group split the partitions.
+    consumer_group: str | None = None
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+
+    # Failures: a handler error is retried this many times, then the message is dead-lettered.
+    max_attempts: int = 5
+    retry_backoff_initial: float = 0.1
+    retry_backoff_max: float = 5.0
+
+    # Relay: woken by LISTEN/NOTIFY on commit; the poll interval is only the fallback.
+    relay_batch_size: int = 500
+    relay_poll_interval: float = 1.0
+
+    db_pool_size: int = 10
+
+    # Tracing: "none", "console", or a file path for JSON lines (used by the end-to-end tests).
+    otel_exporter: str = "none"
+    otel_spans_file: str | None = None
+
+    @property
+    def group_id(self) -> str:
+        return self.consumer_group or self.service_name

@@ -1,0 +1,89 @@
+"""The unit of work: one database transaction in which a command or an event handler changes
+the service's state and writes the events it raises to the outbox.
+
+`Context.emit` fills the envelope: correlation id (the saga: the order), causation id (the
+event being handled) and the trace context, so the relay has nothing to decide."""
+
+from __future__ import annotations
+
+import json
+from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from contracts.envelope import Envelope
+from contracts.events import Event
+from contracts.topics import qualified, topic_for
+from eventkit.tracing import current_trace_headers, tracer
+
+_INSERT_OUTBOX = text(
+    "INSERT INTO outbox (event_id, topic, key, payload, headers) "
+    "VALUES (:event_id, :topic, :key, :payload, CAST(:headers AS jsonb))"
+)
+
+
+class Context:
+    """What a handler or command works with: the transaction's session and a way to raise events."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        producer: str,
+        topic_prefix: str,
+        envelope: Envelope | None = None,
+        correlation_id: str | None = None,
+    ):
+        self.session = session
+        self.envelope = envelope
+        self._producer = producer
+        self._prefix = topic_prefix
+        self.correlation_id = correlation_id or (envelope.correlation_id if envelope else None)
+        self.emitted: list[Envelope] = []
+
+    async def emit(self, event: Event, correlation_id: str | None = None) -> Envelope:
+        envelope = Envelope(
+            event_type=event.event_type,
+            version=event.version,
+            producer=self._producer,
+            correlation_id=correlation_id or self.correlation_id or event.key(),
+            causation_id=str(self.envelope.event_id) if self.envelope else None,
+            data=event.model_dump(mode="json"),
+        )
+        headers = current_trace_headers()
+        # Copies of the envelope's identity in the Kafka headers let tools route and
+        # deduplicate without parsing the value.
+        headers["event_type"] = envelope.event_type
+        headers["event_id"] = str(envelope.event_id)
+        await self.session.execute(
+            _INSERT_OUTBOX,
+            {
+                "event_id": envelope.event_id,
+                "topic": qualified(topic_for(event).name, self._prefix),
+                "key": event.key(),
+                "payload": envelope.to_bytes(),
+                "headers": json.dumps(headers),
+            },
+        )
+        self.emitted.append(envelope)
+        return envelope
+
+
+class UnitOfWork:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], producer: str, topic_prefix: str = ""):
+        self.sessions = sessions
+        self.producer = producer
+        self.topic_prefix = topic_prefix
+
+    @asynccontextmanager
+    async def start(self, correlation_id: str | None = None, name: str = "command") -> AsyncIterator[Context]:
+        """A command's transaction (HTTP request, timer): commits on normal exit, rolls back on error."""
+        with tracer().start_as_current_span(f"{self.producer} {name}"):
+            async with self.sessions() as session, session.begin():
+                yield Context(session, self.producer, self.topic_prefix, correlation_id=correlation_id)
+
+    @asynccontextmanager
+    async def handling(self, envelope: Envelope) -> AsyncIterator[Context]:
+        async with self.sessions() as session, session.begin():
+            yield Context(session, self.producer, self.topic_prefix, envelope=envelope)
