@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from contracts.compat import breaking_changes
 from contracts.envelope import Envelope
 from contracts.topics import TOPICS
 
@@ -41,20 +42,28 @@ def render(schema: dict[str, Any]) -> str:
 
 def main(argv: list[str]) -> int:
     check = "--check" in argv
-    stale = []
+    stale, broken = [], []
     for filename, schema in all_schemas().items():
         path = SCHEMA_DIR / filename
         text = render(schema)
+        # A published schema is only ever replaced by a compatible one.
+        if path.exists():
+            problems = breaking_changes(json.loads(path.read_text()), schema)
+            if problems:
+                broken.append(f"{filename}: " + "; ".join(problems))
+                continue
         if check:
             if not path.exists() or path.read_text() != text:
                 stale.append(filename)
         else:
             SCHEMA_DIR.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
+    if broken:
+        print("incompatible changes within a major version (publish a new major version instead):")
+        print("\n".join(f"  {b}" for b in broken))
     if stale:
         print("schemas out of date (run `make schemas`):", ", ".join(stale))
-        return 1
-    return 0
+    return 1 if broken or stale else 0
 
 
 if __name__ == "__main__":
