@@ -1,0 +1,118 @@
+"""Request bodies, validated here so that bad input gets a 422 from the gateway (and /docs
+shows what each call takes). They mirror the services' own request models; the validated
+body is forwarded with only the fields the caller set, so the services' defaults apply."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from contracts.events.base import Customer, Quantity, Sku
+from contracts.units import Unit
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field
+
+# Path parameters. Order ids are opaque strings (channel orders get a uuid5); batch, lot and
+# shipment ids are UUIDs minted by their services.
+OrderId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")]
+SkuPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")]
+Slug = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    def forward(self) -> dict:
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+# --- orders ---------------------------------------------------------------------------------
+class OrderLineIn(Body):
+    line_no: int | None = Field(default=None, ge=1, description="defaults to the line's position (1, 2, ...)")
+    sku: Sku
+    quantity: Quantity
+    unit: Unit
+
+
+class OrderCreate(Body):
+    order_id: str | None = Field(default=None, min_length=1, max_length=100, description="optional; idempotency key")
+    customer: Customer
+    lines: list[OrderLineIn] = Field(min_length=1)
+    wanted_date: date | None = None
+    priority: int = 0
+
+
+# --- inventory ------------------------------------------------------------------------------
+class ItemKind(StrEnum):
+    raw = "raw"
+    finished = "finished"
+
+
+class ItemCreate(Body):
+    sku: Sku
+    name: str = Field(min_length=1, max_length=200)
+    kind: ItemKind
+    base_unit: Unit
+    shelf_life_days: int | None = Field(default=None, ge=1)
+    supplier_lead_time_days: int | None = Field(default=None, ge=0)
+
+
+class ReceiptCreate(Body):
+    sku: Sku
+    quantity: Quantity
+    unit: Unit
+    lot_no: str | None = Field(default=None, min_length=1, max_length=64)
+    supplier_lot_no: str | None = Field(default=None, min_length=1, max_length=64)
+    expiry_date: date | None = None
+
+
+# --- production -----------------------------------------------------------------------------
+class IngredientIn(Body):
+    sku: Sku
+    quantity: Quantity = Field(description="per one unit of output")
+    unit: Unit
+
+
+class RecipeCreate(Body):
+    sku: Sku
+    name: str = Field(min_length=1, max_length=200)
+    output_unit: Unit
+    ingredients: list[IngredientIn] = Field(min_length=1)
+    batch_min: Quantity
+    batch_multiple: Quantity
+    expected_yield: Decimal = Field(gt=0, le=1)
+    lead_time_days: int = Field(ge=0)
+    shelf_life_days: int | None = Field(default=None, ge=1)
+
+
+class LotConsumption(Body):
+    lot_id: str = Field(min_length=1, max_length=100)
+    quantity: Quantity
+
+
+class BatchComplete(Body):
+    output_quantity: Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6)]
+    waste_quantity: Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6)] | None = None
+    consumption: list[LotConsumption] | None = Field(default=None, description="defaults to the reserved lots")
+    expiry_date: date | None = Field(default=None, description="defaults to today + the recipe's shelf life")
+
+
+# --- shipping -------------------------------------------------------------------------------
+class ShipRequest(Body):
+    carrier: str = Field(min_length=1, max_length=100)
+    tracking_no: str = Field(min_length=1, max_length=100)
+
+
+# --- channels -------------------------------------------------------------------------------
+class ConnectorCreate(Body):
+    channel: Slug
+    shop: Slug
+    webhook_secret: str = Field(min_length=8, max_length=500, description="HMAC secret of the shop's webhooks")
+    admin_url: str | None = Field(default=None, max_length=500, description="the shop's admin API (fulfillments)")
+    access_token: str | None = Field(default=None, max_length=500)
+
+
+class SkuMapping(Body):
+    mappings: dict[str, Sku] = Field(min_length=1, description="shop SKU -> our SKU")

@@ -1,0 +1,83 @@
+"""Catalog and stock (inventory service): items, goods receipts, lots, ledger, shortages,
+production plans, and the forward trace of a lot (the recall list)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request, Security
+from fastapi.responses import Response
+
+from gateway import compose, views
+from gateway.auth import require_key
+from gateway.downstream import Downstream, downstream
+from gateway.models import ItemCreate, ReceiptCreate, SkuPath
+
+router = APIRouter(prefix="/api", tags=["catalog and stock"], dependencies=[Security(require_key)])
+
+
+def _params(request: Request) -> list[tuple[str, str]]:
+    return list(request.query_params.multi_items())
+
+
+@router.post("/items", status_code=201, summary="Create an item (raw material or finished good)",
+             responses={201: {"model": views.Item}})
+async def create_item(body: ItemCreate, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("inventory", "POST", "/items", json=body.forward())
+
+
+@router.get("/items", summary="List items", responses={200: {"model": list[views.Item]}})
+async def list_items(request: Request, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("inventory", "GET", "/items", params=_params(request))
+
+
+@router.get("/items/{sku}", summary="One item", responses={200: {"model": views.Item}})
+async def get_item(sku: SkuPath, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("inventory", "GET", f"/items/{sku}")
+
+
+@router.post("/receipts", status_code=201, summary="Receive goods (creates a lot)",
+             description="A supplier delivery: one lot with its supplier lot number and expiry.",
+             responses={201: {"model": views.Lot}})
+async def receive(body: ReceiptCreate, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("inventory", "POST", "/receipts", json=body.forward())
+
+
+@router.get("/lots", summary="List lots", description="Filter with `sku`.",
+            responses={200: {"model": list[views.Lot]}})
+async def list_lots(request: Request, sku: str | None = None, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("inventory", "GET", "/lots", params=_params(request))
+
+
+@router.get("/lots/{lot_id}", summary="One lot", responses={200: {"model": views.Lot}})
+async def get_lot(lot_id: UUID, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("inventory", "GET", f"/lots/{lot_id}")
+
+
+@router.get("/lots/{lot_id}/trace", summary="Forward trace of a lot (recall list)",
+            description="Lot -> batches that consumed it -> finished lots -> orders, and for each order "
+            "its customer from the orders service.", response_model=views.ForwardTrace)
+async def trace_lot(lot_id: UUID, ds: Downstream = Depends(downstream)) -> dict:
+    return await compose.forward_trace(ds, str(lot_id))
+
+
+@router.get("/stock", summary="Stock per item (on hand, reserved, allocated, available)",
+            responses={200: {"model": list[views.StockLine]}})
+async def stock(request: Request, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("inventory", "GET", "/stock", params=_params(request))
+
+
+@router.get("/ledger", summary="Stock ledger (movements)", description="Filter with `lot_id` or `sku`.")
+async def ledger(request: Request, sku: str | None = None, lot_id: UUID | None = None,
+                 ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("inventory", "GET", "/ledger", params=_params(request))
+
+
+@router.get("/shortages", summary="Material shortages (what to buy, for which orders)")
+async def shortages(request: Request, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("inventory", "GET", "/shortages", params=_params(request))
+
+
+@router.get("/plans", summary="Production plans and what is promised against them")
+async def plans(request: Request, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("inventory", "GET", "/plans", params=_params(request))

@@ -1,0 +1,56 @@
+"""Orders: place, list, the composed order view and its backward trace."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request, Security
+from fastapi.responses import Response
+
+from gateway import compose, views
+from gateway.auth import require_key
+from gateway.downstream import Downstream, downstream
+from gateway.models import OrderCreate, OrderId
+
+router = APIRouter(prefix="/api", tags=["orders"], dependencies=[Security(require_key)])
+
+
+@router.post(
+    "/orders",
+    status_code=201,
+    summary="Place an order",
+    description="Forwarded to the orders service, which emits OrderPlaced and starts the saga.",
+    responses={201: {"model": views.Order}},
+)
+async def place_order(body: OrderCreate, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("orders", "POST", "/orders", json=body.forward())
+
+
+@router.get(
+    "/orders",
+    summary="List orders",
+    description="Query parameters (e.g. `status`) are passed through to the orders service.",
+    responses={200: {"model": list[views.Order]}},
+)
+async def list_orders(request: Request, status: str | None = None, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("orders", "GET", "/orders", params=list(request.query_params.multi_items()))
+
+
+@router.get(
+    "/orders/{order_id}",
+    summary="Where is my order? (composed view)",
+    description="The order with its status timeline, plus its allocations (inventory), the batches "
+    "covering it (production) and its shipments (shipping). If one of those services is down, its "
+    "part is empty and `unavailable` says why.",
+    response_model=views.OrderView,
+)
+async def get_order(order_id: OrderId, ds: Downstream = Depends(downstream)) -> dict:
+    return await compose.order_view(ds, order_id)
+
+
+@router.get(
+    "/orders/{order_id}/trace",
+    summary="Backward trace of an order",
+    description="Order -> shipments -> finished lots -> batches -> ingredient lots -> supplier lots.",
+    response_model=views.BackwardTrace,
+)
+async def trace_order(order_id: OrderId, ds: Downstream = Depends(downstream)) -> dict:
+    return await compose.backward_trace(ds, order_id)

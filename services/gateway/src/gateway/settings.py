@@ -1,0 +1,46 @@
+"""The gateway's settings (env prefix GATEWAY_). It owns no database and no Kafka client:
+only where the services' HTTP APIs live and which API keys may call it."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Role(StrEnum):
+    operator = "operator"  # everything
+    viewer = "viewer"  # GET only
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+
+    service_name: str = "gateway"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8100
+
+    orders_url: str = "http://127.0.0.1:8101"
+    inventory_url: str = "http://127.0.0.1:8102"
+    production_url: str = "http://127.0.0.1:8103"
+    shipping_url: str = "http://127.0.0.1:8104"
+    channels_url: str = "http://127.0.0.1:8105"
+
+    # API key -> role. From the environment as JSON: GATEWAY_API_KEYS='{"k1": "operator"}'.
+    # The defaults are for a developer's machine only; set real keys in any deployment.
+    api_keys: dict[str, Role] = {"dev-operator-key": Role.operator, "dev-viewer-key": Role.viewer}
+
+    # Per-call timeouts towards the services: a slow service must not hang the console.
+    connect_timeout: float = 2.0
+    request_timeout: float = 10.0
+    # Readiness probes of the downstream services answer fast or count as not ready.
+    ready_timeout: float = 2.0
+
+    def service_urls(self) -> dict[str, str]:
+        return {
+            "orders": self.orders_url,
+            "inventory": self.inventory_url,
+            "production": self.production_url,
+            "shipping": self.shipping_url,
+            "channels": self.channels_url,
+        }

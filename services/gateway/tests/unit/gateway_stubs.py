@@ -1,0 +1,144 @@
+"""Stub services for the gateway tests: each service's base URL is routed to a small FastAPI
+app standing in for it (or to nothing, which is a refused connection)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, HTTPException, Request
+
+OPERATOR = {"X-API-Key": "op-key"}
+VIEWER = {"X-API-Key": "view-key"}
+
+ORDER_ID = "ord-1"
+LOT_ID = "5b0f0c39-0d7c-4c35-9d39-5a2f6b1d7a10"
+BATCH_ID = "0d3b8a51-7f0e-4a8e-9a5b-0c1e2d3f4a5b"
+
+
+class StubNetwork(httpx.AsyncBaseTransport):
+    """Routes a request by host name to the stub app of that service; an unknown or removed
+    host behaves like a service that is down (connection refused)."""
+
+    def __init__(self, apps: dict[str, FastAPI]) -> None:
+        self.apps = dict(apps)
+        self.calls: list[tuple[str, str, str]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        host = request.url.host
+        self.calls.append((host, request.method, request.url.path))
+        app = self.apps.get(host)
+        if app is None:
+            raise httpx.ConnectError("connection refused", request=request)
+        return await httpx.ASGITransport(app=app, raise_app_exceptions=False).handle_async_request(request)
+
+
+def orders_stub(state: dict[str, Any]) -> FastAPI:
+    app = FastAPI()
+    orders = state.setdefault("orders", {})
+
+    @app.post("/orders", status_code=201)
+    async def place(body: dict) -> dict:
+        state["placed"] = body
+        return {"order_id": "ord-new", "order_no": "SO-0002", "status": "received", **body}
+
+    @app.get("/orders")
+    async def list_orders(request: Request) -> list:
+        state["list_params"] = dict(request.query_params)
+        return list(orders.values())
+
+    @app.get("/orders/{order_id}")
+    async def get(order_id: str) -> dict:
+        if order_id not in orders:
+            raise HTTPException(404, f"order {order_id} not found")
+        return orders[order_id]
+
+    @app.get("/health/ready")
+    async def ready() -> dict:
+        return {"ready": True, "checks": {"database": True}}
+
+    return app
+
+
+def inventory_stub(state: dict[str, Any]) -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/items", status_code=201)
+    async def create_item(body: dict) -> dict:
+        if body["sku"] == "DUP":
+            raise HTTPException(409, "item DUP exists")
+        return body
+
+    @app.get("/orders/{order_id}/allocations")
+    async def allocations(order_id: str) -> list:
+        return [{"allocation_id": "a1", "order_id": order_id, "lot_no": "B250101-0001", "quantity": "10"}]
+
+    @app.get("/orders/{order_id}/trace")
+    async def order_trace(order_id: str) -> dict:
+        return {"order_id": order_id, "lots": [{"lot_no": "B250101-0001", "ingredients": [{"supplier_lot_no": "S-9"}]}]}
+
+    @app.get("/lots/{lot_id}/trace")
+    async def lot_trace(lot_id: str) -> dict:
+        return {"lot_id": lot_id, "batches": [{"batch_no": "B1", "finished_lots": [
+            {"lot_no": "B1", "orders": [{"order_id": ORDER_ID}, {"order_id": "ord-2"}]}]}]}
+
+    @app.get("/health/ready")
+    async def ready() -> dict:
+        return {"ready": True}
+
+    return app
+
+
+def production_stub(state: dict[str, Any]) -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/orders/{order_id}/batches")
+    async def batches(order_id: str) -> list:
+        return [{"batch_id": BATCH_ID, "batch_no": "B250101-0001", "status": "scheduled"}]
+
+    @app.post("/batches/{batch_id}/start")
+    async def start(batch_id: str) -> dict:
+        raise HTTPException(409, "batch B250101-0001 is completed; it cannot start")
+
+    @app.post("/batches/{batch_id}/complete")
+    async def complete(batch_id: str) -> dict:
+        raise RuntimeError("bug in production")
+
+    @app.get("/health/ready")
+    async def ready() -> dict:
+        return {"ready": True}
+
+    return app
+
+
+def shipping_stub(state: dict[str, Any]) -> FastAPI:
+    app = FastAPI()
+    shipments = [{"shipment_id": "s1", "order_id": ORDER_ID, "status": "prepared"},
+                 {"shipment_id": "s2", "order_id": "other", "status": "shipped"}]
+
+    @app.get("/shipments")
+    async def list_shipments(order_id: str | None = None) -> list:
+        return [s for s in shipments if order_id is None or s["order_id"] == order_id]
+
+    @app.get("/health/ready")
+    async def ready() -> dict:
+        return {"ready": True}
+
+    return app
+
+
+def channels_stub(state: dict[str, Any]) -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/webhooks/{channel}/{shop}", status_code=202)
+    async def webhook(channel: str, shop: str, request: Request) -> dict:
+        state["webhook"] = {"body": await request.body(), "headers": dict(request.headers), "path": (channel, shop)}
+        if request.headers.get("x-shopify-hmac-sha256") != "good":
+            raise HTTPException(401, "bad signature")
+        return {"accepted": True}
+
+    @app.get("/health/ready")
+    async def ready() -> dict:
+        return {"ready": True}
+
+    return app

@@ -1,0 +1,127 @@
+"""Composition, error pass-through, unreachable services and validation."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway_stubs import BATCH_ID, LOT_ID, OPERATOR, ORDER_ID, VIEWER
+
+pytestmark = pytest.mark.unit
+
+
+async def test_order_view_composes_order_allocations_batches_and_shipments(gateway):
+    resp = await gateway.get(f"/api/orders/{ORDER_ID}", headers=VIEWER)
+    assert resp.status_code == 200
+    view = resp.json()
+    assert view["order"]["status"] == "ready_to_ship"
+    assert view["order"]["timeline"][0]["event_type"] == "OrderPlaced"
+    assert [a["allocation_id"] for a in view["allocations"]] == ["a1"]
+    assert [b["batch_no"] for b in view["batches"]] == ["B250101-0001"]
+    assert [s["shipment_id"] for s in view["shipments"]] == ["s1"]  # only this order's shipments
+    assert view["unavailable"] == {}
+
+
+async def test_order_view_still_shows_the_order_when_production_is_down(gateway, network):
+    del network.apps["production"]
+    view = (await gateway.get(f"/api/orders/{ORDER_ID}", headers=VIEWER)).json()
+    assert view["order"]["order_no"] == "SO-0001"
+    assert view["batches"] == []
+    assert "production" in view["unavailable"]["production"]
+    assert view["allocations"] and view["shipments"]
+
+
+async def test_unknown_order_is_404_with_the_services_detail(gateway):
+    resp = await gateway.get("/api/orders/nope", headers=VIEWER)
+    assert resp.status_code == 404
+    assert resp.json()["detail"] == "order nope not found"
+
+
+async def test_conflict_from_a_service_is_passed_through(gateway):
+    resp = await gateway.post(f"/api/batches/{BATCH_ID}/start", headers=OPERATOR)
+    assert resp.status_code == 409
+    assert resp.json()["detail"] == "batch B250101-0001 is completed; it cannot start"
+
+
+async def test_duplicate_item_conflict_is_passed_through(gateway):
+    body = {"sku": "DUP", "name": "Dup", "kind": "raw", "base_unit": "kg"}
+    resp = await gateway.post("/api/items", json=body, headers=OPERATOR)
+    assert resp.status_code == 409 and resp.json()["detail"] == "item DUP exists"
+
+
+async def test_service_failure_is_502_naming_the_service(gateway):
+    resp = await gateway.post(f"/api/batches/{BATCH_ID}/complete", json={"output_quantity": "100"}, headers=OPERATOR)
+    assert resp.status_code == 502
+    assert "production" in resp.json()["detail"]
+
+
+@pytest.mark.parametrize(("method", "path", "service"), [
+    ("GET", "/api/orders", "orders"),
+    ("POST", "/api/orders", "orders"),
+    ("GET", "/api/stock", "inventory"),
+    ("GET", f"/api/orders/{ORDER_ID}", "orders"),
+])
+async def test_unreachable_service_is_503_naming_it(gateway, network, method, path, service):
+    del network.apps[service]
+    body = {"customer": {"name": "Bo", "email": "bo@example.com"}, "lines": [{"sku": "X", "quantity": "1", "unit": "pcs"}]}
+    resp = await gateway.request(method, path, headers=OPERATOR, json=body if method == "POST" else None)
+    assert resp.status_code == 503
+    assert service in resp.json()["detail"]
+
+
+async def test_recall_list_fails_rather_than_comes_back_short(gateway, network):
+    del network.apps["orders"]
+    resp = await gateway.get(f"/api/lots/{LOT_ID}/trace", headers=VIEWER)
+    assert resp.status_code == 503 and "orders" in resp.json()["detail"]
+
+
+@pytest.mark.parametrize("body", [
+    {"lines": [{"sku": "LIP", "quantity": "5", "unit": "pcs"}]},  # no customer
+    {"customer": {"name": "Bo", "email": "bo@example.com"}, "lines": []},  # no lines
+    {"customer": {"name": "Bo", "email": "not-an-email"}, "lines": [{"sku": "LIP", "quantity": "5", "unit": "pcs"}]},
+    {"customer": {"name": "Bo", "email": "bo@example.com"}, "lines": [{"sku": "LIP", "quantity": "-5", "unit": "pcs"}]},
+    {"customer": {"name": "Bo", "email": "bo@example.com"}, "lines": [{"sku": "LIP", "quantity": "5", "unit": "bags"}]},
+])
+async def test_bad_order_is_422_at_the_gateway(gateway, network, body):
+    resp = await gateway.post("/api/orders", json=body, headers=OPERATOR)
+    assert resp.status_code == 422
+    assert network.calls == []
+
+
+async def test_bad_recipe_yield_is_422(gateway, network):
+    recipe = {"sku": "LIP", "name": "Lip balm", "output_unit": "pcs", "ingredients": [{"sku": "WAX", "quantity": "0.005", "unit": "kg"}],
+              "batch_min": "50", "batch_multiple": "25", "expected_yield": "1.2", "lead_time_days": 2}
+    resp = await gateway.post("/api/recipes", json=recipe, headers=OPERATOR)
+    assert resp.status_code == 422 and network.calls == []
+
+
+async def test_malformed_batch_id_is_422(gateway, network):
+    resp = await gateway.post("/api/batches/not-a-uuid/start", headers=OPERATOR)
+    assert resp.status_code == 422 and network.calls == []
+
+
+async def test_filters_pass_through_to_the_service(gateway, state):
+    await gateway.get("/api/orders", params={"status": "shipped", "customer": "Ada"}, headers=VIEWER)
+    assert state["list_params"] == {"status": "shipped", "customer": "Ada"}
+
+
+async def test_backward_trace_adds_the_shipments(gateway):
+    trace = (await gateway.get(f"/api/orders/{ORDER_ID}/trace", headers=VIEWER)).json()
+    assert trace["trace"]["lots"][0]["ingredients"][0]["supplier_lot_no"] == "S-9"
+    assert [s["shipment_id"] for s in trace["shipments"]] == ["s1"]
+
+
+async def test_forward_trace_lists_the_customers_to_recall(gateway):
+    trace = (await gateway.get(f"/api/lots/{LOT_ID}/trace", headers=VIEWER)).json()
+    recall = {r["order_id"]: r for r in trace["recall"]}
+    assert recall[ORDER_ID]["customer"]["email"] == "ada@example.com"
+    assert recall["ord-2"]["customer"] is None  # unknown to orders: still listed, never dropped
+
+
+async def test_ready_reports_each_service_and_is_503_if_one_is_down(gateway, network):
+    ok = await gateway.get("/health/ready")
+    assert ok.status_code == 200 and ok.json()["ready"] is True
+    del network.apps["shipping"]
+    down = await gateway.get("/health/ready")
+    assert down.status_code == 503
+    services = down.json()["services"]
+    assert services["shipping"]["ready"] is False and services["orders"]["ready"] is True
