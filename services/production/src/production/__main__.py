@@ -1,0 +1,3 @@
+from production.bootstrap import main
+
+main()

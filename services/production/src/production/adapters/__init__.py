@@ -1,0 +1,1 @@
+"""Database access of the production service (SQL through the unit of work's session)."""

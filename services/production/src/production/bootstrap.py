@@ -1,0 +1,30 @@
+"""Composition root: settings, the MaterialsReserved handler and the HTTP API in one Service."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from contracts.events import MaterialsReserved
+from eventkit import Service
+from production.api import make_api
+from production.handlers import on_materials_reserved
+from production.settings import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build(settings: Settings | None = None) -> Service:
+    settings = settings or Settings()
+    return Service(
+        settings,
+        migrations=MIGRATIONS,
+        handlers={
+            MaterialsReserved: partial(on_materials_reserved, batches_per_day=settings.batches_per_day),
+        },
+        http_app=make_api,
+    )
+
+
+def main() -> None:
+    build().run()
