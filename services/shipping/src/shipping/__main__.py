@@ -1,0 +1,3 @@
+from shipping.bootstrap import main
+
+main()

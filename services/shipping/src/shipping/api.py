@@ -1,0 +1,122 @@
+"""HTTP API: ship and deliver shipments (commands), list shipments and notifications."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import FastAPI, HTTPException, Query
+from sqlalchemy import func, select, update
+
+from contracts.events import Delivered, Shipped
+from contracts.events.shipping import ShippedLine
+from eventkit import Runtime
+from shipping import repository as repo
+from shipping.domain.carriers import CARRIERS
+from shipping.domain.shipment import Status, deliver_refusal, ship_refusal
+from shipping.notifier import wakeup
+from shipping.schemas import CarrierOut, LineOut, NotificationOut, ShipmentOut, ShipRequest
+from shipping.tables import Notification, Shipment, ShipmentLine
+
+
+def _out(s: Shipment, lines: list[ShipmentLine]) -> ShipmentOut:
+    return ShipmentOut(**s.model_dump(), lines=[LineOut(**li.model_dump()) for li in lines])
+
+
+def make_api(rt: Runtime) -> FastAPI:
+    app = FastAPI(title="batchflow shipping", version="1")
+
+    async def _locked(ctx, shipment_id: uuid.UUID) -> Shipment:
+        shipment = await repo.shipment_by_id(ctx.session, shipment_id, lock=True)
+        if shipment is None:
+            raise HTTPException(404, f"shipment {shipment_id} not found")
+        return shipment
+
+    @app.post("/shipments/{shipment_id}/ship", response_model=ShipmentOut)
+    async def ship(shipment_id: uuid.UUID, body: ShipRequest) -> ShipmentOut:
+        async with rt.uow.start(name="ship") as ctx:
+            shipment = await _locked(ctx, shipment_id)
+            refusal = ship_refusal(Status(shipment.status), shipment.carrier, shipment.tracking_no)
+            if refusal:
+                raise HTTPException(409, refusal)
+            at = repo.now()
+            await ctx.session.execute(
+                update(Shipment)
+                .where(Shipment.shipment_id == shipment_id)
+                .values(status=Status.SHIPPED.value, carrier=body.carrier, tracking_no=body.tracking_no,
+                        shipped_at=at, updated_at=func.now())
+            )
+            await ctx.session.refresh(shipment)
+            lines = (await repo.lines_of(ctx.session, [shipment_id]))[shipment_id]
+            await ctx.emit(
+                Shipped(
+                    order_id=shipment.order_id, shipment_id=str(shipment_id), carrier=body.carrier,
+                    tracking_no=body.tracking_no, complete=True, shipped_at=at,
+                    lines=[ShippedLine(**li.model_dump(exclude={"shipment_id"})) for li in lines],
+                ),
+                correlation_id=shipment.order_id,
+            )
+            order = await repo.order_record(ctx.session, shipment.order_id)
+            await repo.add_shipped_notification(ctx.session, order, shipment, lines)
+        wakeup(rt).set()  # after commit: the sender finds the row at once
+        return _out(shipment, lines)
+
+    @app.post("/shipments/{shipment_id}/deliver", response_model=ShipmentOut)
+    async def deliver(shipment_id: uuid.UUID) -> ShipmentOut:
+        async with rt.uow.start(name="deliver") as ctx:
+            shipment = await _locked(ctx, shipment_id)
+            refusal = deliver_refusal(Status(shipment.status))
+            if refusal:
+                raise HTTPException(409, refusal)
+            at = repo.now()
+            await ctx.session.execute(
+                update(Shipment)
+                .where(Shipment.shipment_id == shipment_id)
+                .values(status=Status.DELIVERED.value, delivered_at=at, updated_at=func.now())
+            )
+            await ctx.session.refresh(shipment)
+            await ctx.emit(
+                Delivered(order_id=shipment.order_id, shipment_id=str(shipment_id), delivered_at=at),
+                correlation_id=shipment.order_id,
+            )
+            lines = (await repo.lines_of(ctx.session, [shipment_id]))[shipment_id]
+        return _out(shipment, lines)
+
+    @app.get("/shipments", response_model=list[ShipmentOut])
+    async def list_shipments(
+        status: Status | None = None, order_id: str | None = None, limit: int = Query(100, ge=1, le=1000)
+    ) -> list[ShipmentOut]:
+        stmt = select(Shipment).order_by(Shipment.prepared_at.desc()).limit(limit)
+        if status:
+            stmt = stmt.where(Shipment.status == status.value)
+        if order_id:
+            stmt = stmt.where(Shipment.order_id == order_id)
+        async with rt.uow.sessions() as session:
+            shipments = (await session.execute(stmt)).scalars().all()
+            lines = await repo.lines_of(session, [s.shipment_id for s in shipments])
+        return [_out(s, lines[s.shipment_id]) for s in shipments]
+
+    @app.get("/shipments/{shipment_id}", response_model=ShipmentOut)
+    async def get_shipment(shipment_id: uuid.UUID) -> ShipmentOut:
+        async with rt.uow.sessions() as session:
+            shipment = await repo.shipment_by_id(session, shipment_id)
+            if shipment is None:
+                raise HTTPException(404, f"shipment {shipment_id} not found")
+            lines = (await repo.lines_of(session, [shipment_id]))[shipment_id]
+        return _out(shipment, lines)
+
+    @app.get("/notifications", response_model=list[NotificationOut])
+    async def list_notifications(
+        order_id: str | None = None, limit: int = Query(100, ge=1, le=1000)
+    ) -> list[NotificationOut]:
+        stmt = select(Notification).order_by(Notification.created_at.desc()).limit(limit)
+        if order_id:
+            stmt = stmt.where(Notification.order_id == order_id)
+        async with rt.uow.sessions() as session:
+            notes = (await session.execute(stmt)).scalars().all()
+        return [NotificationOut(**n.model_dump(exclude={"to_addr", "next_attempt_at"}), to=n.to_addr) for n in notes]
+
+    @app.get("/carriers", response_model=list[CarrierOut])
+    async def carriers() -> list[CarrierOut]:
+        return [CarrierOut(name=c) for c in CARRIERS]
+
+    return app

@@ -1,0 +1,32 @@
+"""Composition root: settings, handlers, HTTP API and the e-mail sender in one Service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from contracts.events import OrderAllocated, OrderCancelled, OrderPlaced
+from eventkit import Service
+from shipping.api import make_api
+from shipping.handlers import on_order_allocated, on_order_cancelled, on_order_placed
+from shipping.notifier import send_notifications
+from shipping.settings import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build(settings: Settings | None = None) -> Service:
+    return Service(
+        settings or Settings(),
+        migrations=MIGRATIONS,
+        handlers={
+            OrderPlaced: on_order_placed,
+            OrderAllocated: on_order_allocated,
+            OrderCancelled: on_order_cancelled,
+        },
+        http_app=make_api,
+        background=[send_notifications],
+    )
+
+
+def main() -> None:
+    build().run()

@@ -1,0 +1,1 @@
+"""Pure shipping rules: carriers, shipment transitions, notification text. No I/O."""

@@ -1,0 +1,45 @@
+"""The e-mail a customer gets when the order ships."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    sku: str
+    quantity: Decimal
+    unit: str
+    lot_no: str
+
+
+def _qty(q: Decimal) -> str:
+    # 12.000000 -> 12, 1.250000 -> 1.25: customers read the quantity, not the column type.
+    return format(q.normalize(), "f")
+
+
+def shipped_mail(
+    order_no: str | None,
+    recipient_name: str | None,
+    carrier: str,
+    tracking_no: str,
+    items: list[ItemLine],
+) -> tuple[str, str]:
+    """(subject, body) of the shipping confirmation."""
+    ref = f"your order {order_no}" if order_no else "your order"
+    subject = f"{ref[0].upper()}{ref[1:]} has shipped ({carrier} {tracking_no})"
+    greeting = f"Hello {recipient_name}," if recipient_name else "Hello,"
+    lines = [
+        greeting,
+        "",
+        f"{ref} is on its way.",
+        "",
+        f"Carrier: {carrier}",
+        f"Tracking number: {tracking_no}",
+        "",
+        "Items:",
+    ]
+    lines += [f"  - {_qty(i.quantity)} {i.unit} {i.sku} (lot {i.lot_no})" for i in items]
+    lines += ["", "Thank you for your order."]
+    return subject, "\n".join(lines) + "\n"

@@ -1,0 +1,99 @@
+"""The sender: mails pending notifications over SMTP and marks them sent.
+
+One row per transaction, claimed with FOR UPDATE SKIP LOCKED so that several instances
+share the work without mailing a row twice. The lock is held while the SMTP conversation
+runs; a crash between the server's acceptance and our commit resends that one mail (at
+least once; the Message-ID is stable so mail clients can spot the duplicate). A failure
+keeps the row pending with attempts + 1 and an exponential backoff."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from sqlalchemy import text
+
+from eventkit import Runtime, is_transient
+
+log = logging.getLogger("shipping.notifier")
+
+_CLAIM = text(
+    "SELECT notification_id, to_addr, subject, body, attempts FROM notifications "
+    "WHERE status = 'pending' AND next_attempt_at <= now() "
+    "ORDER BY next_attempt_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED"
+)
+_SENT = text(
+    "UPDATE notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL "
+    "WHERE notification_id = :id"
+)
+_FAILED = text(
+    "UPDATE notifications SET attempts = attempts + 1, last_error = :error, "
+    "next_attempt_at = now() + make_interval(secs => :delay) WHERE notification_id = :id"
+)
+
+
+def wakeup(rt: Runtime) -> asyncio.Event:
+    """Set after a commit that created a pending notification, so it goes out at once."""
+    return rt.extras.setdefault("notifications_due", asyncio.Event())
+
+
+def backoff(attempts: int, initial: float, maximum: float) -> float:
+    """Delay before the next try after `attempts` failed tries (1, 2, 4, ... capped)."""
+    return min(initial * (2 ** max(attempts - 1, 0)), maximum)
+
+
+def _message(sender: str, row) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = row.to_addr
+    msg["Subject"] = row.subject
+    msg["Message-ID"] = f"<{row.notification_id}@batchflow.shipping>"
+    msg.set_content(row.body)
+    return msg
+
+
+def _smtp_send(host: str, port: int, timeout: float, msg: EmailMessage) -> None:
+    with smtplib.SMTP(host, port, timeout=timeout) as smtp:
+        smtp.send_message(msg)
+
+
+async def send_due(rt: Runtime) -> int:
+    """Send every notification that is due now; returns how many were sent."""
+    s = rt.settings
+    sent = 0
+    while True:
+        async with rt.uow.sessions() as session, session.begin():
+            row = (await session.execute(_CLAIM)).first()
+            if row is None:
+                return sent
+            try:
+                await asyncio.to_thread(_smtp_send, s.smtp_host, s.smtp_port, s.smtp_timeout, _message(s.smtp_from, row))
+            except Exception as exc:  # SMTP refused, unreachable, timed out: retry later
+                delay = backoff(row.attempts + 1, s.notify_backoff_initial, s.notify_backoff_max)
+                log.warning("notification %s to %s failed (attempt %d, next in %.0fs): %s",
+                            row.notification_id, row.to_addr, row.attempts + 1, delay, exc)
+                await session.execute(_FAILED, {"id": row.notification_id, "error": str(exc)[:500], "delay": delay})
+            else:
+                await session.execute(_SENT, {"id": row.notification_id})
+                sent += 1
+
+
+async def send_notifications(rt: Runtime) -> None:
+    """Background job: send what is due, then sleep until woken or the poll interval passes."""
+    due = wakeup(rt)
+    while True:
+        due.clear()
+        try:
+            await send_due(rt)
+        except Exception as exc:
+            # The database being away is expected now and then; anything else is a bug
+            # worth a stack trace, but must not stop the sender either.
+            if is_transient(exc):
+                log.warning("notifications: database unavailable: %s", exc)
+            else:
+                log.exception("notifications: sender pass failed")
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(due.wait(), timeout=rt.settings.notify_poll_interval)

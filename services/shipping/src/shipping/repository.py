@@ -1,0 +1,133 @@
+"""Queries and writes shared by the handlers, the API and the sender (one session = one
+transaction, always the caller's)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.events.inventory import Allocation
+from shipping.domain.notification import ItemLine, shipped_mail
+from shipping.tables import Notification, OrderRecord, Shipment, ShipmentLine
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def shipment_id_for(order_id: str) -> uuid.UUID:
+    # Deterministic: a replayed history (or a rebuilt database) gives the same shipment ids.
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"batchflow/shipping/{order_id}")
+
+
+async def order_record(session: AsyncSession, order_id: str) -> OrderRecord | None:
+    return await session.get(OrderRecord, order_id)
+
+
+async def shipment_by_order(session: AsyncSession, order_id: str, lock: bool = False) -> Shipment | None:
+    stmt = select(Shipment).where(Shipment.order_id == order_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalars().first()
+
+
+async def shipment_by_id(session: AsyncSession, shipment_id: uuid.UUID, lock: bool = False) -> Shipment | None:
+    stmt = select(Shipment).where(Shipment.shipment_id == shipment_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalars().first()
+
+
+async def lines_of(session: AsyncSession, shipment_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ShipmentLine]]:
+    out: dict[uuid.UUID, list[ShipmentLine]] = {i: [] for i in shipment_ids}
+    if not shipment_ids:
+        return out
+    stmt = (
+        select(ShipmentLine)
+        .where(ShipmentLine.shipment_id.in_(shipment_ids))
+        .order_by(ShipmentLine.line_no, ShipmentLine.lot_no, ShipmentLine.allocation_id)
+    )
+    for line in (await session.execute(stmt)).scalars():
+        out[line.shipment_id].append(line)
+    return out
+
+
+def _line_key(line_no: int, allocation_id: str, sku: str, lot_id: str, lot_no: str, quantity, unit: str) -> tuple:
+    return (allocation_id, line_no, sku, lot_id, lot_no, quantity.normalize(), unit)
+
+
+async def replace_lines(session: AsyncSession, shipment_id: uuid.UUID, allocations: list[Allocation]) -> bool:
+    """Make the shipment's lines the given allocations. False when they already were."""
+    current = (await lines_of(session, [shipment_id]))[shipment_id]
+    old = {_line_key(li.line_no, li.allocation_id, li.sku, li.lot_id, li.lot_no, li.quantity, li.unit) for li in current}
+    new = {_line_key(a.line_no, a.allocation_id, a.sku, a.lot_id, a.lot_no, a.quantity, a.unit.value) for a in allocations}
+    if old == new:
+        return False
+    await session.execute(delete(ShipmentLine).where(ShipmentLine.shipment_id == shipment_id))
+    await session.execute(
+        insert(ShipmentLine),
+        [
+            dict(
+                shipment_id=shipment_id, allocation_id=a.allocation_id, line_no=a.line_no, sku=a.sku,
+                lot_id=a.lot_id, lot_no=a.lot_no, quantity=a.quantity, unit=a.unit.value, expiry_date=a.expiry_date,
+            )
+            for a in allocations
+        ],
+    )
+    return True
+
+
+def render(order: OrderRecord | None, shipment: Shipment, lines: list[ShipmentLine]) -> tuple[str, str]:
+    items = [ItemLine(li.sku, li.quantity, li.unit, li.lot_no) for li in lines]
+    return shipped_mail(
+        order.order_no if order else None,
+        order.recipient_name if order else None,
+        shipment.carrier or "",
+        shipment.tracking_no or "",
+        items,
+    )
+
+
+async def add_shipped_notification(
+    session: AsyncSession, order: OrderRecord | None, shipment: Shipment, lines: list[ShipmentLine]
+) -> None:
+    subject, body = render(order, shipment, lines)
+    to_addr = order.recipient_email if order else None
+    stmt = (
+        insert(Notification)
+        .values(
+            notification_id=uuid.uuid4(), order_id=shipment.order_id, shipment_id=shipment.shipment_id,
+            kind="shipped", to_addr=to_addr, subject=subject, body=body,
+            status="pending" if to_addr else "waiting_recipient", attempts=0,
+            next_attempt_at=func.now(), created_at=func.now(),
+        )
+        .on_conflict_do_nothing(index_elements=["shipment_id", "kind"])
+    )
+    await session.execute(stmt)
+
+
+async def release_waiting_notifications(session: AsyncSession, order: OrderRecord) -> int:
+    """The recipient became known: address and re-render the mails that waited for it."""
+    if not order.recipient_email:
+        return 0
+    waiting = (
+        await session.execute(
+            select(Notification)
+            .where(Notification.order_id == order.order_id, Notification.status == "waiting_recipient")
+            .with_for_update()
+        )
+    ).scalars().all()
+    for note in waiting:
+        shipment = await shipment_by_id(session, note.shipment_id)
+        lines = (await lines_of(session, [note.shipment_id]))[note.shipment_id]
+        subject, body = render(order, shipment, lines)
+        await session.execute(
+            update(Notification)
+            .where(Notification.notification_id == note.notification_id)
+            .values(to_addr=order.recipient_email, subject=subject, body=body, status="pending", next_attempt_at=func.now())
+        )
+    return len(waiting)

@@ -1,0 +1,77 @@
+"""SQLModel mappings of the tables created by migrations/0001_init.sql."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Column, DateTime, Numeric
+from sqlmodel import Field, SQLModel
+
+
+def _ts(nullable: bool = True) -> Column:
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+class OrderRecord(SQLModel, table=True):
+    """What shipping knows about an order: its recipient and whether it was cancelled."""
+
+    __tablename__ = "orders"
+
+    order_id: str = Field(primary_key=True)
+    order_no: str | None = None
+    recipient_name: str | None = None
+    recipient_email: str | None = None
+    recipient_address: str | None = None
+    recipient_phone: str | None = None
+    recipient_country: str | None = None
+    cancelled_at: datetime | None = Field(default=None, sa_column=_ts())
+    updated_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class Shipment(SQLModel, table=True):
+    __tablename__ = "shipments"
+
+    shipment_id: uuid.UUID = Field(primary_key=True)
+    order_id: str
+    status: str
+    carrier: str | None = None
+    tracking_no: str | None = None
+    prepared_at: datetime | None = Field(default=None, sa_column=_ts())
+    updated_at: datetime | None = Field(default=None, sa_column=_ts())
+    shipped_at: datetime | None = Field(default=None, sa_column=_ts())
+    delivered_at: datetime | None = Field(default=None, sa_column=_ts())
+    cancelled_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class ShipmentLine(SQLModel, table=True):
+    __tablename__ = "shipment_lines"
+
+    shipment_id: uuid.UUID = Field(primary_key=True)
+    allocation_id: str = Field(primary_key=True)
+    line_no: int
+    sku: str
+    lot_id: str
+    lot_no: str
+    quantity: Decimal = Field(sa_column=Column(Numeric(18, 6), nullable=False))
+    unit: str
+    expiry_date: date | None = None
+
+
+class Notification(SQLModel, table=True):
+    __tablename__ = "notifications"
+
+    notification_id: uuid.UUID = Field(primary_key=True)
+    order_id: str
+    shipment_id: uuid.UUID
+    kind: str = "shipped"
+    to_addr: str | None = None
+    subject: str
+    body: str
+    status: str = "pending"
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_column=_ts())
+    last_error: str | None = None
+    created_at: datetime | None = Field(default=None, sa_column=_ts())
+    sent_at: datetime | None = Field(default=None, sa_column=_ts())

@@ -1,0 +1,80 @@
+"""Shipping rules without I/O: carriers, transitions, the e-mail text."""
+
+from decimal import Decimal
+
+import pytest
+
+from shipping.domain.carriers import CARRIERS, canonical_carrier, valid_tracking_no
+from shipping.domain.notification import ItemLine, shipped_mail
+from shipping.domain.shipment import (
+    AllocationAction,
+    Status,
+    cancel_applies,
+    deliver_refusal,
+    on_allocation,
+    ship_refusal,
+)
+from shipping.notifier import backoff
+
+pytestmark = pytest.mark.unit
+
+
+def test_carrier_names_match_case_insensitively_to_the_canonical_spelling():
+    assert canonical_carrier("dhl") == "DHL"
+    assert canonical_carrier(" fedex ") == "FedEx"
+    assert canonical_carrier("local   COURIER") == "Local courier"
+    assert canonical_carrier("DLH") is None
+    assert len(CARRIERS) == 6
+
+
+@pytest.mark.parametrize("value,ok", [("1Z999AA10123456784", True), ("JJD-0001", True), ("abc", False), ("has space 1", False), ("-1234", False), ("x" * 41, False)])
+def test_tracking_number_shape(value, ok):
+    assert valid_tracking_no(value) is ok
+
+
+def test_first_full_allocation_prepares_then_updates_only_while_prepared():
+    assert on_allocation(None, fully_allocated=True, order_cancelled=False) is AllocationAction.PREPARE
+    assert on_allocation(Status.PREPARED, fully_allocated=True, order_cancelled=False) is AllocationAction.REPLACE
+    for frozen in (Status.SHIPPED, Status.DELIVERED, Status.CANCELLED):
+        assert on_allocation(frozen, fully_allocated=True, order_cancelled=False) is AllocationAction.IGNORE
+
+
+def test_partial_allocation_or_cancelled_order_prepares_nothing():
+    assert on_allocation(None, fully_allocated=False, order_cancelled=False) is AllocationAction.IGNORE
+    assert on_allocation(None, fully_allocated=True, order_cancelled=True) is AllocationAction.IGNORE
+
+
+def test_ship_and_deliver_are_guarded_with_a_reason():
+    assert ship_refusal(Status.PREPARED) is None
+    assert "already shipped with DHL (tracking 123456)" in ship_refusal(Status.SHIPPED, "DHL", "123456")
+    assert "cancelled" in ship_refusal(Status.CANCELLED)
+    assert deliver_refusal(Status.SHIPPED) is None
+    assert deliver_refusal(Status.PREPARED)
+    assert deliver_refusal(Status.DELIVERED) == "shipment already delivered"
+
+
+def test_cancellation_withdraws_only_a_shipment_that_has_not_left():
+    assert cancel_applies(Status.PREPARED)
+    assert not cancel_applies(Status.SHIPPED)
+    assert not cancel_applies(None)
+
+
+def test_shipping_mail_names_carrier_tracking_and_items():
+    subject, body = shipped_mail(
+        "SO-1001", "Ada Lovelace", "DHL", "JD014600003",
+        [ItemLine("CREAM-50", Decimal("12.000000"), "pcs", "B240101-0001")],
+    )
+    assert subject == "Your order SO-1001 has shipped (DHL JD014600003)"
+    assert body.startswith("Hello Ada Lovelace,")
+    assert "Tracking number: JD014600003" in body
+    assert "12 pcs CREAM-50 (lot B240101-0001)" in body
+
+
+def test_shipping_mail_without_known_recipient_still_reads_well():
+    subject, body = shipped_mail(None, None, "UPS", "1Z999", [ItemLine("X", Decimal("1.5"), "kg", "L1")])
+    assert subject == "Your order has shipped (UPS 1Z999)"
+    assert body.startswith("Hello,")
+
+
+def test_backoff_doubles_and_is_capped():
+    assert [backoff(n, 1.0, 5.0) for n in (1, 2, 3, 4, 5)] == [1.0, 2.0, 4.0, 5.0, 5.0]
