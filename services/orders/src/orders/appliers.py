@@ -1,0 +1,164 @@
+"""How each consumed event changes one order's facts. Each applier returns the status the
+event implies (fed to the forward-only progress mark) or None (timeline only).
+
+Appliers are idempotent by state: the same fact applied twice leaves the same rows (first
+known estimate kept, allocations never shrink, started/complete flags stick)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import events as ev
+from contracts.envelope import Envelope
+from contracts.units import IncompatibleUnits, convert
+from eventkit import DomainRejection
+from orders.domain.promise import reservation_estimate
+from orders.domain.status import OrderStatus
+from orders.tables import LinePlan, Order, OrderLine, Shipment
+
+log = logging.getLogger("orders.appliers")
+
+Lines = dict[int, OrderLine]
+Applier = Callable[[AsyncSession, Order, Lines, Envelope, ev.Event], Awaitable[OrderStatus | None]]
+
+
+def _line(lines: Lines, order: Order, line_no: int, event_type: str) -> OrderLine:
+    line = lines.get(line_no)
+    if line is None:
+        # An order-keyed event naming a line the order does not have can never be applied.
+        raise DomainRejection(f"{event_type}: order {order.order_no} has no line {line_no}")
+    return line
+
+
+async def _plan(session: AsyncSession, order_id: str, line_no: int, plan_id: str) -> LinePlan:
+    plan = await session.get(LinePlan, (order_id, line_no, plan_id))
+    if plan is None:
+        plan = LinePlan(order_id=order_id, line_no=line_no, plan_id=plan_id)
+        session.add(plan)
+    return plan
+
+
+def _my_covers(order: Order, lines: Lines, event: ev.Event) -> list[int]:
+    """Line numbers of this order that a batch covers; unknown lines are skipped with a log
+    (the batch also covers other orders, so the whole message must not be rejected)."""
+    mine = sorted({c.line_no for c in event.covers if c.order_id == order.order_id})
+    for line_no in [n for n in mine if n not in lines]:
+        log.warning("%s %s covers line %d of order %s, which has no such line",
+                    event.event_type, event.batch_no, line_no, order.order_no)
+    return [n for n in mine if n in lines]
+
+
+async def materials_reserved(s: AsyncSession, order: Order, lines: Lines, env: Envelope, e: ev.Event) -> OrderStatus:
+    assert isinstance(e, ev.MaterialsReserved)
+    _line(lines, order, e.line_no, e.event_type)
+    plan = await _plan(s, order.order_id, e.line_no, e.plan_id)
+    plan.quantity = plan.quantity or e.quantity_promised
+    plan.unit = plan.unit or e.unit.value
+    plan.ready_estimate = plan.ready_estimate or reservation_estimate(env.occurred_at.date(), e.lead_time_days)
+    return OrderStatus.materials_reserved
+
+
+async def materials_short(s: AsyncSession, order: Order, lines: Lines, env: Envelope, e: ev.Event) -> OrderStatus:
+    assert isinstance(e, ev.MaterialsShort)
+    line = _line(lines, order, e.line_no, e.event_type)
+    line.shortages = [sh.model_dump(mode="json") for sh in e.shortages]
+    line.short_reason = e.reason or None
+    return OrderStatus.awaiting_materials
+
+
+async def batch_scheduled(s: AsyncSession, order: Order, lines: Lines, env: Envelope, e: ev.Event) -> OrderStatus | None:
+    assert isinstance(e, ev.BatchScheduled)
+    mine = _my_covers(order, lines, e)
+    for line_no in mine:
+        plan = await _plan(s, order.order_id, line_no, e.batch_id)
+        cover = sum((c.quantity for c in e.covers if c.order_id == order.order_id and c.line_no == line_no), Decimal(0))
+        plan.batch_no = e.batch_no
+        plan.quantity = plan.quantity or cover
+        plan.unit = plan.unit or e.unit.value
+        # A batch may be rescheduled: the newest schedule wins, an old one replayed late does not.
+        if plan.schedule_seen_at is None or env.occurred_at >= plan.schedule_seen_at:
+            plan.planned_end = e.planned_end
+            plan.schedule_seen_at = env.occurred_at
+    # Production schedules only what inventory reserved: the line's materials are reserved.
+    return OrderStatus.materials_reserved if mine else None
+
+
+async def batch_started(s: AsyncSession, order: Order, lines: Lines, env: Envelope, e: ev.Event) -> OrderStatus | None:
+    assert isinstance(e, ev.BatchStarted)
+    mine = _my_covers(order, lines, e)
+    for line_no in mine:
+        plan = await _plan(s, order.order_id, line_no, e.batch_id)
+        plan.batch_no = e.batch_no
+        plan.started_at = plan.started_at or e.started_at
+    return OrderStatus.in_production if mine else None
+
+
+async def batch_completed(s: AsyncSession, order: Order, lines: Lines, env: Envelope, e: ev.Event) -> None:
+    assert isinstance(e, ev.BatchCompleted)
+    # Timeline only; the order moves on when inventory allocates the output.
+    for line_no in _my_covers(order, lines, e):
+        plan = await s.get(LinePlan, (order.order_id, line_no, e.batch_id))
+        if plan is not None:
+            plan.completed_at = plan.completed_at or e.completed_at
+    return None
+
+
+async def order_allocated(s: AsyncSession, order: Order, lines: Lines, env: Envelope, e: ev.Event) -> OrderStatus:
+    assert isinstance(e, ev.OrderAllocated)
+    outstanding = {o.line_no for o in e.outstanding}
+    for line_no, line in lines.items():
+        allocs = [a for a in e.allocations if a.line_no == line_no]
+        if allocs:
+            unit = line.allocated_unit or allocs[0].unit.value
+            total = sum((_in(a.quantity, a.unit.value, unit) for a in allocs), Decimal(0))
+            # Cumulative event: the newest total; never shrinks (releases come with cancellation).
+            line.allocated_quantity = max(line.allocated_quantity, total)
+            line.allocated_unit = unit
+        if e.fully_allocated or (allocs and line_no not in outstanding):
+            line.fully_allocated = True
+    if e.fully_allocated:
+        order.fully_allocated_on = order.fully_allocated_on or env.occurred_at.date()
+        return OrderStatus.ready_to_ship
+    return OrderStatus.allocated
+
+
+def _in(quantity: Decimal, unit: str, target: str) -> Decimal:
+    try:
+        return convert(quantity, unit, target)
+    except IncompatibleUnits as exc:
+        raise DomainRejection(f"OrderAllocated: allocations of one line in {unit} and {target}") from exc
+
+
+async def shipped(s: AsyncSession, order: Order, lines: Lines, env: Envelope, e: ev.Event) -> OrderStatus:
+    assert isinstance(e, ev.Shipped)
+    if await s.get(Shipment, (order.order_id, e.shipment_id)) is None:
+        s.add(Shipment(order_id=order.order_id, shipment_id=e.shipment_id, carrier=e.carrier,
+                       tracking_no=e.tracking_no, complete=e.complete, shipped_at=e.shipped_at))
+    return OrderStatus.shipped if e.complete else OrderStatus.partially_shipped
+
+
+async def delivered(s: AsyncSession, order: Order, lines: Lines, env: Envelope, e: ev.Event) -> OrderStatus | None:
+    assert isinstance(e, ev.Delivered)
+    shipment = await s.get(Shipment, (order.order_id, e.shipment_id))
+    if shipment is None:
+        # Delivered before its Shipped reached us: the goods are evidently with the customer.
+        return OrderStatus.delivered
+    shipment.delivered_at = shipment.delivered_at or e.delivered_at
+    # The delivery of a partial shipment does not deliver the order.
+    return OrderStatus.delivered if shipment.complete else None
+
+
+APPLIERS: dict[type[ev.Event], Applier] = {
+    ev.MaterialsReserved: materials_reserved,
+    ev.MaterialsShort: materials_short,
+    ev.BatchScheduled: batch_scheduled,
+    ev.BatchStarted: batch_started,
+    ev.BatchCompleted: batch_completed,
+    ev.OrderAllocated: order_allocated,
+    ev.Shipped: shipped,
+    ev.Delivered: delivered,
+}

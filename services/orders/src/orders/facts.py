@@ -1,0 +1,148 @@
+"""Recording what other services say about an order: one entry point, `record`, used by
+every event handler and by the replay of parked events.
+
+Per order, under the order's row lock: skip what was already recorded (same event id, or
+the same fact re-emitted under a new id), apply the fact to the lines/plans/shipments,
+raise the progress mark, derive the status and the promised date again, and add one
+timeline entry. An event about an order not known here is parked whole and replayed when
+the order is created (an advisory lock on the order id closes the race between the two)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from sqlalchemy import delete, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.envelope import Envelope
+from contracts.events import Event
+from contracts.topics import parse_body
+from orders.appliers import APPLIERS
+from orders.domain.numbers import fingerprint
+from orders.domain.promise import plan_ready, promised_date
+from orders.domain.status import LineFacts, advance, derive_status
+from orders.domain.wording import describe
+from orders.tables import LinePlan, Order, OrderLine, ParkedEvent, TimelineEntry
+
+log = logging.getLogger("orders.facts")
+
+_ID_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('orders:' || :order_id))")
+_SEEN = text(
+    "SELECT 1 FROM timeline WHERE order_id = :order_id "
+    "AND (event_id = :event_id OR (event_type = :event_type AND fact_hash = :fact_hash)) LIMIT 1"
+)
+
+
+async def lock_order_id(session: AsyncSession, order_id: str) -> None:
+    """Serialises creating an order with parking events about it (see module doc)."""
+    await session.execute(_ID_LOCK, {"order_id": order_id})
+
+
+async def locked_order(session: AsyncSession, order_id: str) -> Order | None:
+    stmt = select(Order).where(Order.order_id == order_id).with_for_update().execution_options(populate_existing=True)
+    return (await session.scalars(stmt)).one_or_none()
+
+
+async def order_lines(session: AsyncSession, order_id: str) -> dict[int, OrderLine]:
+    rows = await session.scalars(select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.line_no))
+    return {line.line_no: line for line in rows}
+
+
+async def record(session: AsyncSession, envelope: Envelope, event: Event, order_id: str, handling_days: int) -> bool:
+    """Apply one event to one order. False when there was nothing to do (duplicate or parked)."""
+    order = await locked_order(session, order_id)
+    if order is None:
+        await lock_order_id(session, order_id)
+        order = await locked_order(session, order_id)
+        if order is None:
+            await park(session, order_id, envelope)
+            return False
+    fact_hash = fingerprint(envelope.data)
+    seen = await session.execute(
+        _SEEN,
+        {"order_id": order_id, "event_id": envelope.event_id, "event_type": envelope.event_type, "fact_hash": fact_hash},
+    )
+    if seen.first() is not None:
+        log.info("%s %s for order %s: already recorded", envelope.event_type, envelope.event_id, order_id)
+        return False
+    lines = await order_lines(session, order_id)
+    implied = await APPLIERS[type(event)](session, order, lines, envelope, event)
+    if implied is not None:
+        order.progress = advance(order.progress, implied)
+    await refresh(session, order, lines, handling_days)
+    add_timeline(session, order, envelope, describe(event, order_id), fact_hash)
+    await session.flush()
+    return True
+
+
+def add_timeline(session: AsyncSession, order: Order, envelope: Envelope, detail: str, fact_hash: str | None = None) -> None:
+    session.add(
+        TimelineEntry(
+            order_id=order.order_id,
+            at=envelope.occurred_at,
+            status=order.status,
+            event_type=envelope.event_type,
+            event_id=envelope.event_id,
+            producer=envelope.producer,
+            detail=detail,
+            fact_hash=fact_hash or fingerprint(envelope.data),
+        )
+    )
+
+
+async def refresh(session: AsyncSession, order: Order, lines: dict[int, OrderLine], handling_days: int) -> None:
+    """Derive status and promised date from the stored facts."""
+    await session.flush()
+    plans = list(await session.scalars(select(LinePlan).where(LinePlan.order_id == order.order_id)))
+    facts = [line_facts(line, [p for p in plans if p.line_no == line.line_no]) for line in lines.values()]
+    order.status = derive_status(order.progress, facts).value
+    order.updated_at = datetime.now(timezone.utc)
+    order.promised_date = promised_date(
+        handling_days=handling_days,
+        fully_allocated_on=order.fully_allocated_on,
+        plans_ready=[plan_ready(p.planned_end, p.ready_estimate) for p in plans],
+    )
+
+
+def line_facts(line: OrderLine, plans: list[LinePlan]) -> LineFacts:
+    return LineFacts(
+        quantity=line.quantity,
+        unit=line.unit,
+        short=line.shortages is not None,
+        plans=tuple((p.quantity, p.unit) for p in plans),
+        started=any(p.started_at is not None for p in plans),
+        allocated=(line.allocated_quantity, line.allocated_unit) if line.allocated_quantity > 0 else None,
+        fully_allocated=line.fully_allocated,
+    )
+
+
+async def park(session: AsyncSession, order_id: str, envelope: Envelope) -> None:
+    log.info("%s %s is about order %s, not known here yet: parked until it is placed",
+             envelope.event_type, envelope.event_id, order_id)
+    await session.execute(
+        insert(ParkedEvent)
+        .values(
+            order_id=order_id,
+            event_id=envelope.event_id,
+            event_type=envelope.event_type,
+            occurred_at=envelope.occurred_at,
+            envelope=envelope.model_dump(mode="json"),
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+async def replay_parked(session: AsyncSession, order_id: str, handling_days: int) -> int:
+    """Apply, oldest first, what arrived about the order before it existed here."""
+    parked = list(
+        await session.scalars(
+            select(ParkedEvent).where(ParkedEvent.order_id == order_id).order_by(ParkedEvent.occurred_at)
+        )
+    )
+    for row in parked:
+        envelope = Envelope.model_validate(row.envelope)
+        await record(session, envelope, parse_body(envelope), order_id, handling_days)
+    await session.execute(delete(ParkedEvent).where(ParkedEvent.order_id == order_id))
+    return len(parked)

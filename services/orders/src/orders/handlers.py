@@ -1,0 +1,61 @@
+"""Event handlers of the orders service. Each runs in the consumer's transaction (inbox row
+already claimed) and records the fact against every order it concerns."""
+
+from __future__ import annotations
+
+import logging
+
+from contracts import events as ev
+from eventkit import Context, DomainRejection, Handler
+from orders.domain.wording import describe
+from orders.facts import record
+from orders.placement import OrderDraft, place
+
+log = logging.getLogger("orders.handlers")
+
+
+class OrderHandlers:
+    """Bound methods are the handlers; they share the settings they need."""
+
+    def __init__(self, handling_days: int):
+        self.handling_days = handling_days
+
+    def handlers(self) -> dict[type[ev.Event], Handler]:
+        return {
+            ev.ChannelOrderReceived: self.on_channel_order_received,
+            ev.MaterialsReserved: self.on_order_fact,
+            ev.MaterialsShort: self.on_order_fact,
+            ev.OrderAllocated: self.on_order_fact,
+            ev.Shipped: self.on_order_fact,
+            ev.Delivered: self.on_order_fact,
+            ev.BatchScheduled: self.on_batch_fact,
+            ev.BatchStarted: self.on_batch_fact,
+            ev.BatchCompleted: self.on_batch_fact,
+        }
+
+    async def on_channel_order_received(self, ctx: Context, event: ev.ChannelOrderReceived) -> None:
+        line_nos = [line.line_no for line in event.lines]
+        if len(set(line_nos)) != len(line_nos):
+            raise DomainRejection(f"channel order {event.external_order_id}: duplicate line numbers {line_nos}")
+        draft = OrderDraft(
+            order_id=event.order_id,
+            customer=event.customer,
+            lines=list(event.lines),
+            placed_at=event.received_at,
+            wanted_date=event.wanted_date,
+            channel=event.channel,
+            channel_order_ref=event.external_order_id,
+            received=(ctx.envelope, describe(event, event.order_id)),
+        )
+        result = await place(ctx, draft, self.handling_days)
+        if not result.created:
+            # The channel's order id is derived from its reference: a known id is this order.
+            log.info("channel order %s (%s) is already order %s", event.external_order_id, event.channel, event.order_id)
+
+    async def on_order_fact(self, ctx: Context, event: ev.Event) -> None:
+        await record(ctx.session, ctx.envelope, event, event.order_id, self.handling_days)
+
+    async def on_batch_fact(self, ctx: Context, event: ev.BatchScheduled | ev.BatchStarted | ev.BatchCompleted) -> None:
+        # A batch covers several orders (or none: made to stock).
+        for order_id in sorted({c.order_id for c in event.covers}):
+            await record(ctx.session, ctx.envelope, event, order_id, self.handling_days)

@@ -1,0 +1,90 @@
+"""Read side of the API: the order list with its filters and one order in full."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orders.domain.status import LineState, line_state
+from orders.facts import line_facts
+from orders.tables import LinePlan, Order, OrderLine, Shipment, TimelineEntry
+from orders.views import LineOut, OrderOut, OrderPage, OrderSummary, PlanOut, ShipmentOut, ShortageOut, TimelineOut
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    status: str | None = None
+    customer: str | None = None
+    channel: str | None = None
+    sku: str | None = None
+    placed_from: datetime | None = None
+    placed_to: datetime | None = None
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def list_orders(session: AsyncSession, f: OrderFilter, limit: int, offset: int) -> OrderPage:
+    conds = []
+    if f.status:
+        conds.append(Order.status == f.status)
+    if f.customer:
+        pattern = _like(f.customer)
+        conds.append(or_(Order.customer_name.ilike(pattern), Order.customer_email.ilike(pattern)))
+    if f.channel:
+        conds.append(Order.channel == f.channel)
+    if f.sku:
+        conds.append(select(OrderLine.line_no).where(OrderLine.order_id == Order.order_id, OrderLine.sku == f.sku).exists())
+    if f.placed_from:
+        conds.append(Order.placed_at >= f.placed_from)
+    if f.placed_to:
+        conds.append(Order.placed_at <= f.placed_to)
+    total = (await session.execute(select(func.count()).select_from(Order).where(*conds))).scalar_one()
+    rows = await session.scalars(
+        select(Order).where(*conds).order_by(Order.placed_at.desc(), Order.order_no.desc()).limit(limit).offset(offset)
+    )
+    items = [OrderSummary.model_validate(o, from_attributes=True) for o in rows]
+    return OrderPage(items=items, total=total, limit=limit, offset=offset)
+
+
+async def get_order(session: AsyncSession, order_id: str) -> OrderOut | None:
+    order = await session.get(Order, order_id)
+    if order is None:
+        return None
+    lines = list(await session.scalars(select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.line_no)))
+    plans = list(await session.scalars(
+        select(LinePlan).where(LinePlan.order_id == order_id).order_by(LinePlan.line_no, LinePlan.planned_end)
+    ))
+    shipments = await session.scalars(select(Shipment).where(Shipment.order_id == order_id).order_by(Shipment.shipped_at))
+    timeline = await session.scalars(
+        select(TimelineEntry).where(TimelineEntry.order_id == order_id).order_by(TimelineEntry.at, TimelineEntry.id)
+    )
+    line_views, shortages = [], []
+    for line in lines:
+        mine = [p for p in plans if p.line_no == line.line_no]
+        state = line_state(line_facts(line, mine))
+        line_views.append(LineOut(
+            **line.model_dump(exclude={"order_id"}), state=state.value,
+            plans=[PlanOut.model_validate(p, from_attributes=True) for p in mine],
+        ))
+        if state is LineState.awaiting_materials:
+            shortages += _shortages(line)
+    return OrderOut(
+        **OrderSummary.model_validate(order, from_attributes=True).model_dump(),
+        customer=order.customer,
+        lines=line_views,
+        shortages=shortages,
+        shipments=[ShipmentOut.model_validate(s, from_attributes=True) for s in shipments],
+        timeline=[TimelineOut.model_validate(t, from_attributes=True) for t in timeline],
+    )
+
+
+def _shortages(line: OrderLine) -> list[ShortageOut]:
+    if not line.shortages:
+        return [ShortageOut(line_no=line.line_no, sku=line.sku, reason=line.short_reason)]
+    return [ShortageOut(line_no=line.line_no, sku=line.sku, reason=line.short_reason, **s) for s in line.shortages]

@@ -1,0 +1,127 @@
+"""Request and response bodies of the orders API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from contracts.events.base import Customer, Quantity, Sku
+from contracts.units import Unit
+
+OrderIdText = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")]
+
+
+class LineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    line_no: int | None = Field(default=None, ge=1, description="defaults to the line's position (1, 2, ...)")
+    sku: Sku
+    quantity: Quantity
+    unit: Unit
+
+
+class PlaceOrder(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    order_id: OrderIdText | None = Field(default=None, description="optional; makes the call idempotent")
+    customer: Customer
+    lines: list[LineIn] = Field(min_length=1)
+    wanted_date: date | None = None
+    priority: int = Field(default=0, ge=-1_000_000, le=1_000_000, description="higher first")
+
+    @model_validator(mode="after")
+    def _unique_line_numbers(self) -> "PlaceOrder":
+        numbers = self.line_numbers()
+        if len(set(numbers)) != len(numbers):
+            raise ValueError(f"line numbers must be unique, got {numbers}")
+        return self
+
+    def line_numbers(self) -> list[int]:
+        return [ln.line_no or i for i, ln in enumerate(self.lines, start=1)]
+
+
+class PlanOut(BaseModel):
+    plan_id: str
+    batch_no: str | None
+    quantity: Decimal | None
+    unit: str | None
+    ready_estimate: date | None
+    planned_end: date | None
+    started_at: datetime | None
+    completed_at: datetime | None
+
+
+class LineOut(BaseModel):
+    line_no: int
+    sku: str
+    quantity: Decimal
+    unit: str
+    state: str
+    allocated_quantity: Decimal
+    allocated_unit: str | None
+    fully_allocated: bool
+    shortages: list[dict[str, Any]] | None
+    short_reason: str | None
+    plans: list[PlanOut]
+
+
+class ShortageOut(BaseModel):
+    line_no: int
+    sku: str
+    material_sku: str | None = None
+    required: Decimal | None = None
+    available: Decimal | None = None
+    missing: Decimal | None = None
+    unit: str | None = None
+    reason: str | None = None
+
+
+class ShipmentOut(BaseModel):
+    shipment_id: str
+    carrier: str
+    tracking_no: str
+    complete: bool
+    shipped_at: datetime
+    delivered_at: datetime | None
+
+
+class TimelineOut(BaseModel):
+    at: datetime
+    status: str
+    event_type: str
+    event_id: uuid.UUID
+    producer: str
+    detail: str
+
+
+class OrderSummary(BaseModel):
+    order_id: str
+    order_no: str
+    status: str
+    channel: str
+    channel_order_ref: str | None
+    customer_name: str
+    customer_email: str
+    placed_at: datetime
+    wanted_date: date | None
+    promised_date: date | None
+    priority: int
+
+
+class OrderOut(OrderSummary):
+    customer: dict[str, Any]
+    lines: list[LineOut]
+    shortages: list[ShortageOut]
+    shipments: list[ShipmentOut]
+    timeline: list[TimelineOut]
+
+
+class OrderPage(BaseModel):
+    items: list[OrderSummary]
+    total: int
+    limit: int
+    offset: int
