@@ -1,0 +1,182 @@
+"""Shipping under early/late events, bad input and a flaky mail server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import pytest
+from sqlalchemy import text
+
+from shipping.notifier import send_due, send_notifications
+from shipping_testkit import (
+    SmtpServer, allocated, allocation, cancelled, deliver, eventually, new_order_id, outbox, placed,
+)
+
+pytestmark = pytest.mark.integration
+
+SHIP = {"carrier": "DHL", "tracking_no": "JD0146000031"}
+
+
+@contextlib.asynccontextmanager
+async def sender(rt):
+    task = asyncio.create_task(send_notifications(rt))
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def prepared(rt, client, order_id: str) -> str:
+    await deliver(rt, allocated(order_id, allocation("B1", "12")))
+    (s,) = (await client.get("/shipments", params={"order_id": order_id})).json()
+    return s["shipment_id"]
+
+
+async def notes(client, order_id: str) -> list[dict]:
+    return (await client.get("/notifications", params={"order_id": order_id})).json()
+
+
+async def test_allocation_before_order_placed_ships_and_mails_once_the_recipient_is_known(rt, client, smtp):
+    order_id = new_order_id()
+    sid = await prepared(rt, client, order_id)  # OrderAllocated overtook OrderPlaced
+
+    async with sender(rt):
+        assert (await client.post(f"/shipments/{sid}/ship", json=SHIP)).status_code == 200
+        (note,) = await notes(client, order_id)
+        assert note["status"] == "waiting_recipient" and note["to"] is None
+        await asyncio.sleep(0.3)  # several sender passes: nothing may go out without an address
+        assert smtp.mailbox.messages == []
+
+        await deliver(rt, placed(order_id, order_no="SO-3001", email="grace@example.com"))
+        await eventually(lambda: smtp.mailbox.messages)
+    (mail,) = smtp.mailbox.messages
+    assert smtp.mailbox.rcpts == [["grace@example.com"]]
+    assert mail["Subject"] == "Your order SO-3001 has shipped (DHL JD0146000031)"
+    assert "Hello Ada Lovelace," in mail.get_payload(decode=True).decode()
+    assert (await notes(client, order_id))[0]["status"] == "sent"
+
+
+async def test_both_arrival_orders_converge_to_the_same_shipment(rt, client):
+    a, b = new_order_id(), new_order_id()
+    await deliver(rt, placed(a))
+    await deliver(rt, allocated(a, allocation("B1", "12")))
+    await deliver(rt, allocated(b, allocation("B1", "12")))
+    await deliver(rt, placed(b))
+    sa, sb = [(await client.get("/shipments", params={"order_id": o})).json()[0] for o in (a, b)]
+    assert (sa["status"], sa["lines"]) == (sb["status"], sb["lines"])
+
+
+@pytest.mark.parametrize(
+    "body,needle",
+    [
+        ({"carrier": "Pony Express", "tracking_no": "JD0146000031"}, "unknown carrier"),
+        ({"carrier": "DHL", "tracking_no": "ab"}, "tracking_no"),
+        ({"carrier": "DHL", "tracking_no": "has spaces 123"}, "tracking_no"),
+        ({"carrier": "DHL"}, "tracking_no"),
+    ],
+)
+async def test_bad_carrier_or_tracking_is_422_and_changes_nothing(rt, client, body, needle):
+    order_id = new_order_id()
+    sid = await prepared(rt, client, order_id)
+    r = await client.post(f"/shipments/{sid}/ship", json=body)
+    assert r.status_code == 422 and needle in r.text
+    assert (await client.get(f"/shipments/{sid}")).json()["status"] == "prepared"
+    assert await outbox(rt) == []
+
+
+async def test_unknown_shipment_is_404(client):
+    r = await client.post("/shipments/00000000-0000-0000-0000-000000000000/ship", json=SHIP)
+    assert r.status_code == 404
+    assert (await client.get("/shipments/not-a-uuid")).status_code == 422
+
+
+async def test_deliver_only_after_ship_and_only_once(rt, client):
+    order_id = new_order_id()
+    sid = await prepared(rt, client, order_id)
+    r = await client.post(f"/shipments/{sid}/deliver")
+    assert r.status_code == 409 and "only a shipped shipment" in r.json()["detail"]
+    await client.post(f"/shipments/{sid}/ship", json=SHIP)
+    r = await client.post(f"/shipments/{sid}/deliver")
+    assert r.status_code == 200 and r.json()["status"] == "delivered" and r.json()["delivered_at"]
+    assert (await client.post(f"/shipments/{sid}/deliver")).status_code == 409
+    (row,) = await outbox(rt, "Delivered")
+    assert row["key"] == order_id and row["topic"] == "shipping.delivered.v1"
+    assert row["envelope"].data["shipment_id"] == sid
+
+
+async def test_cancelled_order_withdraws_its_prepared_shipment_and_stays_withdrawn(rt, client):
+    order_id = new_order_id()
+    sid = await prepared(rt, client, order_id)
+    await deliver(rt, cancelled(order_id))
+    assert (await client.get(f"/shipments/{sid}")).json()["status"] == "cancelled"
+    r = await client.post(f"/shipments/{sid}/ship", json=SHIP)
+    assert r.status_code == 409 and "cancelled" in r.json()["detail"]
+    await deliver(rt, allocated(order_id, allocation("B2", "12")))  # late allocation
+    assert (await client.get(f"/shipments/{sid}")).json()["status"] == "cancelled"
+
+
+async def test_cancel_before_allocation_prevents_a_shipment(rt, client):
+    order_id = new_order_id()
+    await deliver(rt, cancelled(order_id))
+    await deliver(rt, placed(order_id))
+    await deliver(rt, allocated(order_id, allocation("B1", "12")))
+    assert (await client.get("/shipments", params={"order_id": order_id})).json() == []
+
+
+async def test_cancel_after_shipping_leaves_the_shipment_shipped(rt, client):
+    order_id = new_order_id()
+    sid = await prepared(rt, client, order_id)
+    await client.post(f"/shipments/{sid}/ship", json=SHIP)
+    await deliver(rt, cancelled(order_id))
+    assert (await client.get(f"/shipments/{sid}")).json()["status"] == "shipped"
+
+
+async def test_mail_server_down_keeps_the_mail_pending_then_it_goes_out(rt, client):
+    order_id = new_order_id()
+    await deliver(rt, placed(order_id))
+    sid = await prepared(rt, client, order_id)
+    down = SmtpServer()  # a free port with nobody listening yet
+    rt.settings.smtp_port = down.port
+    await client.post(f"/shipments/{sid}/ship", json=SHIP)
+
+    assert await send_due(rt) == 0
+    (note,) = await notes(client, order_id)
+    assert note["status"] == "pending" and note["attempts"] == 1 and note["last_error"]
+    async with rt.uow.sessions() as session:
+        later = (await session.execute(text("SELECT next_attempt_at > now() FROM notifications"))).scalar()
+    assert later  # backed off, not hammering the server
+
+    down.start()
+    try:
+        async with sender(rt):
+            await eventually(lambda: down.mailbox.messages)
+            await eventually(lambda: _sent(client, order_id))
+    finally:
+        down.stop()
+    assert len(down.mailbox.messages) == 1
+    (note,) = await notes(client, order_id)
+    assert note["attempts"] == 2 and note["last_error"] is None
+
+
+async def _sent(client, order_id):
+    return (await notes(client, order_id))[0]["status"] == "sent"
+
+
+async def test_two_senders_never_mail_the_same_notification_twice(rt, client, smtp):
+    orders = [new_order_id() for _ in range(6)]
+    for i, order_id in enumerate(orders):
+        await deliver(rt, placed(order_id, order_no=f"SO-{i}", email=f"c{i}@example.com"))
+        sid = await prepared(rt, client, order_id)
+        await client.post(f"/shipments/{sid}/ship", json={"carrier": "UPS", "tracking_no": f"1Z0000{i}"})
+
+    sent = await asyncio.gather(send_due(rt), send_due(rt))
+    assert sum(sent) == 6
+    assert sorted(r[0] for r in smtp.mailbox.rcpts) == sorted(f"c{i}@example.com" for i in range(6))
+
+
+async def test_carriers_are_listed(client):
+    names = [c["name"] for c in (await client.get("/carriers")).json()]
+    assert names == ["DHL", "UPS", "DPD", "GLS", "FedEx", "Local courier"]
