@@ -76,6 +76,12 @@ class EventConsumer:
     async def stop(self) -> None:
         self._stopping.set()
 
+    def assignment(self) -> list[str]:
+        """The partitions this instance owns now, as `topic:partition`."""
+        if self._consumer is None:
+            return []
+        return sorted(f"{tp.topic}:{tp.partition}" for tp in self._consumer.assignment())
+
     async def run(self) -> None:
         if not self._topics:
             return

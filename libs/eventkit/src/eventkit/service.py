@@ -110,7 +110,7 @@ class Service:
         server = _Server(uvicorn.Config(app, host=s.http_host, port=s.http_port, log_level="warning", lifespan="on"))
 
         tasks = [
-            asyncio.create_task(relay.run(), name="relay"),
+            asyncio.create_task(relay.run() if s.relay_enabled else self._stop.wait(), name="relay"),
             asyncio.create_task(consumer.run(), name="consumer"),
             asyncio.create_task(server.serve(), name="http"),
         ] + [asyncio.create_task(job(rt), name=getattr(job, "__name__", "job")) for job in self.background]
@@ -159,7 +159,7 @@ def _add_health(app: FastAPI, rt: Runtime) -> None:
 
     @app.get("/health/ready", tags=["health"])
     async def ready() -> JSONResponse:
-        checks = {"database": False, "kafka_consumer": rt.consumer.healthy or not rt.consumer.topics, "relay": rt.relay.healthy}
+        checks = {"database": False, "kafka_consumer": rt.consumer.healthy or not rt.consumer.topics, "relay": rt.relay.healthy or not rt.settings.relay_enabled}
         try:
             async with rt.engine.connect() as conn:
                 await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2)
@@ -167,4 +167,5 @@ def _add_health(app: FastAPI, rt: Runtime) -> None:
         except Exception:
             pass
         ok = all(checks.values())
-        return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
+        body = {"ready": ok, "checks": checks, "partitions": rt.consumer.assignment(), "outbox_published": rt.relay.published}
+        return JSONResponse(body, status_code=200 if ok else 503)

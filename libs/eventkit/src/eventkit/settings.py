@@ -25,6 +25,8 @@ class ServiceSettings(BaseSettings):
     retry_backoff_max: float = 5.0
 
     # Relay: woken by LISTEN/NOTIFY on commit; the poll interval is only the fallback.
+    # Off only for tests that need an event to stay committed-but-unpublished (crash window).
+    relay_enabled: bool = True
     relay_batch_size: int = 500
     relay_poll_interval: float = 1.0
 

@@ -1,0 +1,258 @@
+"""The event kit's guarantees, against a real Kafka broker and a real PostgreSQL, with the
+probe service (tests/probe) running as separate OS processes that get killed and restarted."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from contracts.envelope import Envelope
+from contracts.events import OrderPlaced
+from contracts.topics import qualified, topic_for
+from devstack._util import free_port
+from devstack.processes import ServiceProcess
+from devstack.topics import create_topics
+
+pytestmark = pytest.mark.integration
+
+TESTS_DIR = Path(__file__).resolve().parents[1]
+PLACED = topic_for(OrderPlaced)
+
+
+async def poll(check, deadline: float = 30.0, interval: float = 0.1, what: str = "condition"):
+    """Poll `check` (sync or async) until it returns something truthy, or fail at the deadline."""
+    end = time.monotonic() + deadline
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out after {deadline}s waiting for {what}")
+        await asyncio.sleep(interval)
+
+
+def placed_envelope(order_id: str, customer: str = "Ada") -> Envelope:
+    body = OrderPlaced(
+        order_id=order_id,
+        order_no=order_id,
+        customer={"name": customer, "email": "ada@example.com"},
+        lines=[{"line_no": 1, "sku": "SKU-1", "quantity": "1", "unit": "pcs"}],
+        placed_at=datetime.now(timezone.utc),
+    )
+    return Envelope(event_type="OrderPlaced", producer="test", correlation_id=order_id, data=body.model_dump(mode="json"))
+
+
+@dataclass
+class ProbeRig:
+    stack: object
+    db: str
+    prefix: str
+    logs: Path
+    procs: list[ServiceProcess] = field(default_factory=list)
+
+    @property
+    def topic(self) -> str:
+        return qualified(PLACED.name, self.prefix)
+
+    @property
+    def group(self) -> str:
+        return f"probe-{self.prefix}"
+
+    async def start(self, instance: str = "a", **env: str) -> ServiceProcess:
+        port = free_port()
+        full_env = {
+            "PYTHONPATH": str(TESTS_DIR),
+            "PROBE_DATABASE_URL": self.db,
+            "PROBE_KAFKA_BOOTSTRAP": self.stack.bootstrap,
+            "PROBE_TOPIC_PREFIX": self.prefix,
+            "PROBE_CONSUMER_GROUP": self.group,
+            "PROBE_HTTP_PORT": str(port),
+            "PROBE_INSTANCE": instance,
+            "PROBE_MAX_ATTEMPTS": "3",
+            "PROBE_RETRY_BACKOFF_INITIAL": "0.05",
+            "PROBE_RETRY_BACKOFF_MAX": "0.5",
+            **env,
+        }
+        proc = ServiceProcess(f"probe-{instance}", "probe", full_env, self.logs / f"probe-{instance}.log", cwd=TESTS_DIR)
+        proc.url = f"http://127.0.0.1:{port}"
+        proc.start()
+        await proc.wait_healthy_async(f"{proc.url}/health/ready", deadline=60)
+        self.procs.append(proc)
+        return proc
+
+    async def produce(self, key: str, value: bytes):
+        """Send and return the record's metadata (partition, offset)."""
+        producer = AIOKafkaProducer(bootstrap_servers=self.stack.bootstrap, enable_idempotence=True)
+        await producer.start()
+        try:
+            return await producer.send_and_wait(self.topic, value, key=key.encode())
+        finally:
+            await producer.stop()
+
+    async def applied(self) -> dict[str, int]:
+        conn = await asyncpg.connect(self.db.dsn)
+        try:
+            if not await conn.fetchval("SELECT to_regclass('probe_seen') IS NOT NULL"):
+                return {}
+            return {r["order_id"]: r["applied"] for r in await conn.fetch("SELECT order_id, applied FROM probe_seen")}
+        finally:
+            await conn.close()
+
+    async def read_all(self, topic: str, min_count: int = 1, deadline: float = 20.0) -> list:
+        consumer = AIOKafkaConsumer(topic, bootstrap_servers=self.stack.bootstrap, auto_offset_reset="earliest",
+                                    enable_auto_commit=False, group_id=None)
+        await consumer.start()
+        records: list = []
+        try:
+            end = time.monotonic() + deadline
+            while len(records) < min_count and time.monotonic() < end:
+                for recs in (await consumer.getmany(timeout_ms=300)).values():
+                    records.extend(recs)
+        finally:
+            await consumer.stop()
+        return records
+
+    async def committed(self, partition: int) -> int | None:
+        """The group's committed offset on one partition of the topic."""
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.stack.bootstrap)
+        await admin.start()
+        try:
+            offsets = await admin.list_consumer_group_offsets(self.group)
+        finally:
+            await admin.close()
+        meta = offsets.get(TopicPartition(self.topic, partition))
+        return meta.offset if meta else None
+
+
+@pytest.fixture
+async def rig(stack, fresh_db, tmp_path):
+    prefix = f"ek{uuid.uuid4().hex[:8]}"
+    await create_topics(stack.bootstrap, prefix, topics=[PLACED])
+    r = ProbeRig(stack, fresh_db, prefix, tmp_path)
+    yield r
+    for p in r.procs:
+        p.kill()
+
+
+async def test_event_committed_before_a_crash_is_published_after_restart(rig):
+    # The relay is off, so the event stays committed but unpublished: the crash window.
+    first = await rig.start("a", PROBE_RELAY_ENABLED="false")
+    async with httpx.AsyncClient() as http:
+        event_id = (await http.post(f"{first.url}/emit/o-crash")).json()["event_id"]
+    conn = await asyncpg.connect(rig.db.dsn)
+    try:
+        row = await conn.fetchrow("SELECT published_at FROM outbox WHERE event_id = $1", uuid.UUID(event_id))
+        assert row is not None and row["published_at"] is None
+    finally:
+        await conn.close()
+    first.kill()  # SIGKILL: no shutdown code runs
+
+    await rig.start("a")
+    records = await rig.read_all(rig.topic, min_count=1)
+    assert [json.loads(r.value)["event_id"] for r in records] == [event_id]
+    assert dict(records[0].headers)["event_id"].decode() == event_id
+    assert "traceparent" in dict(records[0].headers)
+    await poll(lambda: _applied_is(rig, "o-crash", 1), what="o-crash applied")
+
+
+async def _applied_is(rig: ProbeRig, order_id: str, n: int) -> bool:
+    return (await rig.applied()).get(order_id) == n
+
+
+async def test_the_same_event_delivered_twice_changes_state_once(rig):
+    await rig.start("a")
+    dup = placed_envelope("o-dup").to_bytes()
+    await rig.produce("k1", dup)
+    await rig.produce("k1", dup)
+    # Same key, same partition: once the marker is applied, both copies have been handled.
+    await rig.produce("k1", placed_envelope("o-marker").to_bytes())
+    await poll(lambda: _applied_is(rig, "o-marker", 1), what="marker applied")
+    assert (await rig.applied())["o-dup"] == 1
+
+
+async def test_poison_messages_are_dead_lettered_and_the_partition_keeps_flowing(rig):
+    await rig.start("a")
+    poison = await rig.produce("k2", placed_envelope("o-poison", customer="POISON").to_bytes())
+    poison_offset = poison.offset
+    garbage_offset = (await rig.produce("k2", b"{not json")).offset
+    await rig.produce("k2", placed_envelope("o-reject", customer="REJECT").to_bytes())
+    await rig.produce("k2", placed_envelope("o-after").to_bytes())
+    await poll(lambda: _applied_is(rig, "o-after", 1), what="the message after the poison")
+
+    dead = await rig.read_all(f"{rig.topic}.dlt", min_count=3)
+    by_offset = {int(dict(r.headers)["dlt.original.offset"]): dict(r.headers) for r in dead}
+    dead_poison = by_offset[poison_offset]
+    assert dead_poison["dlt.original.topic"].decode() == rig.topic
+    assert dead_poison["dlt.attempts"] == b"3"  # PROBE_MAX_ATTEMPTS
+    assert b"can never be handled" in dead_poison["dlt.error.message"]
+    assert by_offset[garbage_offset]["dlt.attempts"] == b"1"  # undecodable: no point retrying
+    assert any(b"rejected by the domain" in h["dlt.error.message"] for h in by_offset.values())
+    assert "o-poison" not in await rig.applied()
+    assert await rig.committed(poison.partition) == garbage_offset + 3  # everything on the partition is done
+
+
+async def test_offset_does_not_advance_while_the_database_is_down(rig, stack):
+    probe = await rig.start("a")
+    partition = (await rig.produce("k3", placed_envelope("o-before").to_bytes())).partition
+    await poll(lambda: _applied_is(rig, "o-before", 1), what="o-before applied")
+    committed_before = await poll(lambda: rig.committed(partition), what="a committed offset")
+
+    stack.postgres.stop()
+    try:
+        offset = (await rig.produce("k3", placed_envelope("o-during").to_bytes())).offset
+        # Wait until the probe has tried and failed at least once, then check the offset held.
+        await poll(lambda: "transient failure" in probe.log_tail(200), deadline=30, what="a transient failure logged")
+        assert await rig.committed(partition) == committed_before == offset
+    finally:
+        stack.postgres.start()
+    await poll(lambda: _applied_is(rig, "o-during", 1), deadline=60, what="o-during applied after the outage")
+    await poll(lambda: _committed_is(rig, partition, offset + 1), what="offset advanced past o-during")
+
+
+async def _committed_is(rig: ProbeRig, partition: int, offset: int) -> bool:
+    return await rig.committed(partition) == offset
+
+
+async def test_two_instances_split_the_partitions_and_handle_each_event_once(rig):
+    a = await rig.start("a")
+    b = await rig.start("b")
+
+    async def split() -> bool:
+        async with httpx.AsyncClient() as http:
+            parts = [(await http.get(f"{p.url}/health/ready")).json()["partitions"] for p in (a, b)]
+        return all(parts) and len(parts[0]) + len(parts[1]) == PLACED.partitions and not set(parts[0]) & set(parts[1])
+
+    await poll(split, deadline=30, what="both instances to own partitions")
+    producer = AIOKafkaProducer(bootstrap_servers=rig.stack.bootstrap, enable_idempotence=True)
+    await producer.start()
+    try:
+        sends = [await producer.send(rig.topic, placed_envelope(f"o-{i}").to_bytes(), key=f"key-{i}".encode()) for i in range(200)]
+        await asyncio.gather(*sends)
+    finally:
+        await producer.stop()
+    applied = await poll(lambda: _all_applied(rig, 200), deadline=60, what="200 orders applied")
+    assert set(applied.values()) == {1}
+    conn = await asyncpg.connect(rig.db.dsn)
+    try:
+        handlers = {r["handled_by"] for r in await conn.fetch("SELECT DISTINCT handled_by FROM probe_seen")}
+    finally:
+        await conn.close()
+    assert handlers == {"a", "b"}
+
+
+async def _all_applied(rig: ProbeRig, n: int):
+    applied = await rig.applied()
+    return applied if len(applied) == n else None

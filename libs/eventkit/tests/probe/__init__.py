@@ -1,0 +1,5 @@
+"""A minimal service built on the event kit, run as its own process by the kit's tests.
+
+It consumes OrderPlaced and counts, per order, how many times the handler's effect was
+applied (a duplicate would show 2). Customer names steer failures: "POISON" raises on every
+attempt, "REJECT" raises DomainRejection."""

@@ -1,0 +1,5 @@
+CREATE TABLE probe_seen (
+    order_id   TEXT PRIMARY KEY,
+    applied    INT NOT NULL,
+    handled_by TEXT NOT NULL
+);
