@@ -1,0 +1,144 @@
+"""Helpers for the orders integration tests: event builders and delivery through the kit's
+consumer path (inbox claim + handler in one transaction), outbox and database readers."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import httpx
+from aiokafka.structs import ConsumerRecord
+from sqlalchemy import text
+
+from contracts import events as ev
+from contracts.envelope import Envelope
+from contracts.events.base import LineQuantity, LotQuantity
+from contracts.events.inventory import Allocation, LineOutstanding, MaterialShortage
+from contracts.events.shipping import ShippedLine
+from contracts.topics import topic_for
+from eventkit import EventConsumer, Runtime
+
+D = Decimal
+
+
+def today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+def order_body(**over) -> dict:
+    body = {
+        "customer": {"name": "Ada Lovelace", "email": "ada@example.com", "country": "GB"},
+        "lines": [{"sku": "SOAP-1", "quantity": "10", "unit": "pcs"}, {"sku": "CREAM-2", "quantity": "5", "unit": "kg"}],
+        "wanted_date": "2026-12-01",
+    }
+    body.update(over)
+    return body
+
+
+@dataclass
+class Orders:
+    rt: Runtime
+    api: httpx.AsyncClient
+    consumer: EventConsumer
+
+    async def place(self, **over) -> dict:
+        resp = await self.api.post("/orders", json=order_body(**over))
+        assert resp.status_code == 201, resp.text
+        return resp.json()
+
+    async def get(self, order_id: str) -> dict:
+        resp = await self.api.get(f"/orders/{order_id}")
+        assert resp.status_code == 200, resp.text
+        return resp.json()
+
+    async def deliver(self, event: ev.Event, event_id: uuid.UUID | None = None,
+                      occurred_at: datetime | None = None) -> Envelope:
+        """One Kafka delivery as the consumer applies it: inbox claim, then the handler, one
+        transaction. A duplicate event id is skipped by the inbox."""
+        topic = topic_for(event)
+        envelope = Envelope(
+            event_id=event_id or uuid.uuid4(),
+            event_type=event.event_type,
+            producer=topic.producer,
+            correlation_id=event.key(),
+            occurred_at=occurred_at or datetime.now(timezone.utc),
+            data=event.model_dump(mode="json"),
+        )
+        record = ConsumerRecord(topic.name, 0, 0, 0, 0, event.key().encode(), envelope.to_bytes(), None, 0, 0, [])
+        handler = self.consumer._handlers[event.event_type]
+        await self.consumer._apply(record, envelope, event, handler)
+        return envelope
+
+    async def outbox(self, suffix: str = "") -> list[tuple[str, str, Envelope]]:
+        async with self.rt.uow.sessions() as s:
+            rows = (await s.execute(text("SELECT topic, key, payload FROM outbox ORDER BY id"))).all()
+        return [(t, k, Envelope.from_bytes(bytes(p))) for t, k, p in rows if t.endswith(suffix)]
+
+    async def scalar(self, sql: str, **params):
+        async with self.rt.uow.sessions() as s:
+            return (await s.execute(text(sql), params)).scalar()
+
+
+# -- event builders (bodies as the producing services write them) --------------------------
+def reserved(order_id: str, line_no: int = 1, plan_id: str = "plan-1", qty: str = "10", unit: str = "pcs",
+             lead: int = 3, sku: str = "SOAP-1") -> ev.MaterialsReserved:
+    return ev.MaterialsReserved(
+        order_id=order_id, line_no=line_no, plan_id=plan_id, sku=sku, quantity_promised=D(qty),
+        batch_quantity=D(100), unit=unit, recipe_version=1, lead_time_days=lead,
+        reservations=[LotQuantity(sku="OIL", lot_id="lot-oil", lot_no="OIL-7", quantity=D("12"), unit="kg")],
+    )
+
+
+def short(order_id: str, line_no: int = 2, sku: str = "CREAM-2") -> ev.MaterialsShort:
+    return ev.MaterialsShort(
+        order_id=order_id, line_no=line_no, sku=sku, quantity=D(5), unit="kg",
+        shortages=[MaterialShortage(material_sku="WAX", required=D(3), available=D(1), missing=D(2), unit="kg")],
+    )
+
+
+def scheduled(covers: list[tuple[str, int]], batch_id: str = "plan-1", batch_no: str = "B261125-0001",
+              end: date | None = None) -> ev.BatchScheduled:
+    end = end or date(2026, 11, 27)
+    return ev.BatchScheduled(
+        batch_id=batch_id, batch_no=batch_no, sku="SOAP-1", planned_quantity=D(100), unit="pcs",
+        covers=[LineQuantity(order_id=o, line_no=n, quantity=D(10)) for o, n in covers],
+        planned_start=end, planned_end=end,
+    )
+
+
+def started(covers: list[tuple[str, int]], batch_id: str = "plan-1", batch_no: str = "B261125-0001") -> ev.BatchStarted:
+    return ev.BatchStarted(batch_id=batch_id, batch_no=batch_no, sku="SOAP-1", started_at=datetime.now(timezone.utc),
+                           covers=[LineQuantity(order_id=o, line_no=n, quantity=D(10)) for o, n in covers])
+
+
+def completed(covers: list[tuple[str, int]], batch_id: str = "plan-1", batch_no: str = "B261125-0001") -> ev.BatchCompleted:
+    return ev.BatchCompleted(
+        batch_id=batch_id, batch_no=batch_no, sku="SOAP-1", planned_quantity=D(100), output_quantity=D(98),
+        waste_quantity=D(2), unit="pcs", completed_at=datetime.now(timezone.utc),
+        covers=[LineQuantity(order_id=o, line_no=n, quantity=D(10)) for o, n in covers],
+    )
+
+
+def allocated(order_id: str, lines: list[tuple[int, str, str]], outstanding: list[tuple[int, str, str]] = ()) -> ev.OrderAllocated:
+    """lines/outstanding: (line_no, quantity, unit)."""
+    return ev.OrderAllocated(
+        order_id=order_id, fully_allocated=not outstanding,
+        allocations=[Allocation(allocation_id=f"a{n}", line_no=n, sku=f"SKU-{n}", lot_id=f"lot{n}", lot_no=f"L{n}",
+                                quantity=D(q), unit=u) for n, q, u in lines],
+        outstanding=[LineOutstanding(line_no=n, sku=f"SKU-{n}", quantity=D(q), unit=u) for n, q, u in outstanding],
+    )
+
+
+def shipped(order_id: str, shipment_id: str = "shp-1", complete: bool = True, tracking: str = "123") -> ev.Shipped:
+    return ev.Shipped(
+        order_id=order_id, shipment_id=shipment_id, carrier="DHL", tracking_no=tracking, complete=complete,
+        shipped_at=datetime.now(timezone.utc),
+        lines=[ShippedLine(line_no=1, allocation_id="a1", sku="SOAP-1", lot_id="lot1", lot_no="L1",
+                           quantity=D(10), unit="pcs")],
+    )
+
+
+def delivered(order_id: str, shipment_id: str = "shp-1") -> ev.Delivered:
+    return ev.Delivered(order_id=order_id, shipment_id=shipment_id, delivered_at=datetime.now(timezone.utc))

@@ -1,0 +1,55 @@
+"""Timeline details read like what happened."""
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import pytest
+
+from contracts import events as ev
+from contracts.events.base import LineQuantity, LotQuantity
+from contracts.events.inventory import Allocation, LineOutstanding
+from contracts.events.shipping import ShippedLine
+from orders.domain.numbers import fingerprint, order_no
+from orders.domain.wording import describe
+
+pytestmark = pytest.mark.unit
+NOW = datetime(2026, 11, 25, tzinfo=timezone.utc)
+
+
+def test_order_numbers():
+    assert order_no(123) == "SO-000123"
+    assert order_no(1_234_567) == "SO-1234567"
+
+
+def test_fingerprint_compares_decimals_by_value():
+    assert fingerprint({"q": Decimal("10")}) == fingerprint({"q": Decimal("10.000")})
+    assert fingerprint({"q": Decimal("10")}) != fingerprint({"q": Decimal("11")})
+
+
+def test_reserved_scheduled_allocated_shipped():
+    reserved = ev.MaterialsReserved(
+        order_id="o1", line_no=1, plan_id="p1", sku="CREAM", quantity_promised=Decimal("10"), batch_quantity=Decimal(50),
+        unit="kg", recipe_version=1, lead_time_days=3,
+        reservations=[LotQuantity(sku="OIL", lot_id="l", lot_no="OIL-7", quantity=Decimal("12.000"), unit="kg")],
+    )
+    assert describe(reserved, "o1").startswith("reserved 12 kg of OIL (lot OIL-7) for batch plan p1")
+    scheduled = ev.BatchScheduled(
+        batch_id="p1", batch_no="B261125-0001", sku="CREAM", planned_quantity=Decimal(50), unit="kg",
+        covers=[LineQuantity(order_id="o1", line_no=1, quantity=Decimal(10))],
+        planned_start=date(2026, 11, 25), planned_end=date(2026, 11, 27),
+    )
+    text = describe(scheduled, "o1")
+    assert "batch B261125-0001 scheduled" in text and "ends 2026-11-27" in text and "line 1" in text
+    allocated = ev.OrderAllocated(
+        order_id="o1", fully_allocated=False,
+        allocations=[Allocation(allocation_id="a", line_no=1, sku="SOAP", lot_id="x", lot_no="L1",
+                                quantity=Decimal(10), unit="pcs")],
+        outstanding=[LineOutstanding(line_no=2, sku="CREAM", quantity=Decimal(5), unit="kg")],
+    )
+    assert describe(allocated, "o1") == "allocated 10 pcs from lot L1; outstanding: line 2 5 kg CREAM"
+    shipped = ev.Shipped(
+        order_id="o1", shipment_id="s", carrier="DHL", tracking_no="123", complete=False, shipped_at=NOW,
+        lines=[ShippedLine(line_no=1, allocation_id="a", sku="SOAP", lot_id="x", lot_no="L1",
+                           quantity=Decimal(10), unit="pcs")],
+    )
+    assert describe(shipped, "o1") == "shipped via DHL 123 (partial shipment)"
