@@ -1,0 +1,59 @@
+# One entry point for people and CI. Everything a fresh clone needs is installed from here:
+# uv (into .tools/ when it is not on PATH), the Python workspace (.venv/), and on the first
+# start the Apache Kafka broker from Maven Central (cached under ~/.cache/batchflow).
+
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+PY := $(CURDIR)/.venv/bin/python
+PYTEST := $(PY) -m pytest -p no:cacheprovider
+
+SERVICE_TESTS := contracts/tests libs/eventkit/tests libs/devstack/tests services/orders/tests \
+	services/inventory/tests services/production/tests services/shipping/tests \
+	services/channels/tests services/gateway/tests
+E2E_TESTS := tests/e2e
+
+.PHONY: help install run infra test test-unit test-integration test-e2e bench schemas clean reset
+
+help:
+	@echo "make run     - start Kafka, PostgreSQL and every service (gateway on http://127.0.0.1:8100), demo data loaded"
+	@echo "make test    - the whole test suite on real Kafka and PostgreSQL (what CI runs)"
+	@echo "make bench   - saga benchmark against a stack it starts, with this machine's ceilings"
+	@echo "make infra   - only Kafka and PostgreSQL, for running services from an IDE"
+	@echo "make schemas - regenerate contracts/schemas after an (additive) event change"
+
+$(CURDIR)/.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+install: $(UV)
+	$(UV) sync --locked --group dev --quiet
+
+run: install
+	$(PY) -m devstack up
+
+infra: install
+	$(PY) -m devstack infra
+
+test: install
+	$(PYTEST) -q $(SERVICE_TESTS) $(E2E_TESTS)
+
+test-unit: install
+	$(PYTEST) -q -m unit $(SERVICE_TESTS)
+
+test-integration: install
+	$(PYTEST) -q -m "integration" $(SERVICE_TESTS)
+
+test-e2e: install
+	$(PYTEST) -q $(E2E_TESTS)
+
+bench: install
+	$(PY) bench/saga_bench.py
+
+schemas: install
+	$(PY) -m contracts.schemas
+
+clean:
+	rm -rf .venv .tools .pytest_cache
+
+reset:
+	$(PY) -m devstack reset
