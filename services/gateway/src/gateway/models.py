@@ -12,7 +12,7 @@ from typing import Annotated
 from contracts.events.base import Customer, Quantity, Sku
 from contracts.units import Unit
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # Path parameters. Order ids are opaque strings (channel orders get a uuid5); batch, lot and
 # shipment ids are UUIDs minted by their services.
@@ -37,11 +37,19 @@ class OrderLineIn(Body):
 
 
 class OrderCreate(Body):
-    order_id: str | None = Field(default=None, min_length=1, max_length=100, description="optional; idempotency key")
+    order_id: str | None = Field(default=None, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$",
+                                 description="optional; makes the call idempotent (same id and content: 200)")
     customer: Customer
     lines: list[OrderLineIn] = Field(min_length=1)
     wanted_date: date | None = None
-    priority: int = 0
+    priority: int = Field(default=0, ge=-1_000_000, le=1_000_000, description="higher first")
+
+    @model_validator(mode="after")
+    def _unique_line_numbers(self) -> OrderCreate:
+        numbers = [ln.line_no or i for i, ln in enumerate(self.lines, start=1)]
+        if len(set(numbers)) != len(numbers):
+            raise ValueError(f"line numbers must be unique, got {numbers}")
+        return self
 
 
 # --- inventory ------------------------------------------------------------------------------
@@ -101,8 +109,10 @@ class BatchComplete(Body):
 
 # --- shipping -------------------------------------------------------------------------------
 class ShipRequest(Body):
-    carrier: str = Field(min_length=1, max_length=100)
-    tracking_no: str = Field(min_length=1, max_length=100)
+    # The list of carriers is the shipping service's (it answers 422 for an unknown one).
+    carrier: str = Field(min_length=1, max_length=100, description="DHL, UPS, DPD, GLS, FedEx or Local courier")
+    tracking_no: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9\-]{3,39}$",
+                             description="the carrier's tracking number: 4-40 letters, digits or dashes")
 
 
 # --- channels -------------------------------------------------------------------------------

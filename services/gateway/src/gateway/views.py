@@ -1,6 +1,7 @@
 """Response shapes, for /docs. The services own their answers; the gateway passes them
-through (listed as `responses=` so a new field in a service never breaks the gateway), and
-validates only the views it composes itself, whose service parts stay open (extra allowed)."""
+through (listed as `responses=` so that a new field in a service never breaks the gateway)
+and validates only the views it composes itself, whose service parts stay open: every
+field optional, extra fields kept."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ class Open(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+# --- orders service -------------------------------------------------------------------------
 class TimelineEntry(Open):
     at: datetime | None = None
     status: str | None = None
@@ -24,49 +26,41 @@ class TimelineEntry(Open):
     detail: Any = None
 
 
-class Order(Open):
+class OrderSummary(Open):
     order_id: str | None = None
     order_no: str | None = None
     status: str | None = None
-    customer: dict[str, Any] | None = None
-    lines: list[dict[str, Any]] | None = None
+    channel: str | None = None
+    customer_name: str | None = None
+    customer_email: str | None = None
+    placed_at: datetime | None = None
     wanted_date: date | None = None
     promised_date: date | None = None
+    priority: int | None = None
+
+
+class OrderPage(Open):
+    items: list[OrderSummary] = []
+    total: int | None = None
+    limit: int | None = None
+    offset: int | None = None
+
+
+class Order(OrderSummary):
+    customer: dict[str, Any] | None = None
+    lines: list[dict[str, Any]] | None = None
+    shortages: list[dict[str, Any]] | None = None
+    shipments: list[dict[str, Any]] | None = None
     timeline: list[TimelineEntry] | None = None
 
 
-class OrderView(BaseModel):
-    order: Order
-    allocations: list[dict[str, Any]] | Any
-    batches: list[dict[str, Any]] | Any
-    shipments: list[dict[str, Any]] | Any
-    unavailable: dict[str, Any] = {}
-
-
-class BackwardTrace(BaseModel):
-    order_id: str
-    trace: Any
-    shipments: Any
-
-
-class RecallEntry(BaseModel):
-    order_id: str
-    order_no: str | None = None
-    status: str | None = None
-    customer: dict[str, Any] | None = None
-
-
-class ForwardTrace(BaseModel):
-    lot_id: str
-    trace: Any
-    recall: list[RecallEntry]
-
-
+# --- inventory service ----------------------------------------------------------------------
 class Item(Open):
     sku: str | None = None
     name: str | None = None
     kind: str | None = None
     base_unit: str | None = None
+    shelf_life_days: int | None = None
 
 
 class Lot(Open):
@@ -86,10 +80,18 @@ class StockLine(Open):
     available: Decimal | None = None
 
 
+# --- production service ---------------------------------------------------------------------
 class Recipe(Open):
     sku: str | None = None
-    name: str | None = None
     recipe_version: int | None = None
+    name: str | None = None
+    output_unit: str | None = None
+    ingredients: list[dict[str, Any]] | None = None
+    batch_min: Decimal | None = None
+    batch_multiple: Decimal | None = None
+    expected_yield: Decimal | None = None
+    lead_time_days: int | None = None
+    shelf_life_days: int | None = None
 
 
 class Batch(Open):
@@ -98,11 +100,46 @@ class Batch(Open):
     sku: str | None = None
     status: str | None = None
     planned_quantity: Decimal | None = None
+    unit: str | None = None
+    planned_start: date | None = None
+    planned_end: date | None = None
+    output_quantity: Decimal | None = None
+    covers: list[dict[str, Any]] | None = None
 
 
+# --- shipping service -----------------------------------------------------------------------
 class Shipment(Open):
     shipment_id: str | None = None
     order_id: str | None = None
     status: str | None = None
     carrier: str | None = None
     tracking_no: str | None = None
+    lines: list[dict[str, Any]] | None = None
+
+
+# --- composed by the gateway ----------------------------------------------------------------
+class OrderView(BaseModel):
+    order: Order
+    allocations: list[Any]
+    batches: list[Batch]
+    shipments: list[Shipment]
+    unavailable: dict[str, Any] = {}
+
+
+class BackwardTrace(BaseModel):
+    order_id: str
+    trace: Any
+    shipments: list[Shipment]
+
+
+class RecallEntry(BaseModel):
+    order_id: str
+    order_no: str | None = None
+    status: str | None = None
+    customer: dict[str, Any] | None = None
+
+
+class ForwardTrace(BaseModel):
+    lot_id: str
+    trace: Any
+    recall: list[RecallEntry]

@@ -43,9 +43,9 @@ def orders_stub(state: dict[str, Any]) -> FastAPI:
         return {"order_id": "ord-new", "order_no": "SO-0002", "status": "received", **body}
 
     @app.get("/orders")
-    async def list_orders(request: Request) -> list:
+    async def list_orders(request: Request) -> dict:
         state["list_params"] = dict(request.query_params)
-        return list(orders.values())
+        return {"items": list(orders.values()), "total": len(orders), "limit": 50, "offset": 0}
 
     @app.get("/orders/{order_id}")
     async def get(order_id: str) -> dict:

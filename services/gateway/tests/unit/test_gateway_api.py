@@ -80,6 +80,10 @@ async def test_recall_list_fails_rather_than_comes_back_short(gateway, network):
     {"customer": {"name": "Bo", "email": "not-an-email"}, "lines": [{"sku": "LIP", "quantity": "5", "unit": "pcs"}]},
     {"customer": {"name": "Bo", "email": "bo@example.com"}, "lines": [{"sku": "LIP", "quantity": "-5", "unit": "pcs"}]},
     {"customer": {"name": "Bo", "email": "bo@example.com"}, "lines": [{"sku": "LIP", "quantity": "5", "unit": "bags"}]},
+    {"customer": {"name": "Bo", "email": "bo@example.com"}, "lines": [{"line_no": 1, "sku": "A", "quantity": "1", "unit": "pcs"},
+                                                                      {"line_no": 1, "sku": "B", "quantity": "1", "unit": "pcs"}]},
+    {"customer": {"name": "Bo", "email": "bo@example.com"}, "lines": [{"sku": "LIP", "quantity": "5", "unit": "pcs"}],
+     "wanted_date": "soon"},
 ])
 async def test_bad_order_is_422_at_the_gateway(gateway, network, body):
     resp = await gateway.post("/api/orders", json=body, headers=OPERATOR)

@@ -25,7 +25,7 @@ async def test_unknown_key_is_refused_with_401(gateway, network):
 async def test_viewer_may_read(gateway):
     resp = await gateway.get("/api/orders", headers=VIEWER)
     assert resp.status_code == 200
-    assert resp.json()[0]["order_no"] == "SO-0001"
+    assert resp.json()["items"][0]["order_no"] == "SO-0001"
 
 
 async def test_viewer_may_not_write(gateway, state):

@@ -28,7 +28,7 @@ async def place_order(body: OrderCreate, ds: Downstream = Depends(downstream)) -
     "/orders",
     summary="List orders",
     description="Query parameters (e.g. `status`) are passed through to the orders service.",
-    responses={200: {"model": list[views.Order]}},
+    responses={200: {"model": views.OrderPage}},
 )
 async def list_orders(request: Request, status: str | None = None, ds: Downstream = Depends(downstream)) -> Response:
     return await ds.relay("orders", "GET", "/orders", params=list(request.query_params.multi_items()))
