@@ -1,0 +1,4 @@
+from inventory.bootstrap import main
+
+if __name__ == "__main__":
+    main()

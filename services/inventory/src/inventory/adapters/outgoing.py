@@ -1,0 +1,51 @@
+"""Building the cumulative OrderAllocated of an order from what the database holds now."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.events import OrderAllocated
+from contracts.events.inventory import Allocation as AllocationOut
+from contracts.events.inventory import LineOutstanding
+from inventory.domain.allocation import outstanding
+from inventory.tables import Allocation, DemandLine, Lot
+
+ZERO = Decimal(0)
+
+
+async def order_allocated(session: AsyncSession, order_id: str) -> OrderAllocated:
+    """Every open (not yet shipped) allocation of the order, and per line what is still
+    missing: ordered minus everything allocated so far, shipped included."""
+    lines = (
+        await session.execute(select(DemandLine).where(DemandLine.order_id == order_id).order_by(DemandLine.line_no))
+    ).scalars().all()
+    rows = (
+        await session.execute(
+            select(Allocation, Lot)
+            .join(Lot, Lot.lot_id == Allocation.lot_id)
+            .where(Allocation.order_id == order_id)
+            .order_by(Allocation.line_no, Allocation.created_at, Allocation.allocation_id)
+        )
+    ).all()
+    units = {line.line_no: line.unit for line in lines}
+    allocated: dict[int, Decimal] = {}
+    out: list[AllocationOut] = []
+    for allocation, lot in rows:
+        allocated[allocation.line_no] = allocated.get(allocation.line_no, ZERO) + allocation.quantity
+        if allocation.open_quantity > 0:
+            out.append(
+                AllocationOut(
+                    allocation_id=allocation.allocation_id, line_no=allocation.line_no, sku=allocation.sku,
+                    lot_id=lot.lot_id, lot_no=lot.lot_no, quantity=allocation.open_quantity,
+                    unit=units[allocation.line_no], expiry_date=lot.expiry_date,
+                )
+            )
+    missing = [
+        LineOutstanding(line_no=line.line_no, sku=line.sku, quantity=left, unit=line.unit)
+        for line in lines
+        if (left := outstanding(line.quantity, allocated.get(line.line_no, ZERO))) > 0
+    ]
+    return OrderAllocated(order_id=order_id, allocations=out, outstanding=missing, fully_allocated=not missing)

@@ -1,0 +1,108 @@
+"""HTTP API: thin routes over commands (items, receipts) and queries (stock, lots, ledger,
+allocations, shortages, plans, traces). Quantities are in each item's base unit."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Literal
+
+from fastapi import Depends, FastAPI, HTTPException, Query
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from eventkit import Runtime
+from inventory.adapters import queries, trace
+from inventory.commands import Refused, add_item, receive
+from inventory.handlers import today
+from inventory.tables import Item
+from inventory.views import (
+    ItemIn, LotOut, MaterialShortageOut, MovementOut, OrderAllocationsOut, PlanOut, ReceiptIn, StockOut,
+)
+
+
+def make_api(rt: Runtime) -> FastAPI:
+    app = FastAPI(title="batchflow inventory", version="1")
+
+    @app.exception_handler(Refused)
+    async def refused(_, exc: Refused) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+
+    @app.exception_handler(IntegrityError)
+    async def conflict(_, exc: IntegrityError) -> JSONResponse:
+        # A concurrent request created the same item or lot number first.
+        return JSONResponse({"detail": f"conflicts with existing data: {exc.orig}"}, status_code=409)
+
+    async def reading() -> AsyncIterator[AsyncSession]:
+        async with rt.uow.sessions() as session:
+            yield session
+
+    @app.post("/items", status_code=201, response_model=Item)
+    async def create_item(body: ItemIn) -> Item:
+        async with rt.uow.start(correlation_id=body.sku, name="add item") as ctx:
+            return await add_item(ctx.session, body)
+
+    @app.get("/items", response_model=list[Item])
+    async def list_items(kind: Literal["raw", "finished"] | None = None, s: AsyncSession = Depends(reading)):
+        query = select(Item).order_by(Item.sku)
+        return (await s.execute(query.where(Item.kind == kind) if kind else query)).scalars().all()
+
+    @app.get("/items/{sku}", response_model=Item)
+    async def get_item(sku: str, s: AsyncSession = Depends(reading)):
+        return _found(await s.get(Item, sku), f"no item {sku}")
+
+    @app.post("/receipts", status_code=201, response_model=LotOut)
+    async def goods_receipt(body: ReceiptIn) -> LotOut:
+        async with rt.uow.start(correlation_id=body.sku, name="goods receipt") as ctx:
+            lot = await receive(ctx.session, body, today())
+            item = await ctx.session.get(Item, lot.sku)
+        return queries.lot_out(lot, item.base_unit, today())
+
+    @app.get("/lots", response_model=list[LotOut])
+    async def list_lots(sku: str | None = None, s: AsyncSession = Depends(reading)):
+        return await queries.lots(s, today(), sku=sku)
+
+    @app.get("/lots/{lot_id}", response_model=LotOut)
+    async def get_lot(lot_id: str, s: AsyncSession = Depends(reading)):
+        found = await queries.lots(s, today(), lot_id=lot_id)
+        return _found(found[0] if found else None, f"no lot {lot_id}")
+
+    @app.get("/lots/{lot_id}/trace", response_model=trace.ForwardTrace)
+    async def trace_lot(lot_id: str, s: AsyncSession = Depends(reading)):
+        return _found(await trace.forward(s, lot_id), f"no lot {lot_id}")
+
+    @app.get("/stock", response_model=list[StockOut])
+    async def get_stock(sku: str | None = None, s: AsyncSession = Depends(reading)):
+        return await queries.stock(s, today(), sku)
+
+    @app.get("/ledger", response_model=list[MovementOut])
+    async def get_ledger(
+        lot_id: str | None = None, sku: str | None = None, limit: int = Query(1000, ge=1, le=10000),
+        s: AsyncSession = Depends(reading),
+    ):
+        return await queries.ledger(s, lot_id, sku, limit)
+
+    @app.get("/orders/{order_id}/allocations", response_model=OrderAllocationsOut)
+    async def order_allocations(order_id: str, s: AsyncSession = Depends(reading)):
+        return _found(await queries.order_allocations(s, order_id), f"inventory has not seen order {order_id}")
+
+    @app.get("/orders/{order_id}/trace", response_model=trace.OrderTrace)
+    async def trace_order(order_id: str, s: AsyncSession = Depends(reading)):
+        return _found(await trace.backward(s, order_id), f"inventory has not seen order {order_id}")
+
+    @app.get("/shortages", response_model=list[MaterialShortageOut])
+    async def get_shortages(s: AsyncSession = Depends(reading)):
+        return await queries.shortages(s, today())
+
+    @app.get("/plans", response_model=list[PlanOut])
+    async def get_plans(status: Literal["planned", "completed"] | None = None, s: AsyncSession = Depends(reading)):
+        return await queries.plans(s, status)
+
+    return app
+
+
+def _found(value, detail: str):
+    if value is None:
+        raise HTTPException(404, detail)
+    return value

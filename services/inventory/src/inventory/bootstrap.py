@@ -1,0 +1,24 @@
+"""Composition root: settings, handlers, API and migrations wired into the kit's Service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from contracts.events import BatchCompleted, OrderPlaced, RecipePublished, Shipped
+from eventkit import Service
+from inventory.api import make_api
+from inventory.handlers import on_batch_completed, on_order_placed, on_recipe_published, on_shipped
+from inventory.settings import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+HANDLERS = {
+    OrderPlaced: on_order_placed,
+    RecipePublished: on_recipe_published,
+    BatchCompleted: on_batch_completed,
+    Shipped: on_shipped,
+}
+
+
+def main() -> None:
+    Service(Settings(), migrations=MIGRATIONS, handlers=HANDLERS, http_app=make_api).run()

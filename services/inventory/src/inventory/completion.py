@@ -1,0 +1,177 @@
+"""BatchCompleted: consume the material actually used, release the rest of the plan's
+reservations, put the output in stock as a finished lot (lot_no = batch_no) and allocate it
+to the orders promised against the plan, higher priority first, then older orders."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.events import BatchCompleted
+from contracts.units import IncompatibleUnits
+from eventkit import Context
+from inventory.adapters.outgoing import order_allocated
+from inventory.adapters.stock import allocate, lock_items, lock_lots, new_id, post_movement
+from inventory.domain.allocation import Claim, share_output
+from inventory.domain.quantities import to_base
+from inventory.tables import CompletedBatch, Item, Lot, OrderDemand, Plan, Promise, RecipeReplica, Reservation, utcnow
+
+log = logging.getLogger("inventory.completion")
+ZERO = Decimal(0)
+
+
+async def complete_batch(ctx: Context, event: BatchCompleted, today: date) -> None:
+    session = ctx.session
+    event_id = ctx.envelope.event_id if ctx.envelope else None
+    if not await _record_completion(session, event):
+        return  # this batch's completion was applied before
+    plan = await session.get(Plan, event.batch_id, with_for_update=True)
+    reservations = (
+        await session.execute(
+            select(Reservation).where(Reservation.plan_id == event.batch_id, Reservation.status == "open")
+        )
+    ).scalars().all()
+    consumed = await _consumption_by_lot(session, event)
+    lot_ids = {r.lot_id for r in reservations} | set(consumed)
+    skus = {lot.sku for lot in (await session.execute(select(Lot).where(Lot.lot_id.in_(lot_ids)))).scalars()}
+    items = await lock_items(session, skus | {event.sku})
+    lots = await lock_lots(session, lot_ids)
+
+    by_lot = {r.lot_id: r for r in reservations}
+    for lot_id in sorted(consumed):
+        lot = lots[lot_id]
+        item = items[lot.sku]
+        try:
+            quantity = sum((to_base(q, unit, item.base_unit) for q, unit in consumed[lot_id]), ZERO)
+        except IncompatibleUnits as exc:
+            log.warning("batch %s: consumption of lot %s ignored: %s", event.batch_no, lot.lot_no, exc)
+            continue
+        _consume(session, lot, by_lot.get(lot_id), quantity, event, event_id)
+    for reservation in reservations:  # what was set aside but not used goes back to stock
+        rest = reservation.quantity - reservation.consumed - reservation.released
+        lots[reservation.lot_id].reserved -= rest
+        reservation.released += rest
+        reservation.status = "closed"
+
+    item = items.get(event.sku) or await _finished_item(session, event)
+    output = to_base(event.output_quantity, event.unit, item.base_unit)
+    lot = await _finished_lot(session, event, item, output, today, event_id) if output > 0 else None
+    completion = await session.get(CompletedBatch, event.batch_id)
+    completion.finished_lot_id = lot.lot_id if lot else None
+    if plan is None:
+        log.warning("batch %s completed without a plan here: its output stays in stock", event.batch_no)
+        return
+    plan.status, plan.batch_no, plan.output_quantity, plan.completed_at = "completed", event.batch_no, output, utcnow()
+    orders = await _allocate_output(session, plan, lot, output, completion)
+    for order_id in orders:
+        await ctx.emit(await order_allocated(session, order_id), correlation_id=order_id)
+
+
+async def _record_completion(session: AsyncSession, event: BatchCompleted) -> bool:
+    inserted = await session.execute(
+        insert(CompletedBatch)
+        .values(
+            batch_id=event.batch_id, batch_no=event.batch_no, sku=event.sku, planned_quantity=event.planned_quantity,
+            output_quantity=event.output_quantity, waste_quantity=event.waste_quantity, unit=event.unit,
+            completed_at=event.completed_at,
+        )
+        .on_conflict_do_nothing()
+        .returning(CompletedBatch.batch_id)
+    )
+    return inserted.first() is not None
+
+
+async def _consumption_by_lot(session: AsyncSession, event: BatchCompleted) -> dict[str, list]:
+    """The event's consumption grouped by our lot id (a lot id we do not know is looked up
+    by SKU and lot number; a lot unknown both ways is logged and skipped)."""
+    grouped: dict[str, list] = {}
+    for used in event.consumption:
+        lot = await session.get(Lot, used.lot_id)
+        if lot is None:
+            lot = (
+                await session.execute(select(Lot).where(Lot.sku == used.sku, Lot.lot_no == used.lot_no))
+            ).scalar_one_or_none()
+        if lot is None:
+            log.warning("batch %s consumed unknown lot %s (%s)", event.batch_no, used.lot_no, used.lot_id)
+            continue
+        grouped.setdefault(lot.lot_id, []).append((used.quantity, used.unit))
+    return grouped
+
+
+def _consume(
+    session: AsyncSession, lot: Lot, reservation: Reservation | None, quantity: Decimal, event: BatchCompleted,
+    event_id: UUID | None,
+) -> None:
+    """Use the plan's reservation first, then free stock. Using more than the lot can give
+    is recorded as far as it goes, with a note: the ledger never goes negative."""
+    from_reserved = min(quantity, reservation.quantity - reservation.consumed) if reservation else ZERO
+    from_free = min(quantity - from_reserved, max(lot.free, ZERO))
+    taken = from_reserved + from_free
+    note = "" if taken == quantity else f"reported {quantity} used, only {taken} was reserved or free"
+    if reservation is not None:
+        reservation.consumed += from_reserved
+    lot.reserved -= from_reserved
+    if taken > 0:
+        post_movement(session, lot, "consumption", -taken, event_id, batch_id=event.batch_id, note=note)
+
+
+async def _finished_item(session: AsyncSession, event: BatchCompleted) -> Item:
+    recipe = await session.get(RecipeReplica, event.sku)
+    item = Item(sku=event.sku, name=recipe.name if recipe else event.sku, kind="finished", base_unit=event.unit)
+    session.add(item)
+    await session.flush()
+    return item
+
+
+async def _finished_lot(
+    session: AsyncSession, event: BatchCompleted, item: Item, output: Decimal, today: date, event_id: UUID | None
+) -> Lot:
+    lot_no = event.batch_no
+    taken = (await session.execute(select(Lot.lot_id).where(Lot.sku == event.sku, Lot.lot_no == lot_no))).first()
+    if taken is not None:  # a lot of that number exists already (e.g. typed in a receipt)
+        lot_no = f"{event.batch_no}-{event.batch_id[:8]}"
+    expiry = event.expiry_date
+    if expiry is None and item.shelf_life_days:
+        expiry = today + timedelta(days=item.shelf_life_days)
+    lot = Lot(
+        lot_id=new_id(), sku=event.sku, lot_no=lot_no, source="production", batch_id=event.batch_id,
+        received_date=today, expiry_date=expiry,
+    )
+    session.add(lot)
+    post_movement(session, lot, "production", output, event_id, batch_id=event.batch_id)
+    await session.flush()
+    return lot
+
+
+async def _allocate_output(
+    session: AsyncSession, plan: Plan, lot: Lot | None, output: Decimal, completion: CompletedBatch
+) -> list[str]:
+    """Allocate the output to the plan's open promises; returns the orders affected."""
+    rows = (
+        await session.execute(
+            select(Promise, OrderDemand)
+            .join(OrderDemand, OrderDemand.order_id == Promise.order_id)
+            .where(Promise.plan_id == plan.plan_id, Promise.allocated < Promise.quantity)
+        )
+    ).all()
+    promises = {(p.order_id, p.line_no): p for p, _ in rows}
+    claims = [Claim(p.order_id, p.line_no, p.quantity - p.allocated, o.priority, o.placed_at) for p, o in rows]
+    split = share_output(output, claims)
+    completion.shortfall = split.shortfall
+    affected: list[str] = []
+    for share in split.shares:
+        promise = promises[(share.claim.order_id, share.claim.line_no)]
+        promise.allocated += share.quantity
+        allocate(session, lot, promise.order_id, promise.line_no, share.quantity, plan_id=plan.plan_id)
+        if promise.order_id not in affected:
+            affected.append(promise.order_id)
+    if split.shortfall > 0:
+        log.warning("batch %s made %s less than promised: left outstanding", plan.batch_no, split.shortfall)
+    await session.flush()
+    return affected

@@ -1,0 +1,74 @@
+"""First expired, first out: which lots to take a quantity from.
+
+A lot without an expiry date goes after every dated lot; ties go to the lot received first,
+then to the lot number, so every instance choosing among the same lots picks the same ones
+(and locks them in the same order)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class LotSupply:
+    """What a lot can still give: on hand minus what is reserved or allocated."""
+
+    lot_id: str
+    lot_no: str
+    available: Decimal
+    expiry_date: date | None
+    received_date: date
+
+
+@dataclass(frozen=True)
+class Take:
+    lot: LotSupply
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class Pick:
+    takes: list[Take]
+    # What the lots could not cover.
+    missing: Decimal
+
+    @property
+    def taken(self) -> Decimal:
+        return sum((t.quantity for t in self.takes), ZERO)
+
+
+def is_expired(expiry_date: date | None, today: date) -> bool:
+    """A lot is expired on its expiry date: goods are not shipped or used on their last day."""
+    return expiry_date is not None and expiry_date <= today
+
+
+def fefo_key(lot: LotSupply) -> tuple:
+    return (lot.expiry_date is None, lot.expiry_date or date.max, lot.received_date, lot.lot_no, lot.lot_id)
+
+
+def usable(lots: list[LotSupply], today: date) -> list[LotSupply]:
+    """The lots that may be used today, FEFO-ordered, with something available."""
+    return sorted((lot for lot in lots if lot.available > 0 and not is_expired(lot.expiry_date, today)), key=fefo_key)
+
+
+def available(lots: list[LotSupply], today: date) -> Decimal:
+    return sum((lot.available for lot in usable(lots, today)), ZERO)
+
+
+def choose_lots(lots: list[LotSupply], quantity: Decimal, today: date) -> Pick:
+    """Take `quantity` from the earliest-expiring usable lots, as far as they go."""
+    if quantity <= 0:
+        return Pick([], ZERO)
+    takes: list[Take] = []
+    left = quantity
+    for lot in usable(lots, today):
+        if left <= 0:
+            break
+        q = min(lot.available, left)
+        takes.append(Take(lot, q))
+        left -= q
+    return Pick(takes, max(left, ZERO))

@@ -1,0 +1,57 @@
+"""Event handlers: each runs in the transaction that also claims the inbox row and writes
+the outbox, so an event's effects and the events it raises commit together or not at all."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy.dialects.postgresql import insert
+
+from contracts.events import BatchCompleted, OrderPlaced, RecipePublished, Shipped
+from eventkit import Context
+from inventory.completion import complete_batch
+from inventory.placement import place_order
+from inventory.shipment import ship
+from inventory.tables import Item, RecipeReplica, utcnow
+
+
+def today() -> date:
+    """Expiry is judged on the UTC calendar day."""
+    return datetime.now(timezone.utc).date()
+
+
+async def on_order_placed(ctx: Context, event: OrderPlaced) -> None:
+    await place_order(ctx, event, today())
+
+
+async def on_batch_completed(ctx: Context, event: BatchCompleted) -> None:
+    await complete_batch(ctx, event, today())
+
+
+async def on_shipped(ctx: Context, event: Shipped) -> None:
+    await ship(ctx, event)
+
+
+async def on_recipe_published(ctx: Context, event: RecipePublished) -> None:
+    """Keep the replica at the newest recipe_version: an older or replayed version changes nothing."""
+    values = dict(
+        sku=event.sku, name=event.name, recipe_version=event.recipe_version, output_unit=event.output_unit,
+        ingredients=[i.model_dump(mode="json") for i in event.ingredients], batch_min=event.batch_min,
+        batch_multiple=event.batch_multiple, expected_yield=event.expected_yield,
+        lead_time_days=event.lead_time_days, shelf_life_days=event.shelf_life_days, updated_at=utcnow(),
+    )
+    stmt = insert(RecipeReplica).values(**values)
+    await ctx.session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[RecipeReplica.sku],
+            set_={k: stmt.excluded[k] for k in values if k != "sku"},
+            where=RecipeReplica.recipe_version < stmt.excluded.recipe_version,
+        )
+    )
+    # A product with a recipe is a finished good we can stock; its unit is the recipe's.
+    await ctx.session.execute(
+        insert(Item)
+        .values(sku=event.sku, name=event.name, kind="finished", base_unit=event.output_unit,
+                shelf_life_days=event.shelf_life_days)
+        .on_conflict_do_nothing()
+    )

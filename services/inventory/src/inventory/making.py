@@ -1,0 +1,91 @@
+"""Make to order: size a new production plan by the recipe and reserve its materials FEFO,
+or record why it cannot be made yet (the shortages say what to buy)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from contracts.events import MaterialsReserved
+from contracts.events.base import LotQuantity
+from contracts.events.inventory import MaterialShortage
+from contracts.units import IncompatibleUnits, Unit
+from eventkit import Context
+from inventory.adapters.stock import lock_usable_lots, new_id, reserve, supply
+from inventory.domain import fefo
+from inventory.domain.planning import Ingredient, Recipe, batch_for, material_needs, shortages
+from inventory.tables import DemandLine, Item, LineShortage, Plan, Promise, RecipeReplica
+from inventory.waiting import wait_for
+
+
+def recipe_of(row: RecipeReplica) -> Recipe:
+    return Recipe(
+        sku=row.sku,
+        version=row.recipe_version,
+        output_unit=Unit(row.output_unit),
+        ingredients=tuple(Ingredient(i["sku"], Decimal(str(i["quantity"])), Unit(i["unit"])) for i in row.ingredients),
+        batch_min=row.batch_min,
+        batch_multiple=row.batch_multiple,
+        expected_yield=row.expected_yield,
+        lead_time_days=row.lead_time_days,
+    )
+
+
+async def plan_new_batch(
+    ctx: Context, demand: DemandLine, need: Decimal, recipe: Recipe, items: dict[str, Item], today: date
+) -> None:
+    session = ctx.session
+    base_units = {sku: Unit(item.base_unit) for sku, item in items.items()}
+    try:
+        batch = batch_for(need, demand.unit, recipe)
+        needs = material_needs(batch, demand.unit, recipe, base_units)
+    except IncompatibleUnits as exc:
+        await wait_for(ctx, demand, need, reason=f"recipe of {demand.sku} does not fit its units: {exc}")
+        return
+
+    # Needs are sorted by material SKU, so the lots are locked in the same order everywhere.
+    lots = {n.sku: await lock_usable_lots(session, n.sku, today) for n in needs}
+    available = {sku: fefo.available([supply(lot) for lot in found], today) for sku, found in lots.items()}
+    short = shortages(needs, available)
+    if short:
+        for s in short:
+            session.add(
+                LineShortage(
+                    order_id=demand.order_id, line_no=demand.line_no, material_sku=s.sku,
+                    required=s.required, available=s.available, missing=s.missing, unit=s.unit,
+                )
+            )
+        await wait_for(
+            ctx, demand, need,
+            shortages=[
+                MaterialShortage(material_sku=s.sku, required=s.required, available=s.available, missing=s.missing, unit=s.unit)
+                for s in short
+            ],
+        )
+        return
+
+    plan = Plan(
+        plan_id=new_id(), sku=demand.sku, batch_quantity=batch, promised=need, unit=demand.unit,
+        recipe_version=recipe.version, lead_time_days=recipe.lead_time_days,
+    )
+    session.add(plan)
+    await session.flush()
+    reserved: list[LotQuantity] = []
+    for n in needs:
+        by_id = {lot.lot_id: lot for lot in lots[n.sku]}
+        pick = fefo.choose_lots([supply(lot) for lot in lots[n.sku]], n.quantity, today)
+        for take in pick.takes:
+            lot = by_id[take.lot.lot_id]
+            reserve(session, lot, plan.plan_id, take.quantity)
+            reserved.append(
+                LotQuantity(sku=lot.sku, lot_id=lot.lot_id, lot_no=lot.lot_no, quantity=take.quantity,
+                            unit=n.unit, expiry_date=lot.expiry_date)
+            )
+    session.add(Promise(plan_id=plan.plan_id, order_id=demand.order_id, line_no=demand.line_no, quantity=need))
+    await ctx.emit(
+        MaterialsReserved(
+            order_id=demand.order_id, line_no=demand.line_no, plan_id=plan.plan_id, sku=demand.sku,
+            quantity_promised=need, batch_quantity=batch, unit=Unit(demand.unit),
+            recipe_version=recipe.version, lead_time_days=recipe.lead_time_days, reservations=reserved,
+        )
+    )

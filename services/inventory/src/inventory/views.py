@@ -1,0 +1,163 @@
+"""Response models of the HTTP API (quantities are in the item's base unit)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from contracts.events.base import Quantity, Sku
+from contracts.units import Unit
+
+
+class ItemIn(BaseModel):
+    sku: Sku
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["raw", "finished"]
+    base_unit: Unit
+    shelf_life_days: int | None = Field(default=None, ge=1)
+    supplier_lead_time_days: int | None = Field(default=None, ge=0)
+
+
+class ReceiptIn(BaseModel):
+    sku: Sku
+    quantity: Quantity
+    unit: Unit
+    lot_no: str | None = Field(default=None, min_length=1, max_length=64)
+    supplier_lot_no: str | None = Field(default=None, max_length=64)
+    expiry_date: date | None = None
+    received_date: date | None = None
+
+
+class LotOut(BaseModel):
+    lot_id: str
+    sku: str
+    lot_no: str
+    supplier_lot_no: str | None
+    source: str
+    batch_id: str | None
+    received_date: date
+    expiry_date: date | None
+    on_hand: Decimal
+    reserved: Decimal
+    allocated: Decimal
+    available: Decimal
+    expired: bool
+    unit: str
+
+
+class StockOut(BaseModel):
+    sku: str
+    name: str
+    kind: str
+    base_unit: str
+    on_hand: Decimal
+    reserved: Decimal
+    allocated: Decimal
+    # Free to reserve or allocate: not set aside and not expired.
+    available: Decimal
+    # Free but expired: on hand, never used or shipped.
+    expired: Decimal
+
+
+class MovementOut(BaseModel):
+    movement_id: int
+    lot_id: str
+    lot_no: str
+    sku: str
+    kind: str
+    quantity: Decimal
+    order_id: str | None
+    shipment_id: str | None
+    batch_id: str | None
+    allocation_id: str | None
+    note: str
+    created_at: datetime
+
+
+class AllocationOut(BaseModel):
+    allocation_id: str
+    line_no: int
+    sku: str
+    lot_id: str
+    lot_no: str
+    expiry_date: date | None
+    quantity: Decimal
+    shipped: Decimal
+    status: str
+    plan_id: str | None
+    shipment_id: str | None
+
+
+class ShortageOut(BaseModel):
+    material_sku: str
+    required: Decimal
+    available: Decimal
+    missing: Decimal
+    unit: str
+
+
+class LineOut(BaseModel):
+    line_no: int
+    sku: str
+    quantity: Decimal
+    unit: str
+    allocated: Decimal
+    shipped: Decimal
+    promised: Decimal  # promised against production plans, not yet allocated
+    waiting: Decimal  # waiting for materials
+    outstanding: Decimal
+    reason: str
+    shortages: list[ShortageOut]
+
+
+class OrderAllocationsOut(BaseModel):
+    order_id: str
+    order_no: str
+    fully_allocated: bool
+    lines: list[LineOut]
+    allocations: list[AllocationOut]
+
+
+class ShortOrder(BaseModel):
+    order_id: str
+    order_no: str
+    line_no: int
+    sku: str
+    required: Decimal
+    missing: Decimal  # as computed when the line was checked
+
+
+class MaterialShortageOut(BaseModel):
+    material_sku: str
+    unit: str
+    required: Decimal  # by every waiting line short of it
+    available: Decimal  # usable free stock now
+    missing: Decimal  # what to buy: required - available
+    supplier_lead_time_days: int | None
+    orders: list[ShortOrder]
+
+
+class PromiseOut(BaseModel):
+    order_id: str
+    line_no: int
+    quantity: Decimal
+    allocated: Decimal
+
+
+class PlanOut(BaseModel):
+    plan_id: str
+    sku: str
+    batch_quantity: Decimal
+    promised: Decimal
+    surplus: Decimal
+    unit: str
+    status: str
+    recipe_version: int
+    lead_time_days: int
+    batch_no: str | None
+    output_quantity: Decimal | None
+    created_at: datetime
+    promises: list[PromiseOut]
