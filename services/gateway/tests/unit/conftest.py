@@ -3,12 +3,20 @@ app standing in for it (or to nothing, which is a refused connection)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from gateway_stubs import (
+
+from gateway.app import create_app
+from gateway.settings import Settings
+
+# pytest runs with --import-mode=importlib: make the helper module next to this file importable.
+sys.path.insert(0, str(Path(__file__).parent))
+from gateway_stubs import (  # noqa: E402
     ORDER_ID,
     StubNetwork,
     channels_stub,
@@ -17,9 +25,6 @@ from gateway_stubs import (
     production_stub,
     shipping_stub,
 )
-
-from gateway.app import create_app
-from gateway.settings import Settings
 
 
 @pytest.fixture
