@@ -4,6 +4,9 @@ handler in one transaction) without Kafka, and read back from the outbox."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -14,7 +17,10 @@ from orders.api import make_api
 from orders.bootstrap import MIGRATIONS
 from orders.handlers import OrderHandlers
 from orders.settings import Settings
-from orders_testkit import Orders
+
+# pytest runs with --import-mode=importlib: make the helper module next to this file importable.
+sys.path.insert(0, str(Path(__file__).parent))
+from orders_testkit import Orders  # noqa: E402
 
 HANDLING_DAYS = 1
 
