@@ -121,9 +121,11 @@ async def load_demo(gateway_url: str, api_key: str = "dev-operator-key") -> None
         api = _Api(client)
         await api.wait_ready()
         today = date.today()
+        # Recipes first: inventory learns them from RecipePublished (Kafka) and needs them
+        # before the orders arrive, and the items and receipts in between give it that time.
         report = [
-            await _items(api),
             await _recipes(api),
+            await _items(api),
             await _receipts(api, today),
             await _orders(api, today),
         ]

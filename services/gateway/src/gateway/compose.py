@@ -15,7 +15,8 @@ _RECALL_CONCURRENCY = 8
 
 
 async def order_view(ds: Downstream, order_id: str) -> dict[str, Any]:
-    """The order (with its timeline) plus allocations, batches and shipments.
+    """The order (with its timeline) plus allocations and per-line supply state (inventory),
+    the batches covering it (production) and its shipments (shipping).
 
     The order itself is required (404/503 if the orders service says so). The other parts
     degrade: if one service is down the operator still sees the order, and `unavailable`
@@ -43,6 +44,14 @@ async def order_view(ds: Downstream, order_id: str) -> dict[str, Any]:
             raise part
         else:
             view[name] = part
+    # Inventory answers with the order's allocation state: the open allocations, and per line
+    # how much is allocated, promised to a plan, waiting for materials (and why).
+    stock_state = view["allocations"]
+    if isinstance(stock_state, dict):
+        view["allocations"] = stock_state.get("allocations", [])
+        view["supply"] = stock_state.get("lines", [])
+    else:
+        view["supply"] = []
     view["unavailable"] = unavailable
     return view
 
@@ -75,40 +84,49 @@ async def forward_trace(ds: Downstream, lot_id: str) -> dict[str, Any]:
     Every order's customer comes from the orders service; if it is down the answer is 503,
     never a silently shorter recall list."""
     trace = await ds.get("inventory", f"/lots/{lot_id}/trace")
-    order_ids = order_ids_in(trace)
+    reached = orders_in(trace)
     gate = asyncio.Semaphore(_RECALL_CONCURRENCY)
 
-    async def one(order_id: str) -> dict[str, Any]:
+    async def one(order_id: str, lots: list[dict[str, Any]]) -> dict[str, Any]:
         async with gate:
             order = await ds.get_or_none("orders", f"/orders/{order_id}")
-        if order is None:
-            return {"order_id": order_id, "order_no": None, "status": None, "customer": None}
+        # An order the orders service does not know stays on the list (with what inventory knows).
+        order = order or {}
         return {
             "order_id": order_id,
             "order_no": order.get("order_no"),
             "status": order.get("status"),
             "customer": order.get("customer"),
+            "lots": lots,
         }
 
-    recall = await asyncio.gather(*(one(o) for o in order_ids))
+    recall = await asyncio.gather(*(one(o, lots) for o, lots in reached.items()))
     return {"lot_id": lot_id, "trace": trace, "recall": list(recall)}
 
 
-def order_ids_in(trace: Any) -> list[str]:
-    """The distinct order ids the inventory trace reaches, in first-seen order. The trace
-    nests orders under finished lots, so walk it rather than assume one shape."""
-    seen: dict[str, None] = {}
+def orders_in(trace: Any) -> dict[str, list[dict[str, Any]]]:
+    """Every order the inventory trace reaches (first-seen order), with the finished lots it
+    got. The trace nests orders under finished lots at any depth, so walk it."""
+    found: dict[str, list[dict[str, Any]]] = {}
 
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            value = node.get("order_id")
-            if isinstance(value, str) and value:
-                seen.setdefault(value, None)
-            for child in node.values():
-                walk(child)
-        elif isinstance(node, list):
+    def walk(node: Any, lot: dict[str, Any] | None) -> None:
+        if isinstance(node, list):
             for child in node:
-                walk(child)
+                walk(child, lot)
+            return
+        if not isinstance(node, dict):
+            return
+        lot = node["lot"] if isinstance(node.get("lot"), dict) else lot
+        order_id = node.get("order_id")
+        if isinstance(order_id, str) and order_id:
+            lots = found.setdefault(order_id, [])
+            if lot is not None and "quantity" in node:
+                lots.append({"lot_id": lot.get("lot_id"), "lot_no": lot.get("lot_no"), "sku": lot.get("sku"),
+                             "quantity": node.get("quantity"), "shipped": node.get("shipped"),
+                             "status": node.get("status")})
+        for key, child in node.items():
+            if key != "lot":
+                walk(child, lot)
 
-    walk(trace)
-    return list(seen)
+    walk(trace, None)
+    return found

@@ -74,6 +74,7 @@ class ReceiptCreate(Body):
     lot_no: str | None = Field(default=None, min_length=1, max_length=64)
     supplier_lot_no: str | None = Field(default=None, min_length=1, max_length=64)
     expiry_date: date | None = None
+    received_date: date | None = Field(default=None, description="defaults to today")
 
 
 # --- production -----------------------------------------------------------------------------

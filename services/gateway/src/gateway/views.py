@@ -120,7 +120,8 @@ class Shipment(Open):
 # --- composed by the gateway ----------------------------------------------------------------
 class OrderView(BaseModel):
     order: Order
-    allocations: list[Any]
+    allocations: list[dict[str, Any]]
+    supply: list[dict[str, Any]]
     batches: list[Batch]
     shipments: list[Shipment]
     unavailable: dict[str, Any] = {}
@@ -137,6 +138,7 @@ class RecallEntry(BaseModel):
     order_no: str | None = None
     status: str | None = None
     customer: dict[str, Any] | None = None
+    lots: list[dict[str, Any]] = []
 
 
 class ForwardTrace(BaseModel):

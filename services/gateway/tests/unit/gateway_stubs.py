@@ -70,8 +70,12 @@ def inventory_stub(state: dict[str, Any]) -> FastAPI:
         return body
 
     @app.get("/orders/{order_id}/allocations")
-    async def allocations(order_id: str) -> list:
-        return [{"allocation_id": "a1", "order_id": order_id, "lot_no": "B250101-0001", "quantity": "10"}]
+    async def allocations(order_id: str) -> dict:
+        if order_id != ORDER_ID:
+            raise HTTPException(404, f"inventory has not seen order {order_id}")
+        return {"order_id": order_id, "order_no": "SO-0001", "fully_allocated": False,
+                "lines": [{"line_no": 1, "sku": "LIP", "allocated": "10", "waiting": "5", "reason": "materials short"}],
+                "allocations": [{"allocation_id": "a1", "line_no": 1, "lot_no": "B250101-0001", "quantity": "10"}]}
 
     @app.get("/orders/{order_id}/trace")
     async def order_trace(order_id: str) -> dict:
@@ -79,8 +83,15 @@ def inventory_stub(state: dict[str, Any]) -> FastAPI:
 
     @app.get("/lots/{lot_id}/trace")
     async def lot_trace(lot_id: str) -> dict:
-        return {"lot_id": lot_id, "batches": [{"batch_no": "B1", "finished_lots": [
-            {"lot_no": "B1", "orders": [{"order_id": ORDER_ID}, {"order_id": "ord-2"}]}]}]}
+        # Shea butter lot -> batch B1 -> finished lot B1 -> two orders (the shape inventory answers).
+        finished = {"lot": {"lot_id": "f-1", "sku": "LIP", "lot_no": "B1"}, "consumed_by": [], "reserved_by_plans": [],
+                    "orders": [{"order_id": ORDER_ID, "order_no": "SO-0001", "customer": "Ada", "line_no": 1,
+                                "quantity": "10", "shipped": "10", "status": "shipped"},
+                               {"order_id": "ord-2", "order_no": "SO-0009", "customer": "Cy", "line_no": 1,
+                                "quantity": "5", "shipped": "0", "status": "open"}]}
+        return {"lot": {"lot_id": lot_id, "sku": "SHEA", "lot_no": "L-1"},
+                "consumed_by": [{"batch_id": "b-1", "batch_no": "B1", "consumed": "1.2", "finished_lots": [finished]}],
+                "reserved_by_plans": [], "orders": []}
 
     @app.get("/health/ready")
     async def ready() -> dict:

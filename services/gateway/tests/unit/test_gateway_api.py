@@ -16,6 +16,7 @@ async def test_order_view_composes_order_allocations_batches_and_shipments(gatew
     assert view["order"]["status"] == "ready_to_ship"
     assert view["order"]["timeline"][0]["event_type"] == "OrderPlaced"
     assert [a["allocation_id"] for a in view["allocations"]] == ["a1"]
+    assert view["supply"][0]["reason"] == "materials short"
     assert [b["batch_no"] for b in view["batches"]] == ["B250101-0001"]
     assert [s["shipment_id"] for s in view["shipments"]] == ["s1"]  # only this order's shipments
     assert view["unavailable"] == {}
@@ -117,8 +118,17 @@ async def test_backward_trace_adds_the_shipments(gateway):
 async def test_forward_trace_lists_the_customers_to_recall(gateway):
     trace = (await gateway.get(f"/api/lots/{LOT_ID}/trace", headers=VIEWER)).json()
     recall = {r["order_id"]: r for r in trace["recall"]}
+    assert list(recall) == [ORDER_ID, "ord-2"]
     assert recall[ORDER_ID]["customer"]["email"] == "ada@example.com"
+    assert recall[ORDER_ID]["lots"] == [{"lot_id": "f-1", "lot_no": "B1", "sku": "LIP", "quantity": "10",
+                                         "shipped": "10", "status": "shipped"}]
     assert recall["ord-2"]["customer"] is None  # unknown to orders: still listed, never dropped
+
+
+async def test_order_view_of_an_order_inventory_has_not_seen_yet(gateway, state):
+    state["orders"]["fresh"] = {"order_id": "fresh", "order_no": "SO-0003", "status": "received", "timeline": []}
+    view = (await gateway.get("/api/orders/fresh", headers=VIEWER)).json()
+    assert view["allocations"] == [] and view["supply"] == [] and view["unavailable"] == {}
 
 
 async def test_ready_reports_each_service_and_is_503_if_one_is_down(gateway, network):
