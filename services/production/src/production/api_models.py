@@ -38,8 +38,9 @@ class RecipeIn(BaseModel):
     batch_min: Amount
     batch_multiple: Amount
     expected_yield: Annotated[Decimal, Field(max_digits=7, decimal_places=6)]
-    lead_time_days: int
-    shelf_life_days: int | None = None
+    # Upper bounds only keep absurd values out of INT columns; the rules are the domain's.
+    lead_time_days: int = Field(le=3650)
+    shelf_life_days: int | None = Field(default=None, le=36500)
 
     def spec(self) -> RecipeSpec:
         return RecipeSpec(

@@ -1,0 +1,62 @@
+"""Helpers of the production integration tests: deliver an event as the consumer would,
+read the outbox, build MaterialsReserved facts."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+import httpx
+from sqlalchemy import text
+
+from contracts.envelope import Envelope
+from contracts.events import MaterialsReserved
+from eventkit import UnitOfWork
+from production.handlers import on_materials_reserved
+
+@dataclass
+class Production:
+    uow: UnitOfWork
+    api: httpx.AsyncClient
+    batches_per_day: int
+
+    async def deliver(self, event: MaterialsReserved, event_id: uuid.UUID | None = None) -> Envelope:
+        """Hand the event to the handler in its own transaction, as the consumer does."""
+        envelope = Envelope(
+            event_id=event_id or uuid.uuid4(),
+            event_type=event.event_type,
+            producer="inventory",
+            correlation_id=event.order_id,
+            data=event.model_dump(mode="json"),
+        )
+        async with self.uow.handling(envelope) as ctx:
+            await on_materials_reserved(ctx, event, batches_per_day=self.batches_per_day)
+        return envelope
+
+    async def outbox(self, topic_suffix: str | None = None) -> list[tuple[str, str, Envelope]]:
+        """What the service has raised so far: (topic, key, envelope), oldest first."""
+        async with self.uow.sessions() as s:
+            rows = (await s.execute(text("SELECT topic, key, payload FROM outbox ORDER BY id"))).all()
+        found = [(t, k, Envelope.from_bytes(bytes(p))) for t, k, p in rows]
+        return [f for f in found if topic_suffix is None or f[0].endswith(topic_suffix)]
+
+
+def reserved(order_id: str, plan_id: str, *, line_no: int = 1, promised: str = "40", lots: list[dict] | None = None,
+             sku: str = "CREAM-50", batch: str = "100", lead_time_days: int = 3) -> MaterialsReserved:
+    return MaterialsReserved(
+        order_id=order_id,
+        line_no=line_no,
+        plan_id=plan_id,
+        sku=sku,
+        quantity_promised=Decimal(promised),
+        batch_quantity=Decimal(batch),
+        unit="pcs",
+        recipe_version=1,
+        lead_time_days=lead_time_days,
+        reservations=lots or [],
+    )
+
+
+def lot(lot_id: str, sku: str, quantity: str, unit: str = "kg") -> dict:
+    return {"sku": sku, "lot_id": lot_id, "lot_no": f"LN-{lot_id}", "quantity": quantity, "unit": unit}
