@@ -1,0 +1,3 @@
+from channels.bootstrap import main
+
+main()

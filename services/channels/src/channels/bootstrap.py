@@ -1,0 +1,28 @@
+"""Composition root: settings, the Shipped handler, the HTTP API and the fulfillment sync."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from channels.api import make_api
+from channels.fulfillment_sync import sync_fulfillments
+from channels.handlers import on_shipped
+from channels.settings import Settings
+from contracts.events import Shipped
+from eventkit import Service
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build(settings: Settings | None = None) -> Service:
+    return Service(
+        settings or Settings(),
+        migrations=MIGRATIONS,
+        handlers={Shipped: on_shipped},
+        http_app=make_api,
+        background=[sync_fulfillments],
+    )
+
+
+def main() -> None:
+    build().run()

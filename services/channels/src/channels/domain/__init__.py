@@ -1,0 +1,1 @@
+"""Pure channel rules: shop payload parsing, signatures, SKU mapping, fulfillment lines. No I/O."""
