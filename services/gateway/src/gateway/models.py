@@ -12,13 +12,12 @@ from typing import Annotated
 from contracts.events.base import Customer, Quantity, Sku
 from contracts.units import Unit
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, RootModel, model_validator
 
 # Path parameters. Order ids are opaque strings (channel orders get a uuid5); batch, lot and
 # shipment ids are UUIDs minted by their services.
 OrderId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")]
 SkuPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")]
-Slug = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")]
 
 
 class Body(BaseModel):
@@ -117,13 +116,34 @@ class ShipRequest(Body):
 
 
 # --- channels -------------------------------------------------------------------------------
+class ChannelName(StrEnum):
+    shopify = "shopify"
+    woocommerce = "woocommerce"
+    etsy = "etsy"
+
+
+ShopText = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9.\-_]*$",
+                                description='the shop handle, e.g. "acme.myshopify.com"')]
+ShopPath = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9.\-_]*$")]
+
+
 class ConnectorCreate(Body):
-    channel: Slug
-    shop: Slug
-    webhook_secret: str = Field(min_length=8, max_length=500, description="HMAC secret of the shop's webhooks")
-    admin_url: str | None = Field(default=None, max_length=500, description="the shop's admin API (fulfillments)")
-    access_token: str | None = Field(default=None, max_length=500)
+    channel: ChannelName
+    shop: ShopText
+    admin_url: AnyHttpUrl | None = Field(default=None, description="the shop's admin API (fulfillment sync)")
+    webhook_secret: str | None = Field(default=None, min_length=8, max_length=500,
+                                       description="HMAC secret the shop signs its webhooks with")
+    admin_token: str | None = Field(default=None, min_length=1, max_length=500)
 
 
-class SkuMapping(Body):
-    mappings: dict[str, Sku] = Field(min_length=1, description="shop SKU -> our SKU")
+class SkuTarget(Body):
+    sku: Sku
+    unit: Unit = Unit.pcs
+    per_item: Quantity = Field(default=Decimal(1), description="our quantity per shop item (e.g. 6 for a 6-pack)")
+
+
+class SkuMapping(RootModel[dict[Annotated[str, Field(min_length=1, max_length=255)], Sku | SkuTarget]]):
+    """{shop SKU: our SKU} or {shop SKU: {sku, unit, per_item}}; entries not named stay as they are."""
+
+    def forward(self) -> dict:
+        return self.model_dump(mode="json", exclude_unset=True)

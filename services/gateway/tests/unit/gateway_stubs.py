@@ -141,6 +141,11 @@ def shipping_stub(state: dict[str, Any]) -> FastAPI:
 def channels_stub(state: dict[str, Any]) -> FastAPI:
     app = FastAPI()
 
+    @app.post("/connectors/{channel}/{shop}/sku-map")
+    async def sku_map(channel: str, shop: str, body: dict) -> list:
+        state["sku_map"] = body
+        return [{"external_sku": k, "sku": v if isinstance(v, str) else v["sku"]} for k, v in body.items()]
+
     @app.post("/webhooks/{channel}/{shop}", status_code=202)
     async def webhook(channel: str, shop: str, request: Request) -> dict:
         state["webhook"] = {"body": await request.body(), "headers": dict(request.headers), "path": (channel, shop)}

@@ -139,3 +139,17 @@ async def test_ready_reports_each_service_and_is_503_if_one_is_down(gateway, net
     assert down.status_code == 503
     services = down.json()["services"]
     assert services["shipping"]["ready"] is False and services["orders"]["ready"] is True
+
+
+async def test_sku_map_is_validated_and_forwarded(gateway, state):
+    mapping = {"SHOP-LB": "LIP-BALM-15G", "SHOP-LB-6": {"sku": "LIP-BALM-15G", "per_item": "6"}}
+    resp = await gateway.post("/api/connectors/shopify/acme.myshopify.com/sku-map", json=mapping, headers=OPERATOR)
+    assert resp.status_code == 200
+    assert state["sku_map"] == mapping
+    bad = await gateway.post("/api/connectors/shopify/acme/sku-map", json={"SHOP-LB": "not a sku!"}, headers=OPERATOR)
+    assert bad.status_code == 422
+
+
+async def test_webhook_for_an_unknown_channel_is_422(gateway, network):
+    resp = await gateway.post("/webhooks/amazon/acme", content=b"{}")
+    assert resp.status_code == 422 and network.calls == []

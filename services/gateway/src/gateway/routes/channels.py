@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from gateway.auth import require_key
 from gateway.downstream import Downstream, downstream
-from gateway.models import ConnectorCreate, SkuMapping, Slug
+from gateway.models import ChannelName, ConnectorCreate, ShopPath, SkuMapping
 
 router = APIRouter(prefix="/api", tags=["channels"], dependencies=[Security(require_key)])
 webhooks = APIRouter(tags=["channels"])
@@ -19,17 +19,37 @@ _NOT_FORWARDED = {"host", "content-length", "connection", "keep-alive", "transfe
                   "proxy-authorization", "proxy-connection", "x-api-key", "accept-encoding"}
 
 
-@router.post("/connectors", status_code=201, summary="Configure a shop connector")
-async def create_connector(body: ConnectorCreate, ds: Downstream = Depends(downstream)) -> Response:
+@router.post("/connectors", summary="Configure a shop connector (create or update)",
+             description="Secrets are stored by the channels service and never shown again.")
+async def put_connector(body: ConnectorCreate, ds: Downstream = Depends(downstream)) -> Response:
     return await ds.relay("channels", "POST", "/connectors", json=body.forward())
 
 
-@router.post("/connectors/{channel}/{shop}/sku-map", summary="Map shop SKUs to our SKUs")
-async def map_skus(channel: Slug, shop: Slug, body: SkuMapping, ds: Downstream = Depends(downstream)) -> Response:
-    return await ds.relay("channels", "POST", f"/connectors/{channel}/{shop}/sku-map", json=body.forward())
+@router.get("/connectors", summary="List shop connectors")
+async def list_connectors(ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("channels", "GET", "/connectors")
 
 
-@router.get("/fulfillments", summary="Fulfillment syncs to the shops", description="Filters pass through.")
+@router.post("/connectors/{channel}/{shop}/sku-map", summary="Map shop SKUs to our SKUs",
+             description="Adds or replaces the entries named; others stay as they are.")
+async def map_skus(channel: ChannelName, shop: ShopPath, body: SkuMapping,
+                   ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("channels", "POST", f"/connectors/{channel.value}/{shop}/sku-map", json=body.forward())
+
+
+@router.get("/connectors/{channel}/{shop}/sku-map", summary="A shop's SKU map")
+async def get_sku_map(channel: ChannelName, shop: ShopPath, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("channels", "GET", f"/connectors/{channel.value}/{shop}/sku-map")
+
+
+@router.get("/webhooks", summary="Webhook inbox (accepted and rejected shop orders)",
+            description="Filter with `status`, `channel`, `shop`.")
+async def list_webhooks(request: Request, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("channels", "GET", "/webhooks", params=list(request.query_params.multi_items()))
+
+
+@router.get("/fulfillments", summary="Fulfillment syncs to the shops",
+            description="Filter with `status` (pending, synced, failed) or `order_id`.")
 async def fulfillments(request: Request, ds: Downstream = Depends(downstream)) -> Response:
     return await ds.relay("channels", "GET", "/fulfillments", params=list(request.query_params.multi_items()))
 
@@ -41,10 +61,11 @@ async def fulfillments(request: Request, ds: Downstream = Depends(downstream)) -
     "is its authentication and is checked by the channels service, so the raw body and headers "
     "are forwarded byte for byte and the channels service's answer is returned as is.",
 )
-async def webhook(channel: Slug, shop: Slug, request: Request, ds: Downstream = Depends(downstream)) -> Response:
+async def webhook(channel: ChannelName, shop: ShopPath, request: Request,
+                  ds: Downstream = Depends(downstream)) -> Response:
     body = await request.body()
     headers = {k: v for k, v in request.headers.items() if k.lower() not in _NOT_FORWARDED}
-    resp = await ds.call("channels", "POST", f"/webhooks/{channel}/{shop}", content=body, headers=headers,
+    resp = await ds.call("channels", "POST", f"/webhooks/{channel.value}/{shop}", content=body, headers=headers,
                          params=list(request.query_params.multi_items()))
     if resp.status_code >= 500:
         # Tell the shop to retry later (it redelivers), without leaking internals.
