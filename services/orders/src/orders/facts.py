@@ -20,7 +20,7 @@ from contracts.envelope import Envelope
 from contracts.events import Event
 from contracts.topics import parse_body
 from orders.appliers import APPLIERS
-from orders.domain.numbers import fingerprint
+from orders.domain.numbers import fact_hash as fact_of
 from orders.domain.promise import plan_ready, promised_date
 from orders.domain.status import LineFacts, advance, derive_status
 from orders.domain.wording import describe
@@ -59,7 +59,7 @@ async def record(session: AsyncSession, envelope: Envelope, event: Event, order_
         if order is None:
             await park(session, order_id, envelope)
             return False
-    fact_hash = fingerprint(envelope.data)
+    fact_hash = fact_of(envelope.event_type, envelope.data)
     seen = await session.execute(
         _SEEN,
         {"order_id": order_id, "event_id": envelope.event_id, "event_type": envelope.event_type, "fact_hash": fact_hash},
@@ -87,7 +87,7 @@ def add_timeline(session: AsyncSession, order: Order, envelope: Envelope, detail
             event_id=envelope.event_id,
             producer=envelope.producer,
             detail=detail,
-            fact_hash=fact_hash or fingerprint(envelope.data),
+            fact_hash=fact_hash or fact_of(envelope.event_type, envelope.data),
         )
     )
 

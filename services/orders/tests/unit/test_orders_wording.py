@@ -53,3 +53,14 @@ def test_reserved_scheduled_allocated_shipped():
                            quantity=Decimal(10), unit="pcs")],
     )
     assert describe(shipped, "o1") == "shipped via DHL 123 (partial shipment)"
+
+
+def test_same_shipment_is_one_fact_whatever_its_timestamp():
+    from orders.domain.numbers import fact_hash
+
+    a = {"shipment_id": "s1", "shipped_at": "2026-11-25T10:00:00Z"}
+    b = {"shipment_id": "s1", "shipped_at": "2026-11-25T10:05:00Z"}
+    assert fact_hash("Shipped", a) == fact_hash("Shipped", b)
+    assert fact_hash("Shipped", a) != fact_hash("Shipped", {"shipment_id": "s2"})
+    # cumulative allocations are compared whole
+    assert fact_hash("OrderAllocated", {"n": 1}) != fact_hash("OrderAllocated", {"n": 2})

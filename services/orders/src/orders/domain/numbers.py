@@ -28,3 +28,19 @@ def fingerprint(content: Any) -> str:
 
     raw = json.dumps(norm(content), sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+# Events whose identity is one thing happening once: the same fact re-emitted under a new
+# event id (perhaps with a fresh timestamp) must add nothing. Other events are identified by
+# their whole body (a rescheduled batch or a new cumulative allocation is a new fact).
+_IDENTITY_FIELDS = {
+    "Shipped": ("shipment_id",),
+    "Delivered": ("shipment_id",),
+    "BatchStarted": ("batch_id",),
+    "BatchCompleted": ("batch_id",),
+}
+
+
+def fact_hash(event_type: str, body: dict[str, Any]) -> str:
+    fields = _IDENTITY_FIELDS.get(event_type)
+    return fingerprint({k: body.get(k) for k in fields} if fields else body)

@@ -1,0 +1,132 @@
+"""Redelivery, events in any order, events about orders not known yet, channel orders."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from contracts import events as ev
+from contracts.events.base import Customer, OrderLine
+from eventkit import DomainRejection
+from orders_testkit import allocated, delivered, order_body, reserved, scheduled, short, shipped, started
+
+pytestmark = pytest.mark.integration
+
+
+def channel_order(order_id: str, ref: str = "#1001") -> ev.ChannelOrderReceived:
+    return ev.ChannelOrderReceived(
+        order_id=order_id, channel="shopify", shop="acme", external_order_id=ref,
+        customer=Customer(name="Grace Hopper", email="grace@example.com"),
+        lines=[OrderLine(line_no=1, sku="SOAP-1", quantity=2, unit="pcs")],
+        received_at=datetime.now(timezone.utc),
+    )
+
+
+async def test_same_event_id_twice_is_applied_once(orders):
+    oid = (await orders.place())["order_id"]
+    env = await orders.deliver(reserved(oid))
+    await orders.deliver(reserved(oid), event_id=env.event_id)
+    assert orders.consumer.duplicates == 1
+    view = await orders.get(oid)
+    assert [e["event_type"] for e in view["timeline"]] == ["OrderPlaced", "MaterialsReserved"]
+
+
+async def test_same_fact_under_a_new_event_id_adds_nothing(orders):
+    oid = (await orders.place())["order_id"]
+    await orders.deliver(allocated(oid, [(1, "10", "pcs"), (2, "5", "kg")]))
+    fact = allocated(oid, [(1, "10", "pcs"), (2, "5", "kg")])
+    await orders.deliver(fact)  # re-emitted by a producer that crashed before marking it sent
+    await orders.deliver(shipped(oid))
+    await orders.deliver(shipped(oid))  # the same shipment again, with a fresh shipped_at
+    view = await orders.get(oid)
+    assert [e["event_type"] for e in view["timeline"]] == ["OrderPlaced", "OrderAllocated", "Shipped"]
+    assert view["status"] == "shipped"
+
+
+async def test_late_and_replayed_events_never_move_the_status_back(orders):
+    oid = (await orders.place())["order_id"]
+    early_short = short(oid, line_no=1, sku="SOAP-1")
+    await orders.deliver(reserved(oid, line_no=1))
+    await orders.deliver(reserved(oid, line_no=2, plan_id="plan-2", qty="5", unit="kg", sku="CREAM-2"))
+    await orders.deliver(started([(oid, 1), (oid, 2)]))
+    await orders.deliver(early_short)  # a shortage older than the reservation that fixed it
+    await orders.deliver(reserved(oid, line_no=1))  # replay, new id
+    view = await orders.get(oid)
+    assert view["status"] == "in_production"
+    assert view["timeline"][-1]["status"] == "in_production"
+    assert view["shortages"] == []
+
+
+async def test_shipped_before_order_allocated_ends_shipped(orders):
+    oid = (await orders.place())["order_id"]
+    await orders.deliver(shipped(oid))
+    await orders.deliver(allocated(oid, [(1, "10", "pcs")], outstanding=[(2, "5", "kg")]))
+    await orders.deliver(allocated(oid, [(1, "10", "pcs"), (2, "5", "kg")]))
+    view = await orders.get(oid)
+    assert view["status"] == "shipped"
+    assert [e["status"] for e in view["timeline"]] == ["received", "shipped", "shipped", "shipped"]
+
+
+async def test_delivered_before_shipped_ends_delivered(orders):
+    oid = (await orders.place())["order_id"]
+    await orders.deliver(delivered(oid))
+    await orders.deliver(shipped(oid))
+    assert (await orders.get(oid))["status"] == "delivered"
+
+
+async def test_order_keyed_event_for_a_line_the_order_lacks_is_rejected(orders):
+    oid = (await orders.place())["order_id"]
+    with pytest.raises(DomainRejection, match="no line 7"):
+        await orders.deliver(reserved(oid, line_no=7))
+    view = await orders.get(oid)
+    assert view["status"] == "received" and len(view["timeline"]) == 1
+
+
+async def test_event_about_an_unknown_order_is_parked_and_applied_when_it_is_placed(orders):
+    known = (await orders.place())["order_id"]
+    await orders.deliver(scheduled([(known, 1), ("web-77", 1)], end=date(2026, 11, 27)))
+    await orders.deliver(started([("web-77", 1)]))
+    assert (await orders.api.get("/orders/web-77")).status_code == 404
+    assert await orders.scalar("SELECT count(*) FROM parked_events WHERE order_id = 'web-77'") == 2
+    assert (await orders.get(known))["promised_date"] == "2026-11-28"
+
+    view = (await orders.api.post("/orders", json=order_body(order_id="web-77"))).json()
+    assert view["status"] == "in_production" and view["promised_date"] == "2026-11-28"
+    assert [e["event_type"] for e in view["timeline"]] == ["BatchScheduled", "BatchStarted", "OrderPlaced"]
+    assert await orders.scalar("SELECT count(*) FROM parked_events") == 0
+
+
+async def test_channel_order_is_placed_once(orders):
+    oid = str(uuid.uuid4())
+    first = await orders.deliver(channel_order(oid))
+    await orders.deliver(channel_order(oid))  # the webhook delivered twice: new event, same order id
+    view = await orders.get(oid)
+    assert (view["channel"], view["channel_order_ref"], view["status"]) == ("shopify", "#1001", "received")
+    assert [(e["event_type"], e["producer"]) for e in view["timeline"]] == [
+        ("ChannelOrderReceived", "channels"), ("OrderPlaced", "orders")]
+    assert view["timeline"][0]["event_id"] == str(first.event_id)
+    placed = await orders.outbox(".order-placed.v1")
+    assert len(placed) == 1
+    env = placed[0][2]
+    assert env.data["channel"] == "shopify" and env.data["channel_order_ref"] == "#1001"
+    assert env.causation_id == str(first.event_id) and env.correlation_id == oid
+    assert (await orders.api.get("/orders", params={"channel": "shopify"})).json()["total"] == 1
+
+
+async def test_concurrent_posts_with_one_order_id_make_one_order(orders):
+    body = order_body(order_id="dup-1")
+    responses = await asyncio.gather(*(orders.api.post("/orders", json=body) for _ in range(5)))
+    assert sorted(r.status_code for r in responses) == [200, 200, 200, 200, 201]
+    assert len({r.json()["order_no"] for r in responses}) == 1
+    assert len(await orders.outbox()) == 1
+
+
+async def test_reservation_estimate_until_scheduled(orders):
+    oid = (await orders.place(lines=[{"sku": "SOAP-1", "quantity": "10", "unit": "pcs"}]))["order_id"]
+    env = await orders.deliver(reserved(oid, lead=5))
+    assert (await orders.get(oid))["promised_date"] == str(env.occurred_at.date() + timedelta(days=6))
+    await orders.deliver(scheduled([(oid, 1)], end=date(2026, 11, 27)))
+    assert (await orders.get(oid))["promised_date"] == "2026-11-28"
