@@ -23,25 +23,12 @@ from contracts.topics import qualified, topic_for
 from devstack._util import free_port
 from devstack.processes import ServiceProcess
 from devstack.topics import create_topics
+from devstack.waiting import poll
 
 pytestmark = pytest.mark.integration
 
 TESTS_DIR = Path(__file__).resolve().parents[1]
 PLACED = topic_for(OrderPlaced)
-
-
-async def poll(check, deadline: float = 30.0, interval: float = 0.1, what: str = "condition"):
-    """Poll `check` (sync or async) until it returns something truthy, or fail at the deadline."""
-    end = time.monotonic() + deadline
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out after {deadline}s waiting for {what}")
-        await asyncio.sleep(interval)
 
 
 def placed_envelope(order_id: str, customer: str = "Ada") -> Envelope:

@@ -1,0 +1,81 @@
+"""A simulated shop floor for demos and the benchmark: it does, through the gateway, what the
+operators would — starts every planned batch, completes it with the planned output (the
+reserved lots consumed as reserved), and ships every prepared shipment with a made-up
+tracking number. It acts as soon as it sees work, so saga latency measured with it running
+is the system's own, not people's."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+
+import httpx
+
+log = logging.getLogger("devstack.floor")
+
+
+def _items(body):
+    return body["items"] if isinstance(body, dict) and "items" in body else body
+
+
+class ShopFloor:
+    def __init__(self, gateway_url: str, api_key: str = "dev-operator-key", interval: float = 0.1):
+        self._client = httpx.AsyncClient(base_url=gateway_url, headers={"X-API-Key": api_key}, timeout=30)
+        self._interval = interval
+        self._tracking = itertools.count(1)
+        self.batches_done = 0
+        self.shipments_done = 0
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def step(self) -> int:
+        """One pass over the queues; returns how many things it did."""
+        done = 0
+        planned = _items((await self._client.get("/api/batches", params={"status": "planned"})).json())
+        for batch in planned:
+            done += await self._produce(batch)
+        prepared = _items((await self._client.get("/api/shipments", params={"status": "prepared"})).json())
+        for shipment in prepared:
+            done += await self._ship(shipment)
+        return done
+
+    async def _produce(self, batch: dict) -> int:
+        bid = batch["batch_id"]
+        r = await self._client.post(f"/api/batches/{bid}/start")
+        if r.status_code not in (200, 409):  # 409: someone else started it first
+            log.warning("floor: start %s: %s %s", batch["batch_no"], r.status_code, r.text)
+            return 0
+        r = await self._client.post(f"/api/batches/{bid}/complete", json={"output_quantity": batch["planned_quantity"]})
+        if r.status_code == 200:
+            self.batches_done += 1
+            return 1
+        if r.status_code != 409:
+            log.warning("floor: complete %s: %s %s", batch["batch_no"], r.status_code, r.text)
+        return 0
+
+    async def _ship(self, shipment: dict) -> int:
+        tracking = f"SIM{next(self._tracking):08d}"
+        r = await self._client.post(
+            f"/api/shipments/{shipment['shipment_id']}/ship", json={"carrier": "Local courier", "tracking_no": tracking}
+        )
+        if r.status_code == 200:
+            self.shipments_done += 1
+            return 1
+        if r.status_code != 409:
+            log.warning("floor: ship %s: %s %s", shipment["shipment_id"], r.status_code, r.text)
+        return 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                did = await self.step()
+            except httpx.HTTPError as exc:
+                log.warning("floor: gateway unreachable (%s)", exc)
+                did = 0
+            if not did:
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=self._interval)
+                except asyncio.TimeoutError:
+                    pass
