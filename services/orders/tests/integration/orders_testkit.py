@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from contracts import events as ev
 from contracts.envelope import Envelope
-from contracts.events.base import LineQuantity, LotQuantity
+from contracts.events.base import Customer, LineQuantity, LotQuantity, OrderLine
 from contracts.events.inventory import Allocation, LineOutstanding, MaterialShortage
 from contracts.events.shipping import ShippedLine
 from contracts.topics import topic_for
@@ -142,3 +142,12 @@ def shipped(order_id: str, shipment_id: str = "shp-1", complete: bool = True, tr
 
 def delivered(order_id: str, shipment_id: str = "shp-1") -> ev.Delivered:
     return ev.Delivered(order_id=order_id, shipment_id=shipment_id, delivered_at=datetime.now(timezone.utc))
+
+
+def channel_order(order_id: str, ref: str = "#1001") -> ev.ChannelOrderReceived:
+    return ev.ChannelOrderReceived(
+        order_id=order_id, channel="shopify", shop="acme", external_order_id=ref,
+        customer=Customer(name="Grace Hopper", email="grace@example.com"),
+        lines=[OrderLine(line_no=1, sku="SOAP-1", quantity=2, unit="pcs")],
+        received_at=datetime.now(timezone.utc),
+    )

@@ -4,25 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
 
-from contracts import events as ev
-from contracts.events.base import Customer, OrderLine
 from eventkit import DomainRejection
-from orders_testkit import allocated, delivered, order_body, reserved, scheduled, short, shipped, started
+from orders_testkit import (
+    allocated, channel_order, delivered, order_body, reserved, scheduled, short, shipped, started,
+)
 
 pytestmark = pytest.mark.integration
-
-
-def channel_order(order_id: str, ref: str = "#1001") -> ev.ChannelOrderReceived:
-    return ev.ChannelOrderReceived(
-        order_id=order_id, channel="shopify", shop="acme", external_order_id=ref,
-        customer=Customer(name="Grace Hopper", email="grace@example.com"),
-        lines=[OrderLine(line_no=1, sku="SOAP-1", quantity=2, unit="pcs")],
-        received_at=datetime.now(timezone.utc),
-    )
 
 
 async def test_same_event_id_twice_is_applied_once(orders):
