@@ -4,6 +4,9 @@ events are handed to the handlers directly and read back from the outbox)."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -13,7 +16,9 @@ from eventkit.migrate import migrate
 from shipping.api import make_api
 from shipping.bootstrap import MIGRATIONS
 from shipping.settings import Settings
-from shipping_testkit import SmtpServer
+# pytest runs with --import-mode=importlib: make the helper module next to this file importable.
+sys.path.insert(0, str(Path(__file__).parent))
+from shipping_testkit import SmtpServer  # noqa: E402
 
 
 @pytest.fixture

@@ -37,6 +37,11 @@ class UnmappedSku(LookupError):
         super().__init__(f"line item {position} has {what}, which is not mapped to one of our SKUs")
 
 
+def _plain(q: Decimal) -> Decimal:
+    """12.000000 -> 12 (not 1.2E+1), 1.500000 -> 1.5: quantities on the wire stay readable."""
+    return q.quantize(Decimal(1)) if q == q.to_integral_value() else q.normalize()
+
+
 def map_lines(lines: list[ShopLine], mapping: dict[str, SkuTarget]) -> list[MappedLine]:
     """Every line mapped, or UnmappedSku for the first one that is not (nothing partial:
     an order missing a line would ship incomplete without anyone noticing)."""
@@ -47,7 +52,7 @@ def map_lines(lines: list[ShopLine], mapping: dict[str, SkuTarget]) -> list[Mapp
             raise UnmappedSku(line.external_sku, line.position)
         out.append(
             MappedLine(
-                line.position, target.sku, line.quantity * target.per_item, target.unit,
+                line.position, target.sku, _plain(line.quantity * target.per_item), target.unit,
                 line.external_line_id, line.external_sku, target.per_item,
             )
         )
