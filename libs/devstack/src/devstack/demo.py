@@ -145,6 +145,15 @@ class _Api:
             raise DemoError(f"{method} {path} -> {resp.status_code}: {resp.text[:300]}")
         return resp.json() if resp.content else None
 
+    async def create(self, path: str, body: dict[str, Any]) -> bool:
+        """POST; False if it exists already (409: someone else created it since we looked)."""
+        resp = await self.client.post(path, json=body)
+        if resp.status_code == 409:
+            return False
+        if resp.status_code >= 400:
+            raise DemoError(f"POST {path} -> {resp.status_code}: {resp.text[:300]}")
+        return True
+
     async def get_list(self, path: str, **params: Any) -> list[dict[str, Any]]:
         body = await self.call("GET", path, params=params or None)
         return body["items"] if isinstance(body, dict) and "items" in body else body
@@ -177,8 +186,7 @@ async def _items(api: _Api) -> str:
     for item in wanted:
         if item["sku"] in existing:
             continue
-        await api.call("POST", "/api/items", json={k: v for k, v in item.items() if v is not None})
-        created += 1
+        created += await api.create("/api/items", {k: v for k, v in item.items() if v is not None})
     return f"items: {created} created, {len(wanted) - created} already there ({len(RAW_MATERIALS)} raw, {len(PRODUCTS)} finished)"
 
 
@@ -191,8 +199,7 @@ async def _recipes(api: _Api) -> str:
         recipe = {k: v for k, v in p.items() if k != "ingredients"}
         recipe["output_unit"] = "pcs"
         recipe["ingredients"] = [{"sku": s, "quantity": q, "unit": u} for s, q, u in p["ingredients"]]
-        await api.call("POST", "/api/recipes", json=recipe)
-        published += 1
+        published += await api.create("/api/recipes", recipe)
     return f"recipes: {published} published, {len(PRODUCTS) - published} already there"
 
 
@@ -208,8 +215,7 @@ async def _receipts(api: _Api, today: date) -> str:
         body: dict[str, Any] = {"sku": sku, "quantity": qty, "unit": unit, **ident}
         if days is not None:
             body["expiry_date"] = (today + timedelta(days=days)).isoformat()
-        await api.call("POST", "/api/receipts", json=body)
-        received += 1
+        received += await api.create("/api/receipts", body)
     scarce = next(r for r in RECEIPTS if r[0] == "COCOA-BUTTER")
     return (f"receipts: {received} lots received, {len(wanted) - received} already there "
             f"(finished stock: {', '.join(f'{q} {s}' for s, q, _, _ in FINISHED_STOCK)}; "
