@@ -39,6 +39,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic("inventory", ev.MaterialsReserved),
     Topic("inventory", ev.MaterialsShort),
     Topic("inventory", ev.OrderAllocated),
+    Topic("inventory", ev.StockReleased),
     Topic("production", ev.RecipePublished, partitions=2, compacted=True),
     Topic("production", ev.BatchScheduled),
     Topic("production", ev.BatchStarted),
@@ -46,6 +47,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic("production", ev.BatchCancelled),
     Topic("shipping", ev.Shipped),
     Topic("shipping", ev.Delivered),
+    Topic("shipping", ev.ShipmentWithdrawn),
 )
 
 _BY_TYPE = {t.event.event_type: t for t in TOPICS}

@@ -2,7 +2,7 @@
 
 from contracts.events.base import Event
 from contracts.events.channels import ChannelOrderReceived
-from contracts.events.inventory import MaterialsReserved, MaterialsShort, OrderAllocated
+from contracts.events.inventory import MaterialsReserved, MaterialsShort, OrderAllocated, StockReleased
 from contracts.events.orders import OrderCancelled, OrderPlaced
 from contracts.events.production import (
     BatchCancelled,
@@ -11,7 +11,7 @@ from contracts.events.production import (
     BatchStarted,
     RecipePublished,
 )
-from contracts.events.shipping import Delivered, Shipped
+from contracts.events.shipping import Delivered, Shipped, ShipmentWithdrawn
 
 __all__ = [
     "Event",
@@ -21,6 +21,7 @@ __all__ = [
     "MaterialsReserved",
     "MaterialsShort",
     "OrderAllocated",
+    "StockReleased",
     "RecipePublished",
     "BatchScheduled",
     "BatchStarted",
@@ -28,4 +29,5 @@ __all__ = [
     "BatchCancelled",
     "Shipped",
     "Delivered",
+    "ShipmentWithdrawn",
 ]

@@ -85,6 +85,31 @@ class OrderAllocated(Event):
     allocations: list[Allocation]
     outstanding: list[LineOutstanding] = []
     fully_allocated: bool
+    # True when part of the order waits for a later batch (e.g. a batch yielded less than
+    # planned): what is allocated may ship now as a partial shipment.
+    backordered: bool = False
 
     def allocated_quantity(self) -> Decimal:
         return sum((a.quantity for a in self.allocations), Decimal(0))
+
+
+class PromiseReleased(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    plan_id: str
+    line_no: int = Field(ge=1)
+    quantity: Quantity
+
+
+class StockReleased(Event):
+    """What was set aside for an order (finished-goods allocations, promises against planned
+    batches) was released, because the order was cancelled. Material reservations belong to
+    batches, not orders: they follow BatchCancelled / a shrunk BatchScheduled."""
+
+    event_type = "StockReleased"
+    key_field = "order_id"
+
+    order_id: str
+    allocations: list[Allocation] = []
+    promises: list[PromiseReleased] = []
+    reason: str = ""

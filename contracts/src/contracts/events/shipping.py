@@ -37,3 +37,15 @@ class Delivered(Event):
     order_id: str
     shipment_id: str
     delivered_at: datetime
+
+
+class ShipmentWithdrawn(Event):
+    """A prepared (not yet shipped) shipment was withdrawn because its order was cancelled."""
+
+    event_type = "ShipmentWithdrawn"
+    key_field = "order_id"
+
+    order_id: str
+    shipment_id: str
+    reason: str = ""
+    withdrawn_at: datetime
