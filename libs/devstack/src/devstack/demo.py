@@ -109,6 +109,7 @@ ORDERS = [
 ]
 
 READY_TIMEOUT = 60.0
+RECIPES_TIMEOUT = 30.0
 # The demo talks to these only (channels need not be up to load it).
 NEEDED_SERVICES = ("orders", "inventory", "production")
 
@@ -123,8 +124,7 @@ async def load_demo(gateway_url: str, api_key: str = "dev-operator-key") -> None
         api = _Api(client)
         await api.wait_ready()
         today = date.today()
-        # Recipes first: inventory learns them from RecipePublished (Kafka) and needs them
-        # before the orders arrive, and the items and receipts in between give it that time.
+        # Recipes first: inventory learns them from RecipePublished (over Kafka) meanwhile.
         report = [
             await _recipes(api),
             await _items(api),
@@ -177,17 +177,31 @@ class _Api:
 
 async def _items(api: _Api) -> str:
     existing = {i["sku"] for i in await api.get_list("/api/items")}
-    wanted = [{"sku": sku, "name": name, "kind": "raw", "base_unit": unit, "shelf_life_days": life,
-               "supplier_lead_time_days": 7}
-              for sku, name, unit, life in RAW_MATERIALS]
-    wanted += [{"sku": p["sku"], "name": p["name"], "kind": "finished", "base_unit": "pcs",
-                "shelf_life_days": p["shelf_life_days"]} for p in PRODUCTS]
     created = 0
-    for item in wanted:
-        if item["sku"] in existing:
-            continue
-        created += await api.create("/api/items", {k: v for k, v in item.items() if v is not None})
-    return f"items: {created} created, {len(wanted) - created} already there ({len(RAW_MATERIALS)} raw, {len(PRODUCTS)} finished)"
+    for sku, name, unit, life in RAW_MATERIALS:
+        if sku not in existing:
+            item = {"sku": sku, "name": name, "kind": "raw", "base_unit": unit, "supplier_lead_time_days": 7}
+            created += await api.create("/api/items", item | ({"shelf_life_days": life} if life else {}))
+    note = await _await_recipes_in_inventory(api)
+    return f"items: {created} raw materials created, {len(RAW_MATERIALS) - created} already there; {note}"
+
+
+async def _await_recipes_in_inventory(api: _Api) -> str:
+    """Inventory learns recipes from RecipePublished (over Kafka) and must know them before
+    the orders come, or it cannot plan batches for them. It records a product as a finished
+    item in the same transaction as its recipe, so the products showing up in /api/items
+    means the recipes arrived. If they do not in time, create the items and go on anyway."""
+    wanted = {p["sku"] for p in PRODUCTS}
+    deadline = time.monotonic() + RECIPES_TIMEOUT
+    while time.monotonic() < deadline:
+        known = {i["sku"] for i in await api.get_list("/api/items", kind="finished")}
+        if wanted <= known:
+            return f"inventory knows the {len(wanted)} products and their recipes"
+        await asyncio.sleep(0.3)
+    for p in PRODUCTS:
+        await api.create("/api/items", {"sku": p["sku"], "name": p["name"], "kind": "finished", "base_unit": "pcs",
+                                        "shelf_life_days": p["shelf_life_days"]})
+    return f"WARNING: inventory had not seen the recipes after {RECIPES_TIMEOUT:.0f}s; orders may wait for them"
 
 
 async def _recipes(api: _Api) -> str:
