@@ -1,3 +1,3 @@
-from gateway.app import main
+from gateway.bootstrap import main
 
 main()

@@ -50,11 +50,3 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
 
     return app
 
-
-def main() -> None:
-    import uvicorn
-
-    settings = Settings()
-    # uvicorn handles SIGTERM/SIGINT: stops accepting, finishes requests, runs the lifespan exit.
-    uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port,
-                log_level="info", timeout_graceful_shutdown=10)
