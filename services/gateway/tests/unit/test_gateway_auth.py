@@ -72,3 +72,9 @@ def test_api_keys_come_from_the_environment_as_json(monkeypatch):
     settings = Settings()
     assert settings.api_keys == {"k-1": Role.operator, "k-2": Role.viewer}
     assert settings.orders_url == "http://orders.internal:9000"
+
+
+async def test_auth_comes_before_validation(gateway):
+    # An anonymous caller learns nothing about the API's bodies: 401, not 422.
+    assert (await gateway.post("/api/orders", json={"bogus": 1})).status_code == 401
+    assert (await gateway.post("/api/orders", json={"bogus": 1}, headers=VIEWER)).status_code == 403
