@@ -12,7 +12,7 @@ SERVICE_TESTS := contracts/tests libs/eventkit/tests libs/devstack/tests service
 	services/channels/tests services/gateway/tests
 E2E_TESTS := tests/e2e
 
-.PHONY: help install run infra test test-unit test-integration test-e2e bench schemas clean reset
+.PHONY: help install run infra test test-unit test-integration test-e2e bench schemas asyncapi dlt clean reset
 
 help:
 	@echo "make run     - start Kafka, PostgreSQL and every service (gateway on http://127.0.0.1:8100), demo data loaded"
@@ -20,6 +20,8 @@ help:
 	@echo "make bench   - saga benchmark against a stack it starts, with this machine's ceilings"
 	@echo "make infra   - only Kafka and PostgreSQL, for running services from an IDE"
 	@echo "make schemas - regenerate contracts/schemas after an (additive) event change"
+	@echo "make asyncapi - regenerate docs/asyncapi (AsyncAPI 3.0 per service, via FastStream)"
+	@echo "make dlt     - dead letters per topic on the local stack (replay: python -m eventkit.dlt replay <topic>)"
 
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools
@@ -51,6 +53,12 @@ bench: install
 
 schemas: install
 	$(PY) -m contracts.schemas
+
+asyncapi: install
+	$(PY) -m eventkit.asyncapi
+
+dlt: install
+	$(PY) -m eventkit.dlt list
 
 clean:
 	rm -rf .venv .tools .pytest_cache

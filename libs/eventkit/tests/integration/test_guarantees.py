@@ -24,6 +24,7 @@ from devstack._util import free_port
 from devstack.processes import ServiceProcess
 from devstack.topics import create_topics
 from devstack.waiting import poll
+from eventkit.dlt import dead_letter_counts, describe, replay
 
 pytestmark = pytest.mark.integration
 
@@ -189,6 +190,22 @@ async def test_poison_messages_are_dead_lettered_and_the_partition_keeps_flowing
     assert any(b"rejected by the domain" in h["dlt.error.message"] for h in by_offset.values())
     assert "o-poison" not in await rig.applied()
     assert await rig.committed(poison.partition) == garbage_offset + 3  # everything on the partition is done
+
+    # The operator sees it, fixes the cause and replays it: applied once, even if replayed twice.
+    shown = [describe(r) for r in dead]
+    assert any(d["event_id"] and d["error"] and d["original"].startswith(rig.topic) for d in shown)
+    assert (await dead_letter_counts(rig.stack.bootstrap, rig.prefix))[f"{rig.topic}.dlt"] == 3
+    conn = await asyncpg.connect(rig.db.dsn)
+    try:
+        await conn.execute("INSERT INTO probe_fixed VALUES ('o-poison')")
+    finally:
+        await conn.close()
+    dlt_topic = f"{rig.topic}.dlt"
+    assert await replay(rig.stack.bootstrap, dlt_topic, offsets={r.offset for r in dead if r.key == b"k2"}, partition=dead[0].partition) == 3
+    await replay(rig.stack.bootstrap, dlt_topic, offsets={r.offset for r in dead}, partition=dead[0].partition)
+    await rig.produce("k2", placed_envelope("o-after-replay").to_bytes())
+    await poll(lambda: _applied_is(rig, "o-after-replay", 1), what="the message after the replays")
+    assert (await rig.applied())["o-poison"] == 1
 
 
 async def test_offset_does_not_advance_while_the_database_is_down(rig, stack):

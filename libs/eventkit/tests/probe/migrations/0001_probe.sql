@@ -3,3 +3,5 @@ CREATE TABLE probe_seen (
     applied    INT NOT NULL,
     handled_by TEXT NOT NULL
 );
+
+CREATE TABLE probe_fixed (order_id TEXT PRIMARY KEY);
