@@ -56,6 +56,6 @@ async def receive(session: AsyncSession, body: ReceiptIn, today: date) -> Lot:
         received_date=received, expiry_date=expiry,
     )
     session.add(lot)
-    post_movement(session, lot, "receipt", quantity, note=f"received {body.quantity} {body.unit}")
+    await post_movement(session, lot, "receipt", quantity, note=f"received {body.quantity} {body.unit}")
     await session.flush()
     return lot

@@ -17,7 +17,7 @@ from contracts.events import BatchCompleted
 from contracts.units import IncompatibleUnits
 from eventkit import Context
 from inventory.adapters.outgoing import order_allocated
-from inventory.adapters.stock import allocate, lock_items, lock_lots, new_id, post_movement
+from inventory.adapters.stock import adjust, allocate, lock_items, lock_lots, new_id, post_movement
 from inventory.domain.allocation import Claim, share_output
 from inventory.domain.quantities import to_base
 from inventory.tables import CompletedBatch, Item, Lot, OrderDemand, Plan, Promise, RecipeReplica, Reservation, utcnow
@@ -52,10 +52,10 @@ async def complete_batch(ctx: Context, event: BatchCompleted, today: date) -> No
         except IncompatibleUnits as exc:
             log.warning("batch %s: consumption of lot %s ignored: %s", event.batch_no, lot.lot_no, exc)
             continue
-        _consume(session, lot, by_lot.get(lot_id), quantity, event, event_id)
+        await _consume(session, lot, by_lot.get(lot_id), quantity, event, event_id)
     for reservation in reservations:  # what was set aside but not used goes back to stock
         rest = reservation.quantity - reservation.consumed - reservation.released
-        lots[reservation.lot_id].reserved -= rest
+        await adjust(session, lots[reservation.lot_id], reserved=-rest)
         reservation.released += rest
         reservation.status = "closed"
 
@@ -104,7 +104,7 @@ async def _consumption_by_lot(session: AsyncSession, event: BatchCompleted) -> d
     return grouped
 
 
-def _consume(
+async def _consume(
     session: AsyncSession, lot: Lot, reservation: Reservation | None, quantity: Decimal, event: BatchCompleted,
     event_id: UUID | None,
 ) -> None:
@@ -116,9 +116,10 @@ def _consume(
     note = "" if taken == quantity else f"reported {quantity} used, only {taken} was reserved or free"
     if reservation is not None:
         reservation.consumed += from_reserved
-    lot.reserved -= from_reserved
     if taken > 0:
-        post_movement(session, lot, "consumption", -taken, event_id, batch_id=event.batch_id, note=note)
+        await post_movement(
+            session, lot, "consumption", -taken, event_id, reserved=-from_reserved, batch_id=event.batch_id, note=note
+        )
 
 
 async def _finished_item(session: AsyncSession, event: BatchCompleted) -> Item:
@@ -144,7 +145,7 @@ async def _finished_lot(
         received_date=today, expiry_date=expiry,
     )
     session.add(lot)
-    post_movement(session, lot, "production", output, event_id, batch_id=event.batch_id)
+    await post_movement(session, lot, "production", output, event_id, batch_id=event.batch_id)
     await session.flush()
     return lot
 
@@ -168,7 +169,7 @@ async def _allocate_output(
     for share in split.shares:
         promise = promises[(share.claim.order_id, share.claim.line_no)]
         promise.allocated += share.quantity
-        allocate(session, lot, promise.order_id, promise.line_no, share.quantity, plan_id=plan.plan_id)
+        await allocate(session, lot, promise.order_id, promise.line_no, share.quantity, plan_id=plan.plan_id)
         if promise.order_id not in affected:
             affected.append(promise.order_id)
     if split.shortfall > 0:

@@ -76,7 +76,7 @@ async def plan_new_batch(
         pick = fefo.choose_lots([supply(lot) for lot in lots[n.sku]], n.quantity, today)
         for take in pick.takes:
             lot = by_id[take.lot.lot_id]
-            reserve(session, lot, plan.plan_id, take.quantity)
+            await reserve(session, lot, plan.plan_id, take.quantity)
             reserved.append(
                 LotQuantity(sku=lot.sku, lot_id=lot.lot_id, lot_no=lot.lot_no, quantity=take.quantity,
                             unit=n.unit, expiry_date=lot.expiry_date)

@@ -90,7 +90,7 @@ async def _place_line(
         by_id = {lot.lot_id: lot for lot in lots}
         pick = choose_lots([supply(lot) for lot in lots], left, today)
         for take in pick.takes:
-            allocate(session, by_id[take.lot.lot_id], event.order_id, line.line_no, take.quantity)
+            await allocate(session, by_id[take.lot.lot_id], event.order_id, line.line_no, take.quantity)
             allocated = True
         left = pick.missing
     if left > 0:

@@ -60,9 +60,8 @@ async def ship(ctx: Context, event: Shipped) -> None:
         if quantity <= 0:
             continue
         lot = lots[allocation.lot_id]
-        lot.allocated -= quantity
-        post_movement(
-            session, lot, "shipment", -quantity, ctx.envelope.event_id if ctx.envelope else None,
+        await post_movement(
+            session, lot, "shipment", -quantity, ctx.envelope.event_id if ctx.envelope else None, allocated=-quantity,
             order_id=event.order_id, shipment_id=event.shipment_id, allocation_id=allocation.allocation_id,
         )
         allocation.shipped += quantity

@@ -4,7 +4,8 @@ Locking discipline (why there are no deadlocks between our own handlers, and no 
 every transaction that changes stock first locks the item rows it touches, sorted by SKU
 (`FOR NO KEY UPDATE`, which still lets a goods receipt insert a new lot of the item), then
 the lot rows it takes (`FOR UPDATE`, FEFO or lot-id order). The CHECK constraints on `lots`
-are the last line: a bug or an unforeseen race fails the transaction instead of the stock."""
+are the last line: every change is a relative UPDATE (`reserved = reserved + q`) judged on
+the real row, so even a stale read fails the transaction instead of overselling."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import or_, select
+ZERO = Decimal(0)
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.domain.fefo import LotSupply
@@ -66,27 +70,52 @@ def supply(lot: Lot) -> LotSupply:
     return LotSupply(lot.lot_id, lot.lot_no, lot.free, lot.expiry_date, lot.received_date)
 
 
-def post_movement(
-    session: AsyncSession, lot: Lot, kind: str, quantity: Decimal, event_id: uuid.UUID | None = None, **refs: str | None
+async def adjust(
+    session: AsyncSession, lot: Lot, *, on_hand: Decimal = ZERO, reserved: Decimal = ZERO, allocated: Decimal = ZERO
+) -> None:
+    """Change a lot's quantities relatively, in SQL, and take the row's new values back."""
+    if lot in session.new:
+        await session.flush()
+    table = Lot.__table__
+    row = (
+        await session.execute(
+            update(table)
+            .where(table.c.lot_id == lot.lot_id)
+            .values(
+                on_hand=table.c.on_hand + on_hand,
+                reserved=table.c.reserved + reserved,
+                allocated=table.c.allocated + allocated,
+            )
+            .returning(table.c.on_hand, table.c.reserved, table.c.allocated)
+        )
+    ).one()
+    for name, value in zip(("on_hand", "reserved", "allocated"), row):
+        set_committed_value(lot, name, value)
+
+
+async def post_movement(
+    session: AsyncSession, lot: Lot, kind: str, quantity: Decimal, event_id: uuid.UUID | None = None, *,
+    reserved: Decimal = ZERO, allocated: Decimal = ZERO, **refs: str | None,
 ) -> StockMovement:
-    """The only way stock changes: a ledger row and the lot's cached on-hand, together."""
-    lot.on_hand = lot.on_hand + quantity
+    """The only way on-hand changes: a ledger row and the lot's cached on-hand, together.
+    Consuming reserved or shipping allocated stock lowers those in the same UPDATE."""
+    await adjust(session, lot, on_hand=quantity, reserved=reserved, allocated=allocated)
     movement = StockMovement(lot_id=lot.lot_id, sku=lot.sku, kind=kind, quantity=quantity, event_id=event_id, **refs)
     session.add(movement)
     return movement
 
 
-def reserve(session: AsyncSession, lot: Lot, plan_id: str, quantity: Decimal) -> Reservation:
-    lot.reserved = lot.reserved + quantity
+async def reserve(session: AsyncSession, lot: Lot, plan_id: str, quantity: Decimal) -> Reservation:
+    await adjust(session, lot, reserved=quantity)
     reservation = Reservation(reservation_id=new_id(), plan_id=plan_id, lot_id=lot.lot_id, sku=lot.sku, quantity=quantity)
     session.add(reservation)
     return reservation
 
 
-def allocate(
+async def allocate(
     session: AsyncSession, lot: Lot, order_id: str, line_no: int, quantity: Decimal, plan_id: str | None = None
 ) -> Allocation:
-    lot.allocated = lot.allocated + quantity
+    await adjust(session, lot, allocated=quantity)
     allocation = Allocation(
         allocation_id=new_id(), order_id=order_id, line_no=line_no, lot_id=lot.lot_id, sku=lot.sku,
         quantity=quantity, plan_id=plan_id,
