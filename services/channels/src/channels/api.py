@@ -51,15 +51,18 @@ def make_api(rt: Runtime) -> FastAPI:
 
     @app.post("/connectors", response_model=ConnectorOut)
     async def put_connector(body: ConnectorIn) -> ConnectorOut:
-        values = dict(
+        """Creates or updates. Fields left out keep their value (re-posting the admin_url must
+        not silently switch off signature checks); an explicit null clears one."""
+        given = dict(
             admin_url=str(body.admin_url).rstrip("/") if body.admin_url else None,
-            webhook_secret=body.webhook_secret, admin_token=body.admin_token, updated_at=func.now(),
+            webhook_secret=body.webhook_secret, admin_token=body.admin_token,
         )
+        values = {k: v for k, v in given.items() if k in body.model_fields_set}
         async with rt.uow.start(name="configure connector") as ctx:
             await ctx.session.execute(
                 insert(Connector)
-                .values(channel=body.channel.value, shop=body.shop, created_at=func.now(), **values)
-                .on_conflict_do_update(index_elements=["channel", "shop"], set_=values)
+                .values(channel=body.channel.value, shop=body.shop, created_at=func.now(), updated_at=func.now(), **values)
+                .on_conflict_do_update(index_elements=["channel", "shop"], set_={**values, "updated_at": func.now()})
             )
             connector = await _connector(ctx.session, body.channel, body.shop)
             await ctx.session.refresh(connector)

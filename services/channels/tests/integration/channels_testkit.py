@@ -9,16 +9,19 @@ import json
 import threading
 import time
 import uuid
+import socket
 from datetime import datetime, timezone
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import text
 
 from channels.handlers import on_shipped
 from contracts.envelope import Envelope
 from contracts.events import Event, Shipped
 from contracts.events.shipping import ShippedLine
+from contracts.topics import topic_for
 from eventkit import Runtime
 
 HANDLERS = {Shipped: on_shipped}
@@ -126,3 +129,38 @@ async def eventually(check, timeout: float = 10.0, interval: float = 0.05):
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(interval)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# -- Kafka (the service as it runs) ------------------------------------------------------------
+async def publish(stack, event: Event) -> None:
+    """Put an event on its topic the way another service's relay would."""
+    envelope = Envelope(event_type=event.event_type, producer=topic_for(event).producer,
+                        correlation_id=event.key(), data=event.model_dump(mode="json"))
+    producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(stack.topic(topic_for(event).name), envelope.to_bytes(), key=event.key().encode())
+    finally:
+        await producer.stop()
+
+
+async def read_topic(stack, event_type: str, key: str, timeout: float = 30.0) -> list[Envelope]:
+    """The envelopes with `key` on the event's topic, once at least one is there."""
+    consumer = AIOKafkaConsumer(stack.topic(topic_for(event_type).name), bootstrap_servers=stack.bootstrap,
+                                group_id=f"probe-{uuid.uuid4().hex[:8]}", auto_offset_reset="earliest")
+    await consumer.start()
+    found: list[Envelope] = []
+    try:
+        async def poll():
+            batch = await consumer.getmany(timeout_ms=300)
+            found.extend(Envelope.from_bytes(r.value) for recs in batch.values() for r in recs if r.key == key.encode())
+            return found
+        return await eventually(poll, timeout=timeout)
+    finally:
+        await consumer.stop()

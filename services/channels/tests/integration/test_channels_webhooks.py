@@ -123,8 +123,12 @@ async def test_unusable_requests_are_4xx_with_a_reason(rt, client, shopify):
     assert await outbox(rt) == []
 
 
-async def test_connectors_never_show_secrets(client, shopify):
+async def test_connectors_never_show_secrets_and_keep_them_on_partial_update(rt, client, shopify):
     (c,) = (await client.get("/connectors")).json()
     assert c["has_webhook_secret"] is True and SECRET not in str(c)
+    # Setting the admin URL later must not switch signature checks off.
+    r = await client.post("/connectors", json={"channel": "shopify", "shop": SHOP, "admin_url": "http://127.0.0.1:9/admin"})
+    assert r.json()["has_webhook_secret"] is True and r.json()["admin_url"] == "http://127.0.0.1:9/admin"
+    assert (await client.post(f"/webhooks/shopify/{SHOP}", content=body_of(shopify_order(6)))).status_code == 401
     assert {e["external_sku"]: e["sku"] for e in (await client.get(f"/connectors/shopify/{SHOP}/sku-map")).json()} == {
         "SH-CREAM": "CREAM-50", "SH-SOAP": "SOAP-100"}

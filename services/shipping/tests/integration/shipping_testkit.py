@@ -128,3 +128,38 @@ async def outbox(rt: Runtime, event_type: str | None = None) -> list[dict]:
             headers = r.headers if isinstance(r.headers, dict) else json.loads(r.headers)
             out.append({"topic": r.topic, "key": r.key, "envelope": env, "headers": headers})
     return out
+
+
+# -- Kafka (the service as it runs) ------------------------------------------------------------
+async def publish(stack, event: Event) -> None:
+    """Put an event on its topic the way another service's relay would."""
+    from aiokafka import AIOKafkaProducer
+    from contracts.topics import topic_for
+
+    envelope = Envelope(event_type=event.event_type, producer=topic_for(event).producer,
+                        correlation_id=event.key(), data=event.model_dump(mode="json"))
+    producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(stack.topic(topic_for(event).name), envelope.to_bytes(), key=event.key().encode())
+    finally:
+        await producer.stop()
+
+
+async def read_topic(stack, event_type: str, key: str, timeout: float = 30.0) -> list[Envelope]:
+    """The envelopes with `key` on the event's topic, once at least one is there."""
+    from aiokafka import AIOKafkaConsumer
+    from contracts.topics import topic_for
+
+    consumer = AIOKafkaConsumer(stack.topic(topic_for(event_type).name), bootstrap_servers=stack.bootstrap,
+                                group_id=f"probe-{uuid.uuid4().hex[:8]}", auto_offset_reset="earliest")
+    await consumer.start()
+    found: list[Envelope] = []
+    try:
+        async def poll():
+            batch = await consumer.getmany(timeout_ms=300)
+            found.extend(Envelope.from_bytes(r.value) for recs in batch.values() for r in recs if r.key == key.encode())
+            return found
+        return await eventually(poll, timeout=timeout)
+    finally:
+        await consumer.stop()
