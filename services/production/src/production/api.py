@@ -13,6 +13,7 @@ from production.adapters import batches, recipes
 from production.api_models import (
     BatchDetail,
     BatchOut,
+    CancelIn,
     CapacityOut,
     CompleteIn,
     DayCapacityOut,
@@ -103,6 +104,11 @@ def make_api(rt: Runtime) -> FastAPI:
             expiry_date=body.expiry_date,
         )
         await commands.complete_batch(uow, batch_id, done)
+        return await _detail(batch_id)
+
+    @app.post("/batches/{batch_id}/cancel", response_model=BatchDetail, tags=["batches"])
+    async def cancel_batch(batch_id: str, body: CancelIn) -> BatchDetail:
+        await commands.cancel_batch(uow, batch_id, body.reason.strip())
         return await _detail(batch_id)
 
     @app.get("/orders/{order_id}/batches", response_model=list[BatchOut], tags=["batches"])

@@ -90,6 +90,13 @@ class CompleteIn(BaseModel):
     expiry_date: date | None = None
 
 
+class CancelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Shown on the timelines of the orders the batch covered: say why.
+    reason: str = Field(min_length=1, max_length=500, pattern=r"\S")
+
+
 class LotOut(BaseModel):
     lot_id: str
     sku: str
@@ -119,6 +126,8 @@ class BatchOut(BaseModel):
     output_quantity: Decimal | None
     waste_quantity: Decimal | None
     expiry_date: date | None
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
     covers: list[LineQuantity]
 
     @classmethod

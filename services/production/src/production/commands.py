@@ -1,4 +1,4 @@
-"""Operator commands: publish a recipe, start a batch, complete a batch. Each runs in its own
+"""Operator commands: publish a recipe, start, complete or cancel a batch. Each runs in its own
 unit of work; state is guarded under a row lock so a double click cannot act twice."""
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from contracts.events import BatchCompleted, BatchStarted, RecipePublished
 from contracts.events.base import LotQuantity
 from contracts.events.production import Ingredient
 from eventkit import UnitOfWork
-from production import clock
-from production.adapters import batches, recipes
+from production import announce, clock
+from production.adapters import batches, cancellations, recipes
+from production.domain.cancellation import cancel_refusal
 from production.domain.completion import (
     InvalidCompletion,
     default_expiry,
@@ -131,6 +132,23 @@ async def complete_batch(uow: UnitOfWork, batch_id: str, done: Completion) -> ba
             correlation_id=saga_of(batch_id, [c.order_id for c in covered]),
         )
         return await batches.get(s, batch_id)
+
+
+async def cancel_batch(uow: UnitOfWork, batch_id: str, reason: str) -> batches.Batch:
+    """planned -> cancelled, BatchCancelled with every line it covered: inventory releases
+    the plan's materials and re-plans those lines; orders shows it on their timelines."""
+    async with uow.start(name="cancel batch") as ctx:
+        batch = await _locked(ctx.session, batch_id)
+        refusal = cancel_refusal(batch.status)
+        if refusal:
+            raise Conflict(refusal)
+        at = clock.now()
+        await cancellations.mark_cancelled(ctx.session, batch_id, at, reason)
+        covered = (await batches.covers(ctx.session, [batch_id]))[batch_id]
+        await announce.cancelled(
+            ctx, batch, covered, reason, at, correlation_id=saga_of(batch_id, [c.order_id for c in covered])
+        )
+        return await batches.get(ctx.session, batch_id)
 
 
 async def _locked(session, batch_id: str) -> batches.Batch:

@@ -1,14 +1,16 @@
-"""Event handlers: a material reservation plans (or extends) a batch."""
+"""Event handlers: a material reservation plans (or extends) a batch; an order's cancellation
+cancels, shrinks or releases the batches that covered it."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from contracts.events import BatchScheduled, MaterialsReserved
+from contracts.events import MaterialsReserved, OrderCancelled
 from contracts.units import IncompatibleUnits, convert
 from eventkit import Context, DomainRejection
-from production import clock
-from production.adapters import batches
+from production import announce, clock
+from production.adapters import batches, cancellations, recipes
+from production.domain.cancellation import Fate, fate, order_cancelled_reason, shrunk_quantity
 from production.domain.completion import LotUse
 from production.domain.lifecycle import BatchStatus, announces_schedule
 from production.domain.scheduling import batch_number, first_free_day, planned_end
@@ -19,8 +21,11 @@ async def on_materials_reserved(ctx: Context, event: MaterialsReserved, *, batch
     the reserved lots, and announce the whole plan with BatchScheduled.
 
     Idempotent by state: a line or lot already recorded with the same quantity changes
-    nothing and announces nothing, whatever the event id."""
+    nothing and announces nothing, whatever the event id. A reservation for an order already
+    cancelled (the cancellation came first, on another topic) covers nothing; see _withdrawn."""
     s = ctx.session
+    await cancellations.lock_order(s, event.order_id)
+    withdrawn = await cancellations.is_order_cancelled(s, event.order_id)
     batch = await batches.get(s, event.plan_id, lock=True)
     created = False
     if batch is None:
@@ -28,11 +33,14 @@ async def on_materials_reserved(ctx: Context, event: MaterialsReserved, *, batch
         await batches.lock_scheduling(s)
         batch = await batches.get(s, event.plan_id, lock=True)
         if batch is None:
-            batch = await _plan(ctx, event, batches_per_day)
+            batch = await _plan(ctx, event, batches_per_day, withdrawn)
             created = True
 
     if batch.sku != event.sku:
         raise DomainRejection(f"plan {event.plan_id} is a batch of {batch.sku}, not {event.sku}")
+    if withdrawn:
+        await _withdrawn(ctx, event, batch, created)
+        return
     promised = _in_unit(event.quantity_promised, event.unit, batch.unit)
     changed = created
     if batch.status == BatchStatus.planned and not created:
@@ -42,28 +50,70 @@ async def on_materials_reserved(ctx: Context, event: MaterialsReserved, *, batch
         lot = LotUse(r.lot_id, r.sku, r.lot_no, r.quantity, r.unit.value, r.expiry_date)
         changed |= await batches.reserve(s, batch.batch_id, event.order_id, event.line_no, lot)
 
-    if not (changed and announces_schedule(batch.status)):
-        return
-    batch = await batches.get(s, batch.batch_id)
-    covered = (await batches.covers(s, [batch.batch_id]))[batch.batch_id]
-    await ctx.emit(
-        BatchScheduled(
-            batch_id=batch.batch_id,
-            batch_no=batch.batch_no,
-            sku=batch.sku,
-            planned_quantity=batch.planned_quantity,
-            unit=batch.unit,
-            covers=covered,
-            planned_start=batch.planned_start,
-            planned_end=batch.planned_end,
-        )
-    )
+    if changed and announces_schedule(batch.status):
+        await announce.scheduled(ctx, batch.batch_id)
 
 
-async def _plan(ctx: Context, event: MaterialsReserved, batches_per_day: int) -> batches.Batch:
+async def _withdrawn(ctx: Context, event: MaterialsReserved, batch: batches.Batch, created: bool) -> None:
+    """Inventory set material aside for an order production already knows is cancelled.
+    The line is not covered and the lots are not recorded; inventory is told what to release:
+    a batch created for it alone is born cancelled (BatchCancelled: release the whole plan);
+    a planned batch the reservation meant to grow keeps its size (BatchScheduled: release
+    the growth). A started or finished batch has nothing to give back."""
+    if created:
+        await announce.cancelled(ctx, batch, [], batch.cancel_reason or "", batch.cancelled_at)
+    elif batch.status == BatchStatus.planned and (
+        _in_unit(event.batch_quantity, event.unit, batch.unit) > batch.planned_quantity
+    ):
+        await announce.scheduled(ctx, batch.batch_id)
+
+
+async def on_order_cancelled(ctx: Context, event: OrderCancelled) -> None:
+    """Decide the fate of every batch covering the order (domain.cancellation.fate): a
+    planned batch it alone filled is cancelled (BatchCancelled with the lines it covered);
+    a planned batch shared with other orders drops its lines and shrinks to the recipe's
+    batch rule for what remains (BatchScheduled); a started batch drops its lines, its output
+    goes to stock (BatchScheduled). The order is remembered as cancelled for reservations that
+    arrive later. A second cancellation finds nothing covered any more and emits nothing."""
+    s = ctx.session
+    await cancellations.lock_order(s, event.order_id)
+    await cancellations.record_order(s, event.order_id, event.reason, event.cancelled_at)
+    reason = order_cancelled_reason(event.order_id, event.reason)
+    for found in await batches.covering(s, event.order_id):
+        batch = await batches.get(s, found.batch_id, lock=True)
+        covered = (await batches.covers(s, [batch.batch_id]))[batch.batch_id]
+        outcome = fate(batch.status, covered, event.order_id)
+        if outcome == Fate.cancel:
+            at = clock.now()
+            await cancellations.mark_cancelled(s, batch.batch_id, at, reason)
+            await announce.cancelled(ctx, batch, covered, reason, at)
+        elif outcome in (Fate.shrink, Fate.release):
+            await cancellations.uncover_order(s, batch.batch_id, event.order_id)
+            if outcome == Fate.shrink:
+                remaining = sum((c.quantity for c in covered if c.order_id != event.order_id), Decimal(0))
+                await cancellations.shrink(s, batch.batch_id, await _size_for(s, batch, remaining))
+            await announce.scheduled(ctx, batch.batch_id)
+
+
+async def _size_for(session, batch: batches.Batch, remaining: Decimal) -> Decimal:
+    """The batch size the recipe's rule gives for what is still covered; the current size
+    when the recipe (or a unit conversion to the batch's unit) is unknown here."""
+    rules = await recipes.batch_rules(session, batch.sku, batch.recipe_version)
+    if rules is None:
+        return batch.planned_quantity
+    try:
+        batch_min = convert(rules["batch_min"], rules["output_unit"], batch.unit)
+        multiple = convert(rules["batch_multiple"], rules["output_unit"], batch.unit)
+    except IncompatibleUnits:
+        return batch.planned_quantity
+    return shrunk_quantity(batch.planned_quantity, remaining, batch_min, multiple)
+
+
+async def _plan(ctx: Context, event: MaterialsReserved, batches_per_day: int, withdrawn: bool) -> batches.Batch:
     s = ctx.session
     today = clock.today()
-    start = first_free_day(today, await batches.day_load(s, today), batches_per_day)
+    # A batch born cancelled takes no capacity slot: it starts "today" on paper only.
+    start = today if withdrawn else first_free_day(today, await batches.day_load(s, today), batches_per_day)
     batch = batches.Batch(
         batch_id=event.plan_id,
         batch_no=batch_number(today, await batches.next_sequence(s)),
@@ -71,7 +121,7 @@ async def _plan(ctx: Context, event: MaterialsReserved, batches_per_day: int) ->
         recipe_version=event.recipe_version,
         planned_quantity=event.batch_quantity,
         unit=event.unit.value,
-        status=BatchStatus.planned,
+        status=BatchStatus.cancelled if withdrawn else BatchStatus.planned,
         planned_start=start,
         planned_end=planned_end(start, event.lead_time_days),
         lead_time_days=event.lead_time_days,
@@ -81,6 +131,8 @@ async def _plan(ctx: Context, event: MaterialsReserved, batches_per_day: int) ->
         waste_quantity=None,
         expiry_date=None,
         created_at=clock.now(),
+        cancelled_at=clock.now() if withdrawn else None,
+        cancel_reason=order_cancelled_reason(event.order_id) if withdrawn else None,
     )
     await batches.insert(s, batch)
     return batch

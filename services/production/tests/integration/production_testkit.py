@@ -1,5 +1,5 @@
 """Helpers of the production integration tests: deliver an event as the consumer would,
-read the outbox, build MaterialsReserved facts."""
+read the outbox, build MaterialsReserved facts, cancel orders."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ import httpx
 from sqlalchemy import text
 
 from contracts.envelope import Envelope
-from contracts.events import MaterialsReserved
+from contracts.events import MaterialsReserved, OrderCancelled
 from eventkit import UnitOfWork
-from production.handlers import on_materials_reserved
+from production import clock
+from production.handlers import on_materials_reserved, on_order_cancelled
+
 
 @dataclass
 class Production:
@@ -32,6 +34,20 @@ class Production:
         )
         async with self.uow.handling(envelope) as ctx:
             await on_materials_reserved(ctx, event, batches_per_day=self.batches_per_day)
+        return envelope
+
+    async def cancel_order(self, order_id: str, reason: str = "", event_id: uuid.UUID | None = None) -> Envelope:
+        """Deliver the orders service's OrderCancelled, as the consumer does."""
+        event = OrderCancelled(order_id=order_id, reason=reason, cancelled_at=clock.now())
+        envelope = Envelope(
+            event_id=event_id or uuid.uuid4(),
+            event_type=event.event_type,
+            producer="orders",
+            correlation_id=order_id,
+            data=event.model_dump(mode="json"),
+        )
+        async with self.uow.handling(envelope) as ctx:
+            await on_order_cancelled(ctx, event)
         return envelope
 
     async def outbox(self, topic_suffix: str | None = None) -> list[tuple[str, str, Envelope]]:

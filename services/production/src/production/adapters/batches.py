@@ -37,6 +37,8 @@ class Batch:
     waste_quantity: Decimal | None
     expiry_date: date | None
     created_at: datetime
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
 
 
 _BATCH = "SELECT " + ", ".join(Batch.__dataclass_fields__) + " FROM batches"
@@ -90,8 +92,9 @@ async def insert(session: AsyncSession, b: Batch) -> None:
     await session.execute(
         text(
             "INSERT INTO batches (batch_id, batch_no, sku, recipe_version, planned_quantity, unit, status, "
-            "planned_start, planned_end, lead_time_days) VALUES (:batch_id, :batch_no, :sku, :recipe_version, "
-            ":planned_quantity, :unit, :status, :planned_start, :planned_end, :lead_time_days)"
+            "planned_start, planned_end, lead_time_days, cancelled_at, cancel_reason) VALUES (:batch_id, :batch_no, "
+            ":sku, :recipe_version, :planned_quantity, :unit, :status, :planned_start, :planned_end, :lead_time_days, "
+            ":cancelled_at, :cancel_reason)"
         ),
         {**b.__dict__, "status": b.status.value},
     )
