@@ -10,10 +10,11 @@ from fastapi.responses import JSONResponse
 
 from contracts.events.base import OrderLine as LineSpec
 from eventkit import Runtime
+from orders.cancellation import CancelRefused, OrderNotFound, cancel
 from orders.domain.status import OrderStatus
 from orders.placement import OrderDraft, new_order_id, place
 from orders.queries import OrderFilter, get_order, list_orders
-from orders.views import OrderOut, OrderPage, PlaceOrder
+from orders.views import CancelOrder, OrderOut, OrderPage, PlaceOrder
 
 OrderIdPath = Annotated[str, Path(min_length=1, max_length=100)]
 
@@ -42,6 +43,20 @@ def make_api(rt: Runtime) -> FastAPI:
             raise HTTPException(409, f"order_id {order_id!r} is already used by a different order")
         view = await _load(rt, order_id)
         return JSONResponse(view.model_dump(mode="json"), status_code=201 if placed.created else 200)
+
+    @app.post("/orders/{order_id}/cancel", response_model=OrderOut,
+              responses={404: {"description": "no such order"},
+                         409: {"description": "goods already shipped: cancel refused"}})
+    async def cancel_order(order_id: OrderIdPath, body: CancelOrder | None = None) -> OrderOut:
+        """Cancel an order not shipped yet (idempotent: a cancelled order answers 200 again)."""
+        try:
+            async with rt.uow.start(correlation_id=order_id, name="cancel order") as ctx:
+                await cancel(ctx, order_id, body.reason if body else "", handling_days)
+        except OrderNotFound:
+            raise HTTPException(404, f"order {order_id!r} not found") from None
+        except CancelRefused as refused:
+            raise HTTPException(409, str(refused)) from None
+        return await _load(rt, order_id)
 
     @app.get("/orders", response_model=OrderPage)
     async def orders(

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import events as ev
 from contracts.envelope import Envelope
+from contracts.events.inventory import LineOutstanding
 from contracts.units import IncompatibleUnits, convert
 from eventkit import DomainRejection
 from orders.domain.promise import reservation_estimate
@@ -109,21 +110,36 @@ async def batch_completed(s: AsyncSession, order: Order, lines: Lines, env: Enve
 
 async def order_allocated(s: AsyncSession, order: Order, lines: Lines, env: Envelope, e: ev.Event) -> OrderStatus:
     assert isinstance(e, ev.OrderAllocated)
-    outstanding = {o.line_no for o in e.outstanding}
+    outstanding = {o.line_no: o for o in e.outstanding}
     for line_no, line in lines.items():
         allocs = [a for a in e.allocations if a.line_no == line_no]
-        if allocs:
-            unit = line.allocated_unit or allocs[0].unit.value
-            total = sum((_in(a.quantity, a.unit.value, unit) for a in allocs), Decimal(0))
-            # Cumulative event: the newest total; never shrinks (releases come with cancellation).
+        missing = outstanding.get(line_no)
+        unit = line.allocated_unit or (allocs[0].unit.value if allocs else line.unit)
+        # `allocations` lists only open (not yet shipped) allocations, `outstanding` the line
+        # minus everything allocated so far: after a partial shipment of a backordered order
+        # the line's total comes from the latter. Never shrinks (releases come with cancellation).
+        open_total = sum((_in(a.quantity, a.unit.value, unit) for a in allocs), Decimal(0))
+        total = max(open_total, _allocated_so_far(line, missing, unit))
+        if total > 0:
             line.allocated_quantity = max(line.allocated_quantity, total)
             line.allocated_unit = unit
-        if e.fully_allocated or (allocs and line_no not in outstanding):
+        # A line not outstanding has everything allocated (perhaps shipped already).
+        if e.fully_allocated or missing is None:
             line.fully_allocated = True
     if e.fully_allocated:
         order.fully_allocated_on = order.fully_allocated_on or env.occurred_at.date()
         return OrderStatus.ready_to_ship
+    # Partial (a backorder waits for a later batch when `backordered`): what is set aside may ship.
     return OrderStatus.allocated
+
+
+def _allocated_so_far(line: OrderLine, missing: LineOutstanding | None, unit: str) -> Decimal:
+    """Ordered minus outstanding, in `unit`; 0 when the units cannot be compared."""
+    try:
+        left = convert(missing.quantity, missing.unit.value, line.unit) if missing else Decimal(0)
+        return convert(max(line.quantity - left, Decimal(0)), line.unit, unit)
+    except IncompatibleUnits:
+        return Decimal(0)
 
 
 def _in(quantity: Decimal, unit: str, target: str) -> Decimal:

@@ -19,12 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.envelope import Envelope
 from contracts.events import Event
 from contracts.topics import parse_body
-from orders.appliers import APPLIERS
+from orders.appliers import APPLIERS as SAGA_APPLIERS
 from orders.domain.numbers import fact_hash as fact_of
 from orders.domain.promise import plan_ready, promised_date
-from orders.domain.status import LineFacts, advance, derive_status
+from orders.domain.status import LineFacts, OrderStatus, advance, derive_status
 from orders.domain.wording import describe
 from orders.tables import LinePlan, Order, OrderLine, ParkedEvent, TimelineEntry
+from orders.undoing import UNDO_APPLIERS
+
+APPLIERS = {**SAGA_APPLIERS, **UNDO_APPLIERS}
 
 log = logging.getLogger("orders.facts")
 
@@ -71,8 +74,12 @@ async def record(session: AsyncSession, envelope: Envelope, event: Event, order_
     implied = await APPLIERS[type(event)](session, order, lines, envelope, event)
     if implied is not None:
         order.progress = advance(order.progress, implied)
-    await refresh(session, order, lines, handling_days)
-    add_timeline(session, order, envelope, describe(event, order_id), fact_hash)
+    plans = await refresh(session, order, lines, handling_days)
+    # After a cancellation events still leave their trace (status after: cancelled), and
+    # the timeline says so when goods left anyway.
+    detail = describe(event, order_id, cancelled=order.cancelled_at is not None,
+                      plan_units={p.plan_id: p.unit for p in plans})
+    add_timeline(session, order, envelope, detail, fact_hash)
     await session.flush()
     return True
 
@@ -92,18 +99,21 @@ def add_timeline(session: AsyncSession, order: Order, envelope: Envelope, detail
     )
 
 
-async def refresh(session: AsyncSession, order: Order, lines: dict[int, OrderLine], handling_days: int) -> None:
-    """Derive status and promised date from the stored facts."""
+async def refresh(session: AsyncSession, order: Order, lines: dict[int, OrderLine], handling_days: int) -> list[LinePlan]:
+    """Derive status and promised date from the stored facts; returns the order's plans."""
     await session.flush()
     plans = list(await session.scalars(select(LinePlan).where(LinePlan.order_id == order.order_id)))
     facts = [line_facts(line, [p for p in plans if p.line_no == line.line_no]) for line in lines.values()]
-    order.status = derive_status(order.progress, facts).value
+    status = derive_status(order.progress, facts, cancelled=order.cancelled_at is not None)
+    order.status = status.value
     order.updated_at = datetime.now(timezone.utc)
-    order.promised_date = promised_date(
+    # A cancelled order promises nothing; cancelled batches make nothing.
+    order.promised_date = None if status is OrderStatus.cancelled else promised_date(
         handling_days=handling_days,
         fully_allocated_on=order.fully_allocated_on,
-        plans_ready=[plan_ready(p.planned_end, p.ready_estimate) for p in plans],
+        plans_ready=[plan_ready(p.planned_end, p.ready_estimate) for p in plans if p.cancelled_at is None],
     )
+    return plans
 
 
 def line_facts(line: OrderLine, plans: list[LinePlan]) -> LineFacts:
@@ -111,7 +121,7 @@ def line_facts(line: OrderLine, plans: list[LinePlan]) -> LineFacts:
         quantity=line.quantity,
         unit=line.unit,
         short=line.shortages is not None,
-        plans=tuple((p.quantity, p.unit) for p in plans),
+        plans=tuple((p.quantity, p.unit) for p in plans if p.cancelled_at is None),
         started=any(p.started_at is not None for p in plans),
         allocated=(line.allocated_quantity, line.allocated_unit) if line.allocated_quantity > 0 else None,
         fully_allocated=line.fully_allocated,

@@ -31,6 +31,10 @@ class OrderHandlers:
             ev.BatchScheduled: self.on_batch_fact,
             ev.BatchStarted: self.on_batch_fact,
             ev.BatchCompleted: self.on_batch_fact,
+            # Undo steps of a cancellation (orders produces OrderCancelled, never consumes it).
+            ev.StockReleased: self.on_order_fact,
+            ev.ShipmentWithdrawn: self.on_order_fact,
+            ev.BatchCancelled: self.on_batch_fact,
         }
 
     async def on_channel_order_received(self, ctx: Context, event: ev.ChannelOrderReceived) -> None:
@@ -49,13 +53,15 @@ class OrderHandlers:
         )
         result = await place(ctx, draft, self.handling_days)
         if not result.created:
-            # The channel's order id is derived from its reference: a known id is this order.
+            # The channel's order id is derived from its reference: a known id is this order,
+            # whatever became of it (a cancelled order stays cancelled, nothing is re-placed).
             log.info("channel order %s (%s) is already order %s", event.external_order_id, event.channel, event.order_id)
 
     async def on_order_fact(self, ctx: Context, event: ev.Event) -> None:
         await record(ctx.session, ctx.envelope, event, event.order_id, self.handling_days)
 
-    async def on_batch_fact(self, ctx: Context, event: ev.BatchScheduled | ev.BatchStarted | ev.BatchCompleted) -> None:
+    async def on_batch_fact(self, ctx: Context, event: ev.BatchScheduled | ev.BatchStarted | ev.BatchCompleted
+                            | ev.BatchCancelled) -> None:
         # A batch covers several orders (or none: made to stock).
         for order_id in sorted({c.order_id for c in event.covers}):
             await record(ctx.session, ctx.envelope, event, order_id, self.handling_days)

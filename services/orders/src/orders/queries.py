@@ -67,7 +67,7 @@ async def get_order(session: AsyncSession, order_id: str) -> OrderOut | None:
     line_views, shortages = [], []
     for line in lines:
         mine = [p for p in plans if p.line_no == line.line_no]
-        state = line_state(line_facts(line, mine))
+        state = LineState.cancelled if order.status == "cancelled" else line_state(line_facts(line, mine))
         line_views.append(LineOut(
             **line.model_dump(exclude={"order_id"}), state=state.value,
             plans=[PlanOut.model_validate(p, from_attributes=True) for p in mine],

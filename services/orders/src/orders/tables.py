@@ -46,6 +46,8 @@ class Order(OrdersModel, table=True):
     fully_allocated_on: date | None = None
     promised_date: date | None = None
     content_hash: str
+    cancelled_at: datetime | None = _ts()
+    cancel_reason: str | None = None
     updated_at: datetime | None = _ts(nullable=False, server_default="now()")
 
 
@@ -78,6 +80,7 @@ class LinePlan(OrdersModel, table=True):
     schedule_seen_at: datetime | None = _ts()
     started_at: datetime | None = _ts()
     completed_at: datetime | None = _ts()
+    cancelled_at: datetime | None = _ts()
 
 
 class Shipment(OrdersModel, table=True):

@@ -44,6 +44,12 @@ class PlaceOrder(BaseModel):
         return [ln.line_no or i for i, ln in enumerate(self.lines, start=1)]
 
 
+class CancelOrder(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(default="", max_length=500, description="why; passed on in OrderCancelled")
+
+
 class PlanOut(BaseModel):
     plan_id: str
     batch_no: str | None
@@ -53,6 +59,7 @@ class PlanOut(BaseModel):
     planned_end: date | None
     started_at: datetime | None
     completed_at: datetime | None
+    cancelled_at: datetime | None  # production cancelled the batch
 
 
 class LineOut(BaseModel):
@@ -110,6 +117,9 @@ class OrderSummary(BaseModel):
     wanted_date: date | None
     promised_date: date | None
     priority: int
+    # Set once a cancellation was requested (the status may still say shipped: goods left).
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
 
 
 class OrderOut(OrderSummary):

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from contracts import events as ev
 from contracts.envelope import Envelope
 from contracts.events.base import Customer, LineQuantity, LotQuantity, OrderLine
-from contracts.events.inventory import Allocation, LineOutstanding, MaterialShortage
+from contracts.events.inventory import Allocation, LineOutstanding, MaterialShortage, PromiseReleased
 from contracts.events.shipping import ShippedLine
 from contracts.topics import topic_for
 from eventkit import EventConsumer, Runtime
@@ -52,6 +52,10 @@ class Orders:
         resp = await self.api.get(f"/orders/{order_id}")
         assert resp.status_code == 200, resp.text
         return resp.json()
+
+    async def cancel(self, order_id: str, reason: str | None = None) -> httpx.Response:
+        body = None if reason is None else {"reason": reason}
+        return await self.api.post(f"/orders/{order_id}/cancel", json=body)
 
     async def deliver(self, event: ev.Event, event_id: uuid.UUID | None = None,
                       occurred_at: datetime | None = None) -> Envelope:
@@ -121,12 +125,13 @@ def completed(covers: list[tuple[str, int]], batch_id: str = "plan-1", batch_no:
     )
 
 
-def allocated(order_id: str, lines: list[tuple[int, str, str]], outstanding: list[tuple[int, str, str]] = ()) -> ev.OrderAllocated:
-    """lines/outstanding: (line_no, quantity, unit)."""
+def allocated(order_id: str, lines: list[tuple[int, str, str]], outstanding: list[tuple[int, str, str]] = (),
+              backordered: bool = False, lot: str = "") -> ev.OrderAllocated:
+    """lines/outstanding: (line_no, quantity, unit); `lot` tells later allocations (lot L<n><lot>) apart."""
     return ev.OrderAllocated(
-        order_id=order_id, fully_allocated=not outstanding,
-        allocations=[Allocation(allocation_id=f"a{n}", line_no=n, sku=f"SKU-{n}", lot_id=f"lot{n}", lot_no=f"L{n}",
-                                quantity=D(q), unit=u) for n, q, u in lines],
+        order_id=order_id, fully_allocated=not outstanding, backordered=backordered,
+        allocations=[Allocation(allocation_id=f"a{n}{lot}", line_no=n, sku=f"SKU-{n}", lot_id=f"lot{n}{lot}",
+                                lot_no=f"L{n}{lot}", quantity=D(q), unit=u) for n, q, u in lines],
         outstanding=[LineOutstanding(line_no=n, sku=f"SKU-{n}", quantity=D(q), unit=u) for n, q, u in outstanding],
     )
 
@@ -150,4 +155,30 @@ def channel_order(order_id: str, ref: str = "#1001") -> ev.ChannelOrderReceived:
         customer=Customer(name="Grace Hopper", email="grace@example.com"),
         lines=[OrderLine(line_no=1, sku="SOAP-1", quantity=2, unit="pcs")],
         received_at=datetime.now(timezone.utc),
+    )
+
+
+# -- undo steps of a cancellation -----------------------------------------------------------
+def stock_released(order_id: str, allocations: list[tuple[int, str, str]] = ((1, "10", "pcs"),),
+                   promises: list[tuple[str, int, str]] = ()) -> ev.StockReleased:
+    """allocations: (line_no, quantity, unit) from lot L<line_no>; promises: (plan_id, line_no, quantity)."""
+    return ev.StockReleased(
+        order_id=order_id, reason="order cancelled",
+        allocations=[Allocation(allocation_id=f"a{n}", line_no=n, sku=f"SKU-{n}", lot_id=f"lot{n}", lot_no=f"L{n}",
+                                quantity=D(q), unit=u) for n, q, u in allocations],
+        promises=[PromiseReleased(plan_id=p, line_no=n, quantity=D(q)) for p, n, q in promises],
+    )
+
+
+def withdrawn(order_id: str, shipment_id: str = "shp-1") -> ev.ShipmentWithdrawn:
+    return ev.ShipmentWithdrawn(order_id=order_id, shipment_id=shipment_id, reason="order cancelled",
+                                withdrawn_at=datetime.now(timezone.utc))
+
+
+def batch_cancelled(covers: list[tuple[str, int]], batch_id: str = "plan-1",
+                    batch_no: str = "B261125-0001") -> ev.BatchCancelled:
+    return ev.BatchCancelled(
+        batch_id=batch_id, batch_no=batch_no, sku="SOAP-1", reason="no order needs it any more",
+        covers=[LineQuantity(order_id=o, line_no=n, quantity=D(10)) for o, n in covers],
+        cancelled_at=datetime.now(timezone.utc),
     )

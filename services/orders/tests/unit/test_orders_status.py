@@ -4,7 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from orders.domain.status import LineFacts, LineState, OrderStatus as S, advance, derive_status, line_state, rank
+from orders.domain.status import (
+    LineFacts, LineState, OrderStatus as S, advance, derive_status, goods_left, line_state, rank,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -93,3 +95,19 @@ def test_fully_allocated_line_is_covered_whatever_the_shortage_said():
 )
 def test_line_states(facts, state):
     assert line_state(facts) is state
+
+
+def test_cancelled_order_shows_cancelled_until_goods_leave():
+    short = LineFacts(quantity=D(5), unit="kg", short=True)
+    for progress in (S.received, S.in_production, S.ready_to_ship):
+        assert derive_status(progress, [short], cancelled=True) is S.cancelled
+    # a parcel that left before shipping saw the cancel: physical reality wins
+    assert derive_status(S.partially_shipped, [short], cancelled=True) is S.partially_shipped
+    assert derive_status(S.shipped, [], cancelled=True) is S.shipped
+    assert derive_status(S.delivered, [], cancelled=True) is S.delivered
+
+
+@pytest.mark.parametrize("progress,left", [(S.ready_to_ship, False), (S.partially_shipped, True),
+                                           (S.shipped, True), (S.delivered, True), (S.cancelled, False)])
+def test_goods_left(progress, left):
+    assert goods_left(progress) is left

@@ -7,7 +7,7 @@ import pytest
 
 from contracts import events as ev
 from contracts.events.base import LineQuantity, LotQuantity
-from contracts.events.inventory import Allocation, LineOutstanding
+from contracts.events.inventory import Allocation, LineOutstanding, PromiseReleased
 from contracts.events.shipping import ShippedLine
 from orders.domain.numbers import fingerprint, order_no
 from orders.domain.wording import describe
@@ -64,3 +64,28 @@ def test_same_shipment_is_one_fact_whatever_its_timestamp():
     assert fact_hash("Shipped", a) != fact_hash("Shipped", {"shipment_id": "s2"})
     # cumulative allocations are compared whole
     assert fact_hash("OrderAllocated", {"n": 1}) != fact_hash("OrderAllocated", {"n": 2})
+
+
+def test_backorder_and_cancellation_wording():
+    alloc = Allocation(allocation_id="a1", line_no=1, sku="SOAP-1", lot_id="l1", lot_no="L1", quantity=Decimal(6), unit="pcs")
+    backorder = ev.OrderAllocated(
+        order_id="o1", allocations=[alloc], fully_allocated=False, backordered=True,
+        outstanding=[LineOutstanding(line_no=1, sku="SOAP-1", quantity=Decimal(4), unit="pcs"),
+                     LineOutstanding(line_no=2, sku="SOAP-2", quantity=Decimal(1), unit="pcs")],
+    )
+    assert describe(backorder, "o1") == (
+        "allocated 6 pcs from lot L1; partially allocated; 5 pcs backordered (line 1 4 pcs SOAP-1, line 2 1 pcs SOAP-2)")
+    released = ev.StockReleased(order_id="o1", allocations=[alloc],
+                                promises=[PromiseReleased(plan_id="p1", line_no=2, quantity=Decimal("2.5"))])
+    assert describe(released, "o1", plan_units={"p1": "kg"}) == (
+        "released 6 pcs of lot L1 (line 1); released the promise of 2.5 kg from batch plan p1 (line 2)")
+    assert describe(released, "o1").endswith("the promise of 2.5 from batch plan p1 (line 2)")  # unit unknown
+    assert describe(ev.StockReleased(order_id="o1"), "o1") == "nothing was set aside; nothing released"
+    assert describe(ev.OrderCancelled(order_id="o1", cancelled_at=NOW), "o1") == "order cancelled"
+    cancelled_batch = ev.BatchCancelled(batch_id="b", batch_no="B1", sku="SOAP-1", cancelled_at=NOW,
+                                        covers=[LineQuantity(order_id="o1", line_no=1, quantity=Decimal(6))])
+    assert describe(cancelled_batch, "o1") == "batch B1 (SOAP-1) cancelled (covers line 1)"
+    ship = ev.Shipped(order_id="o1", shipment_id="s", carrier="UPS", tracking_no="9", shipped_at=NOW, lines=[
+        ShippedLine(line_no=1, allocation_id="a1", sku="SOAP-1", lot_id="l1", lot_no="L1", quantity=Decimal(6), unit="pcs")])
+    assert describe(ship, "o1", cancelled=True) == "shipped via UPS 9; shipped although cancellation was requested"
+    assert describe(ship, "o1") == "shipped via UPS 9"

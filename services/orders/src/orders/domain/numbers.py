@@ -38,6 +38,8 @@ _IDENTITY_FIELDS = {
     "Delivered": ("shipment_id",),
     "BatchStarted": ("batch_id",),
     "BatchCompleted": ("batch_id",),
+    "BatchCancelled": ("batch_id",),
+    "ShipmentWithdrawn": ("shipment_id",),
 }
 
 

@@ -2,8 +2,14 @@
 line and holds the order back until every line is covered.
 
 The stored `progress` is the high-water mark of what events said (Shipped, OrderAllocated...).
-The status shown is derived from it and from the lines, so whatever order events arrive in,
-the same facts give the same status, and a late or replayed event never lowers it."""
+The status shown is derived from it, from the lines and from whether the order was cancelled,
+so whatever order events arrive in, the same facts give the same status, and a late or
+replayed event never lowers it.
+
+Cancellation is a separate fact, not a rank: progress keeps moving underneath it (saga events
+still arrive while the other services undo their work), the order shows `cancelled`, except
+when goods left anyway (a parcel shipped before shipping saw the cancel): that is physical
+reality and the shipment status wins."""
 
 from __future__ import annotations
 
@@ -36,7 +42,8 @@ def rank(status: OrderStatus | str) -> int:
 
 
 def advance(current: OrderStatus | str, implied: OrderStatus | str) -> OrderStatus:
-    """The new high-water mark: the later of the two; cancelled is terminal."""
+    """The new high-water mark: the later of the two. Cancellation is not stored here (see
+    derive_status); a `cancelled` mark, should one exist, stays terminal."""
     current, implied = OrderStatus(current), OrderStatus(implied)
     if current is OrderStatus.cancelled:
         return current
@@ -52,6 +59,7 @@ class LineState(StrEnum):
     in_production = "in_production"
     partially_allocated = "partially_allocated"
     allocated = "allocated"
+    cancelled = "cancelled"  # the order was cancelled (and nothing shipped)
 
 
 Qty = tuple[Decimal | None, str | None]  # (quantity, unit); None: not known (yet)
@@ -102,12 +110,21 @@ def line_state(f: LineFacts) -> LineState:
     return LineState.received
 
 
-def derive_status(progress: OrderStatus | str, lines: Iterable[LineFacts]) -> OrderStatus:
-    """The status to show. A line still awaiting materials holds the order at
-    awaiting_materials until it is covered, unless goods already left (shipment facts win)."""
+def goods_left(progress: OrderStatus | str) -> bool:
+    """Has anything of the order shipped (partially_shipped, shipped, delivered)?"""
     progress = OrderStatus(progress)
-    if progress is OrderStatus.cancelled or rank(progress) >= rank(OrderStatus.partially_shipped):
+    return progress is not OrderStatus.cancelled and rank(progress) >= rank(OrderStatus.partially_shipped)
+
+
+def derive_status(progress: OrderStatus | str, lines: Iterable[LineFacts], cancelled: bool = False) -> OrderStatus:
+    """The status to show. Shipment facts win over everything (goods left, even after a
+    cancellation was requested); then a cancellation; then a line still awaiting materials
+    holds the order at awaiting_materials until it is covered."""
+    progress = OrderStatus(progress)
+    if goods_left(progress):
         return progress
+    if cancelled or progress is OrderStatus.cancelled:
+        return OrderStatus.cancelled
     if any(line_state(f) is LineState.awaiting_materials for f in lines):
         return OrderStatus.awaiting_materials
     return progress

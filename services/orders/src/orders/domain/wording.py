@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from contracts import events as ev
@@ -17,7 +18,28 @@ def _covers(covers: list, order_id: str) -> str:
     return f" (covers {', '.join(mine)})" if mine else ""
 
 
-def describe(event: ev.Event, order_id: str) -> str:
+def _backordered(outstanding: list) -> str:
+    """"4 pcs" or "4 pcs, 2 kg": what waits for a later batch, summed per unit."""
+    per_unit: dict[str, Decimal] = {}
+    for o in outstanding:
+        per_unit[o.unit.value] = per_unit.get(o.unit.value, Decimal(0)) + o.quantity
+    return ", ".join(qty(q, u) for u, q in per_unit.items())
+
+
+def _released(event: ev.StockReleased, plan_units: Mapping[str, str | None]) -> str:
+    parts = [f"released {qty(a.quantity, a.unit)} of lot {a.lot_no} (line {a.line_no})" for a in event.allocations]
+    for p in event.promises:
+        unit = plan_units.get(p.plan_id)
+        amount = qty(p.quantity, unit) if unit else format(p.quantity.normalize(), "f")
+        parts.append(f"released the promise of {amount} from batch plan {p.plan_id} (line {p.line_no})")
+    text = "; ".join(parts) if parts else "nothing was set aside; nothing released"
+    return f"{text}: {event.reason}" if event.reason else text
+
+
+def describe(event: ev.Event, order_id: str, *, cancelled: bool = False,
+             plan_units: Mapping[str, str | None] | None = None) -> str:
+    """`cancelled`: the order's cancellation was requested before this event was recorded.
+    `plan_units`: unit of each batch plan of the order (promises travel without one)."""
     match event:
         case ev.OrderPlaced():
             lines = ", ".join(f"{qty(line.quantity, line.unit)} {line.sku}" for line in event.lines)
@@ -58,10 +80,23 @@ def describe(event: ev.Event, order_id: str) -> str:
             if event.fully_allocated:
                 return f"{text}; fully allocated"
             missing = ", ".join(f"line {o.line_no} {qty(o.quantity, o.unit)} {o.sku}" for o in event.outstanding)
+            if event.backordered and event.outstanding:
+                return f"{text}; partially allocated; {_backordered(event.outstanding)} backordered ({missing})"
             return f"{text}; outstanding: {missing}" if missing else text
         case ev.Shipped():
             text = f"shipped via {event.carrier} {event.tracking_no}"
-            return text if event.complete else f"{text} (partial shipment)"
+            text = text if event.complete else f"{text} (partial shipment)"
+            return f"{text}; shipped although cancellation was requested" if cancelled else text
         case ev.Delivered():
             return f"delivered (shipment {event.shipment_id})"
+        case ev.OrderCancelled():
+            return f"order cancelled: {event.reason}" if event.reason else "order cancelled"
+        case ev.StockReleased():
+            return _released(event, plan_units or {})
+        case ev.ShipmentWithdrawn():
+            text = f"shipment withdrawn ({event.shipment_id})"
+            return f"{text}: {event.reason}" if event.reason else text
+        case ev.BatchCancelled():
+            text = f"batch {event.batch_no} ({event.sku}) cancelled{_covers(event.covers, order_id)}"
+            return f"{text}: {event.reason}" if event.reason else text
     return event.event_type
