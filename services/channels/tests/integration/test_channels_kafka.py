@@ -63,8 +63,8 @@ async def test_webhook_to_kafka_and_shipped_from_kafka_to_the_shop(stack, fresh_
             return await conn.fetchval("SELECT count(*) FILTER (WHERE published_at IS NULL) = 0 FROM outbox")
         finally:
             await conn.close()
-    await eventually(all_published, timeout=30)
-    envelopes = await read_topic(stack, "ChannelOrderReceived", order_id)
+    await eventually(all_published, timeout=60)
+    envelopes = await read_topic(stack, "ChannelOrderReceived", order_id, timeout=60)
     assert len(envelopes) == 1 and envelopes[0].data["external_order_id"] == str(external_id)
 
     await publish(stack, shipped(order_id, [(1, "CREAM-50", "2"), (2, "SOAP-100", "2")], carrier="UPS", tracking="1Z999AA1"))

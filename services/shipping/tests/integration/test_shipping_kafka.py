@@ -53,9 +53,9 @@ async def test_events_from_kafka_to_shipped_on_kafka_and_a_mail(stack, service, 
     r = await service.post(f"/shipments/{shipment['shipment_id']}/ship", json={"carrier": "DPD", "tracking_no": "01234567890123"})
     assert r.status_code == 200, r.text
 
-    (env,) = await read_topic(stack, "Shipped", order_id)
+    (env,) = await read_topic(stack, "Shipped", order_id, timeout=60)
     assert env.producer == "shipping" and env.data["tracking_no"] == "01234567890123"
     assert env.data["lines"][0]["lot_no"] == "B250101-0001"
-    await eventually(lambda: smtp.mailbox.messages)
+    await eventually(lambda: smtp.mailbox.messages, timeout=60)
     assert smtp.mailbox.rcpts == [["kafka@example.com"]]
     assert "SO-9001" in smtp.mailbox.messages[0]["Subject"]
