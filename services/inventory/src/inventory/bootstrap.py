@@ -20,5 +20,9 @@ HANDLERS = {
 }
 
 
+def build(settings: Settings | None = None) -> Service:
+    return Service(settings or Settings(), migrations=MIGRATIONS, handlers=HANDLERS, http_app=make_api)
+
+
 def main() -> None:
-    Service(Settings(), migrations=MIGRATIONS, handlers=HANDLERS, http_app=make_api).run()
+    build().run()
