@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events import BatchCompleted
 from contracts.units import IncompatibleUnits
-from eventkit import Context
+from eventkit import Context, DomainRejection
 from inventory.adapters.outgoing import order_allocated
 from inventory.adapters.stock import adjust, allocate, lock_items, lock_lots, new_id, post_movement
 from inventory.domain.allocation import Claim, share_output
@@ -31,7 +31,6 @@ async def complete_batch(ctx: Context, event: BatchCompleted, today: date) -> No
     event_id = ctx.envelope.event_id if ctx.envelope else None
     if not await _record_completion(session, event):
         return  # this batch's completion was applied before
-    plan = await session.get(Plan, event.batch_id, with_for_update=True)
     reservations = (
         await session.execute(
             select(Reservation).where(Reservation.plan_id == event.batch_id, Reservation.status == "open")
@@ -40,7 +39,9 @@ async def complete_batch(ctx: Context, event: BatchCompleted, today: date) -> No
     consumed = await _consumption_by_lot(session, event)
     lot_ids = {r.lot_id for r in reservations} | set(consumed)
     skus = {lot.sku for lot in (await session.execute(select(Lot).where(Lot.lot_id.in_(lot_ids)))).scalars()}
+    # Items first (SKU order), then the plan and the lots: the order every stock change uses.
     items = await lock_items(session, skus | {event.sku})
+    plan = await session.get(Plan, event.batch_id, with_for_update=True, populate_existing=True)
     lots = await lock_lots(session, lot_ids)
 
     by_lot = {r.lot_id: r for r in reservations}
@@ -60,7 +61,10 @@ async def complete_batch(ctx: Context, event: BatchCompleted, today: date) -> No
         reservation.status = "closed"
 
     item = items.get(event.sku) or await _finished_item(session, event)
-    output = to_base(event.output_quantity, event.unit, item.base_unit)
+    try:
+        output = to_base(event.output_quantity, event.unit, item.base_unit)
+    except IncompatibleUnits as exc:
+        raise DomainRejection(f"batch {event.batch_no}: output in {event.unit}, {event.sku} is kept in {item.base_unit}") from exc
     lot = await _finished_lot(session, event, item, output, today, event_id) if output > 0 else None
     completion = await session.get(CompletedBatch, event.batch_id)
     completion.finished_lot_id = lot.lot_id if lot else None

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.events import MaterialsReserved, OrderPlaced
 from contracts.events.base import OrderLine
 from contracts.units import IncompatibleUnits
-from eventkit import Context
+from eventkit import Context, DomainRejection
 from inventory.adapters.outgoing import order_allocated
 from inventory.adapters.stock import allocate, lock_items, lock_usable_lots, supply
 from inventory.domain.fefo import choose_lots
@@ -27,6 +27,9 @@ from inventory.tables import DemandLine, Item, OrderDemand, Plan, Promise, Recip
 
 async def place_order(ctx: Context, event: OrderPlaced, today: date) -> None:
     session = ctx.session
+    line_nos = [line.line_no for line in event.lines]
+    if len(set(line_nos)) != len(line_nos):
+        raise DomainRejection(f"order {event.order_id} repeats a line number: {sorted(line_nos)}")
     if not await _record_order(session, event):
         return  # the same order placed before (another event id): already handled
     skus = {line.sku for line in event.lines}
