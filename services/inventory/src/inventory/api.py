@@ -16,7 +16,7 @@ from eventkit import Runtime
 from inventory.adapters import queries, trace
 from inventory.commands import Refused, add_item, receive
 from inventory.handlers import today
-from inventory.tables import Item
+from inventory.tables import Item, RecipeReplica
 from inventory.views import (
     ItemIn, LotOut, MaterialShortageOut, MovementOut, OrderAllocationsOut, PlanOut, ReceiptIn, StockOut,
 )
@@ -51,6 +51,16 @@ def make_api(rt: Runtime) -> FastAPI:
     @app.get("/items/{sku}", response_model=Item)
     async def get_item(sku: str, s: AsyncSession = Depends(reading)):
         return _found(await s.get(Item, sku), f"no item {sku}")
+
+    # The recipes as inventory knows them (replicated from production's RecipePublished):
+    # what its planning uses, so "why is this order waiting?" can be answered here.
+    @app.get("/recipes", response_model=list[RecipeReplica])
+    async def list_recipes(s: AsyncSession = Depends(reading)):
+        return (await s.execute(select(RecipeReplica).order_by(RecipeReplica.sku))).scalars().all()
+
+    @app.get("/recipes/{sku}", response_model=RecipeReplica)
+    async def get_recipe(sku: str, s: AsyncSession = Depends(reading)):
+        return _found(await s.get(RecipeReplica, sku), f"inventory knows no recipe for {sku}")
 
     @app.post("/receipts", status_code=201, response_model=LotOut)
     async def goods_receipt(body: ReceiptIn) -> LotOut:
