@@ -34,28 +34,36 @@ def make_api(rt: Runtime) -> FastAPI:
     @app.post("/shipments/{shipment_id}/ship", response_model=ShipmentOut)
     async def ship(shipment_id: uuid.UUID, body: ShipRequest) -> ShipmentOut:
         async with rt.uow.start(name="ship") as ctx:
+            found = await repo.shipment_by_id(ctx.session, shipment_id)
+            if found is None:
+                raise HTTPException(404, f"shipment {shipment_id} not found")
+            # Order row first, then the shipment (the handlers' lock order): the allocation
+            # state read here is the one this shipment's lines were prepared from.
+            order = await repo.lock_order(ctx.session, found.order_id)
             shipment = await _locked(ctx, shipment_id)
             refusal = ship_refusal(Status(shipment.status), shipment.carrier, shipment.tracking_no)
             if refusal:
                 raise HTTPException(409, refusal)
+            # Complete when inventory said nothing is outstanding: a backordered rest would
+            # come in a later shipment. (The prepared shipment carries every open allocation.)
+            complete = order.allocation_complete
             at = repo.now()
             await ctx.session.execute(
                 update(Shipment)
                 .where(Shipment.shipment_id == shipment_id)
                 .values(status=Status.SHIPPED.value, carrier=body.carrier, tracking_no=body.tracking_no,
-                        shipped_at=at, updated_at=func.now())
+                        complete=complete, shipped_at=at, updated_at=func.now())
             )
             await ctx.session.refresh(shipment)
             lines = (await repo.lines_of(ctx.session, [shipment_id]))[shipment_id]
             await ctx.emit(
                 Shipped(
                     order_id=shipment.order_id, shipment_id=str(shipment_id), carrier=body.carrier,
-                    tracking_no=body.tracking_no, complete=True, shipped_at=at,
+                    tracking_no=body.tracking_no, complete=complete, shipped_at=at,
                     lines=[ShippedLine(**li.model_dump(exclude={"shipment_id"})) for li in lines],
                 ),
                 correlation_id=shipment.order_id,
             )
-            order = await repo.order_record(ctx.session, shipment.order_id)
             await repo.add_shipped_notification(ctx.session, order, shipment, lines)
         wakeup(rt).set()  # after commit: the sender finds the row at once
         return _out(shipment, lines)

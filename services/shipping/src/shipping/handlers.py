@@ -8,10 +8,10 @@ from __future__ import annotations
 from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert
 
-from contracts.events import OrderAllocated, OrderCancelled, OrderPlaced
+from contracts.events import OrderAllocated, OrderCancelled, OrderPlaced, ShipmentWithdrawn
 from eventkit import Context, DomainRejection
 from shipping import repository as repo
-from shipping.domain.shipment import AllocationAction, Status, cancel_applies, on_allocation
+from shipping.domain.shipment import LEFT, AllocationAction, Status, cancel_applies, next_seq, on_allocation
 from shipping.tables import OrderRecord, Shipment
 
 
@@ -33,52 +33,70 @@ async def on_order_placed(ctx: Context, event: OrderPlaced) -> None:
 
 
 async def on_order_allocated(ctx: Context, event: OrderAllocated) -> None:
-    """A fully allocated order gets one prepared shipment carrying the allocated lots; while
-    it is still prepared it follows the latest (cumulative) allocation state."""
-    if event.fully_allocated and not event.allocations:
+    """What may leave gets a prepared shipment: everything once the order is fully
+    allocated, the allocated part when the rest is backordered. Allocations that already
+    left are never shipped again; a still-prepared shipment follows the latest state."""
+    order = await repo.lock_order(ctx.session, event.order_id)
+    shipments = await repo.shipments_of(ctx.session, event.order_id, lock=True)
+    lines = await repo.lines_of(ctx.session, [s.shipment_id for s in shipments])
+    if event.fully_allocated and not event.allocations and not any(Status(s.status) in LEFT for s in shipments):
         raise DomainRejection(f"order {event.order_id} is fully allocated but lists no allocations")
-    order = await repo.order_record(ctx.session, event.order_id)
-    shipment = await repo.shipment_by_order(ctx.session, event.order_id, lock=True)
-    action = on_allocation(
-        Status(shipment.status) if shipment else None,
-        fully_allocated=event.fully_allocated,
-        order_cancelled=bool(order and order.cancelled_at),
+    completes = event.fully_allocated and not event.outstanding
+    decision = on_allocation(
+        [(Status(s.status), [li.allocation_id for li in lines[s.shipment_id]]) for s in shipments],
+        [a.allocation_id for a in event.allocations],
+        shippable=event.fully_allocated or event.backordered,
+        completes=completes,
+        order_complete=order.allocation_complete,
+        order_cancelled=order.cancelled_at is not None,
+        shipped_complete=any(Status(s.status) in LEFT and s.complete for s in shipments),
     )
-    if action is AllocationAction.IGNORE:
-        return
-    if action is AllocationAction.PREPARE:
-        shipment_id = repo.shipment_id_for(event.order_id)
+    if completes and not order.allocation_complete:
         await ctx.session.execute(
-            insert(Shipment)
-            .values(
-                shipment_id=shipment_id, order_id=event.order_id, status=Status.PREPARED.value,
+            update(OrderRecord).where(OrderRecord.order_id == event.order_id)
+            .values(allocation_complete=True, updated_at=func.now())
+        )
+    by_id = {a.allocation_id: a for a in event.allocations}
+    carried = [by_id[a] for a in decision.carry]
+    if decision.action is AllocationAction.PREPARE:
+        seq = next_seq([s.seq for s in shipments])
+        shipment_id = repo.shipment_id_for(event.order_id, seq)
+        await ctx.session.execute(
+            insert(Shipment).values(
+                shipment_id=shipment_id, order_id=event.order_id, seq=seq, status=Status.PREPARED.value,
                 prepared_at=func.now(), updated_at=func.now(),
             )
-            .on_conflict_do_nothing(index_elements=["order_id"])
         )
-        await repo.replace_lines(ctx.session, shipment_id, event.allocations)
-        return
-    if await repo.replace_lines(ctx.session, shipment.shipment_id, event.allocations):
-        await ctx.session.execute(
-            update(Shipment).where(Shipment.shipment_id == shipment.shipment_id).values(updated_at=func.now())
-        )
+        await repo.replace_lines(ctx.session, shipment_id, carried)
+    elif decision.action is AllocationAction.REPLACE:
+        (shipment,) = [s for s in shipments if Status(s.status) is Status.PREPARED]
+        if await repo.replace_lines(ctx.session, shipment.shipment_id, carried):
+            await ctx.session.execute(
+                update(Shipment).where(Shipment.shipment_id == shipment.shipment_id).values(updated_at=func.now())
+            )
 
 
 async def on_order_cancelled(ctx: Context, event: OrderCancelled) -> None:
     """Remember the cancellation (a late OrderAllocated must not prepare a shipment) and
-    withdraw a shipment that has not left yet. A shipped one stays shipped."""
-    await ctx.session.execute(
-        insert(OrderRecord)
-        .values(order_id=event.order_id, cancelled_at=event.cancelled_at, updated_at=func.now())
-        .on_conflict_do_update(
-            index_elements=["order_id"],
-            set_=dict(cancelled_at=func.coalesce(OrderRecord.cancelled_at, event.cancelled_at), updated_at=func.now()),
+    withdraw the shipment that has not left yet, telling orders with ShipmentWithdrawn
+    (once: a second OrderCancelled finds nothing prepared). What left stays shipped;
+    orders learns that from Shipped."""
+    order = await repo.lock_order(ctx.session, event.order_id)
+    if order.cancelled_at is None:
+        await ctx.session.execute(
+            update(OrderRecord).where(OrderRecord.order_id == event.order_id)
+            .values(cancelled_at=event.cancelled_at, updated_at=func.now())
         )
-    )
-    shipment = await repo.shipment_by_order(ctx.session, event.order_id, lock=True)
-    if shipment and cancel_applies(Status(shipment.status)):
+    reason = f"order cancelled: {event.reason}" if event.reason else "order cancelled"
+    for shipment in await repo.shipments_of(ctx.session, event.order_id, lock=True):
+        if not cancel_applies(Status(shipment.status)):
+            continue
+        at = repo.now()
         await ctx.session.execute(
             update(Shipment)
             .where(Shipment.shipment_id == shipment.shipment_id)
-            .values(status=Status.CANCELLED.value, cancelled_at=event.cancelled_at, updated_at=func.now())
+            .values(status=Status.CANCELLED.value, cancelled_at=at, updated_at=func.now())
+        )
+        await ctx.emit(
+            ShipmentWithdrawn(order_id=event.order_id, shipment_id=str(shipment.shipment_id), reason=reason, withdrawn_at=at)
         )

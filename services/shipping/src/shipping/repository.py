@@ -19,26 +19,40 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def shipment_id_for(order_id: str) -> uuid.UUID:
+def shipment_id_for(order_id: str, seq: int = 1) -> uuid.UUID:
     # Deterministic: a replayed history (or a rebuilt database) gives the same shipment ids.
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"batchflow/shipping/{order_id}")
+    # The first shipment keeps the id it had before orders could ship in parts.
+    suffix = "" if seq == 1 else f"/{seq}"
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"batchflow/shipping/{order_id}{suffix}")
 
 
 async def order_record(session: AsyncSession, order_id: str) -> OrderRecord | None:
     return await session.get(OrderRecord, order_id)
 
 
-async def shipment_by_order(session: AsyncSession, order_id: str, lock: bool = False) -> Shipment | None:
-    stmt = select(Shipment).where(Shipment.order_id == order_id)
+async def lock_order(session: AsyncSession, order_id: str) -> OrderRecord:
+    """The order's row, created if unknown, locked for this transaction. Everything that
+    changes an order's shipments takes this lock first (then the shipment rows), so the
+    handlers and the ship command see each other's whole decisions, never half of them."""
+    await session.execute(insert(OrderRecord).values(order_id=order_id).on_conflict_do_nothing(index_elements=["order_id"]))
+    stmt = (
+        select(OrderRecord).where(OrderRecord.order_id == order_id)
+        .with_for_update().execution_options(populate_existing=True)
+    )
+    return (await session.execute(stmt)).scalars().one()
+
+
+async def shipments_of(session: AsyncSession, order_id: str, lock: bool = False) -> list[Shipment]:
+    stmt = select(Shipment).where(Shipment.order_id == order_id).order_by(Shipment.seq)
     if lock:
-        stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).scalars().first()
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return list((await session.execute(stmt)).scalars())
 
 
 async def shipment_by_id(session: AsyncSession, shipment_id: uuid.UUID, lock: bool = False) -> Shipment | None:
     stmt = select(Shipment).where(Shipment.shipment_id == shipment_id)
     if lock:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return (await session.execute(stmt)).scalars().first()
 
 
@@ -89,6 +103,8 @@ def render(order: OrderRecord | None, shipment: Shipment, lines: list[ShipmentLi
         shipment.carrier or "",
         shipment.tracking_no or "",
         items,
+        partial=shipment.complete is False,
+        follow_up=shipment.seq > 1,
     )
 
 

@@ -51,7 +51,9 @@ class LineOut(BaseModel):
 class ShipmentOut(BaseModel):
     shipment_id: uuid.UUID
     order_id: str
+    seq: int = 1
     status: str
+    complete: bool | None = None
     carrier: str | None = None
     tracking_no: str | None = None
     prepared_at: datetime | None = None

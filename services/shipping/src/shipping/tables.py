@@ -1,4 +1,4 @@
-"""SQLModel mappings of the tables created by migrations/0001_init.sql."""
+"""SQLModel mappings of the tables created by migrations/*.sql."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ def _ts(nullable: bool = True) -> Column:
 
 
 class OrderRecord(SQLModel, table=True):
-    """What shipping knows about an order: its recipient and whether it was cancelled."""
+    """What shipping knows about an order: its recipient, whether it was cancelled, and
+    whether inventory has reported it completely allocated (nothing outstanding)."""
 
     __tablename__ = "orders"
 
@@ -27,6 +28,7 @@ class OrderRecord(SQLModel, table=True):
     recipient_phone: str | None = None
     recipient_country: str | None = None
     cancelled_at: datetime | None = Field(default=None, sa_column=_ts())
+    allocation_complete: bool = False
     updated_at: datetime | None = Field(default=None, sa_column=_ts())
 
 
@@ -35,7 +37,9 @@ class Shipment(SQLModel, table=True):
 
     shipment_id: uuid.UUID = Field(primary_key=True)
     order_id: str
+    seq: int = 1  # 1, 2, ... per order
     status: str
+    complete: bool | None = None  # set when it leaves: did it complete the order?
     carrier: str | None = None
     tracking_no: str | None = None
     prepared_at: datetime | None = Field(default=None, sa_column=_ts())

@@ -5,6 +5,7 @@ builders, a way to hand events to handlers as the consumer does, and outbox read
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import time
@@ -21,7 +22,7 @@ from sqlalchemy import text
 from contracts.envelope import Envelope
 from contracts.events import Event, OrderAllocated, OrderCancelled, OrderPlaced
 from contracts.events.base import Customer, OrderLine
-from contracts.events.inventory import Allocation
+from contracts.events.inventory import Allocation, LineOutstanding
 from eventkit import Runtime
 from shipping.handlers import on_order_allocated, on_order_cancelled, on_order_placed
 
@@ -109,8 +110,12 @@ def allocation(lot_no: str, quantity: str, line_no: int = 1, sku: str = "CREAM-5
     )
 
 
-def allocated(order_id: str, *allocations: Allocation, fully: bool = True) -> OrderAllocated:
-    return OrderAllocated(order_id=order_id, allocations=list(allocations), fully_allocated=fully)
+def allocated(order_id: str, *allocations: Allocation, fully: bool = True, outstanding: str | None = None,
+              backordered: bool = False) -> OrderAllocated:
+    """`outstanding`: quantity of line 1 still missing (the order is then not fully allocated)."""
+    missing = [LineOutstanding(line_no=1, sku="CREAM-50", quantity=Decimal(outstanding), unit="pcs")] if outstanding else []
+    return OrderAllocated(order_id=order_id, allocations=list(allocations), outstanding=missing,
+                          fully_allocated=fully and not missing, backordered=backordered)
 
 
 def cancelled(order_id: str) -> OrderCancelled:
@@ -163,3 +168,28 @@ async def read_topic(stack, event_type: str, key: str, timeout: float = 30.0) ->
         return await eventually(poll, timeout=timeout)
     finally:
         await consumer.stop()
+
+
+@contextlib.asynccontextmanager
+async def sender(rt: Runtime):
+    """The background e-mail job, running as it does in the service."""
+    from shipping.notifier import send_notifications
+
+    task = asyncio.create_task(send_notifications(rt))
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def shipments(client, order_id: str) -> list[dict]:
+    """The order's shipments, first prepared first."""
+    r = await client.get("/shipments", params={"order_id": order_id})
+    assert r.status_code == 200, r.text
+    return sorted(r.json(), key=lambda s: s["seq"])
+
+
+def lots(shipment: dict) -> list[tuple[str, str]]:
+    return [(li["lot_no"], li["quantity"]) for li in shipment["lines"]]

@@ -8,6 +8,8 @@ from shipping.domain.carriers import CARRIERS, canonical_carrier, valid_tracking
 from shipping.domain.notification import ItemLine, shipped_mail
 from shipping.domain.shipment import (
     AllocationAction,
+    AllocationDecision,
+    next_seq,
     Status,
     cancel_applies,
     deliver_refusal,
@@ -32,16 +34,44 @@ def test_tracking_number_shape(value, ok):
     assert valid_tracking_no(value) is ok
 
 
+def _decide(shipments=(), ids=("a1",), *, shippable=True, completes=True, order_complete=False, cancelled=False,
+            shipped_complete=False):
+    return on_allocation(list(shipments), list(ids), shippable=shippable, completes=completes,
+                         order_complete=order_complete, order_cancelled=cancelled, shipped_complete=shipped_complete)
+
+
 def test_first_full_allocation_prepares_then_updates_only_while_prepared():
-    assert on_allocation(None, fully_allocated=True, order_cancelled=False) is AllocationAction.PREPARE
-    assert on_allocation(Status.PREPARED, fully_allocated=True, order_cancelled=False) is AllocationAction.REPLACE
-    for frozen in (Status.SHIPPED, Status.DELIVERED, Status.CANCELLED):
-        assert on_allocation(frozen, fully_allocated=True, order_cancelled=False) is AllocationAction.IGNORE
+    assert _decide() == AllocationDecision(AllocationAction.PREPARE, ("a1",))
+    assert _decide([(Status.PREPARED, {"a1"})], ["a1", "a2"]) == AllocationDecision(AllocationAction.REPLACE, ("a1", "a2"))
+    for frozen in (Status.SHIPPED, Status.DELIVERED):
+        assert _decide([(frozen, {"a1"})], ["a1"]).action is AllocationAction.IGNORE
+    # After the shipment that completed the order left, nothing more ships.
+    assert _decide([(Status.SHIPPED, {"a1"})], ["a9"], shipped_complete=True).action is AllocationAction.IGNORE
 
 
 def test_partial_allocation_or_cancelled_order_prepares_nothing():
-    assert on_allocation(None, fully_allocated=False, order_cancelled=False) is AllocationAction.IGNORE
-    assert on_allocation(None, fully_allocated=True, order_cancelled=True) is AllocationAction.IGNORE
+    assert _decide(shippable=False, completes=False).action is AllocationAction.IGNORE
+    assert _decide(cancelled=True).action is AllocationAction.IGNORE
+
+
+def test_backordered_part_ships_and_the_rest_gets_its_own_shipment():
+    first = _decide(ids=["a1"], completes=False)  # backordered: shippable, not complete
+    assert first == AllocationDecision(AllocationAction.PREPARE, ("a1",))
+    # Inventory has not seen our Shipped yet and still lists a1: only a2 is new.
+    rest = _decide([(Status.SHIPPED, {"a1"})], ["a1", "a2"])
+    assert rest == AllocationDecision(AllocationAction.PREPARE, ("a2",))
+    # Replayed: everything listed already left.
+    assert _decide([(Status.SHIPPED, {"a1"}), (Status.SHIPPED, {"a2"})], ["a2"]).action is AllocationAction.IGNORE
+
+
+def test_an_older_incomplete_state_after_completion_is_stale():
+    assert _decide([(Status.PREPARED, {"a1", "a2"})], ["a1"], completes=False, order_complete=True).action \
+        is AllocationAction.IGNORE
+
+
+def test_shipments_are_numbered_per_order():
+    assert next_seq([]) == 1
+    assert next_seq([1, 2]) == 3
 
 
 def test_ship_and_deliver_are_guarded_with_a_reason():
@@ -68,6 +98,16 @@ def test_shipping_mail_names_carrier_tracking_and_items():
     assert body.startswith("Hello Ada Lovelace,")
     assert "Tracking number: JD014600003" in body
     assert "12 pcs CREAM-50 (lot B240101-0001)" in body
+
+
+def test_partial_and_follow_up_mails_say_which_part_left():
+    items = [ItemLine("CREAM-50", Decimal("6"), "pcs", "B1")]
+    subject, body = shipped_mail("SO-1", "Ada", "DHL", "JD1234", items, partial=True)
+    assert subject == "Part of your order SO-1 has shipped (DHL JD1234)"
+    assert "remaining items follow in a later shipment" in body
+    subject, body = shipped_mail("SO-1", "Ada", "DHL", "JD5678", items, follow_up=True)
+    assert subject == "The rest of your order SO-1 has shipped (DHL JD5678)"
+    assert "later shipment" not in body
 
 
 def test_shipping_mail_without_known_recipient_still_reads_well():

@@ -1,4 +1,4 @@
-"""The e-mail a customer gets when the order ships."""
+"""The e-mail a customer gets when (part of) the order ships."""
 
 from __future__ import annotations
 
@@ -25,15 +25,24 @@ def shipped_mail(
     carrier: str,
     tracking_no: str,
     items: list[ItemLine],
+    partial: bool = False,
+    follow_up: bool = False,
 ) -> tuple[str, str]:
-    """(subject, body) of the shipping confirmation."""
+    """(subject, body) of the shipping confirmation. `partial`: the rest is backordered and
+    follows later; `follow_up`: an earlier part of the order already left."""
     ref = f"your order {order_no}" if order_no else "your order"
-    subject = f"{ref[0].upper()}{ref[1:]} has shipped ({carrier} {tracking_no})"
+    if partial:
+        what = f"part of {ref}"
+    elif follow_up:
+        what = f"the rest of {ref}"
+    else:
+        what = ref
+    subject = f"{what[0].upper()}{what[1:]} has shipped ({carrier} {tracking_no})"
     greeting = f"Hello {recipient_name}," if recipient_name else "Hello,"
-    lines = [
-        greeting,
-        "",
-        f"{ref} is on its way.",
+    lines = [greeting, "", f"{what[0].upper()}{what[1:]} is on its way."]
+    if partial:
+        lines.append("The remaining items follow in a later shipment; we will e-mail you when they leave.")
+    lines += [
         "",
         f"Carrier: {carrier}",
         f"Tracking number: {tracking_no}",
