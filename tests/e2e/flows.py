@@ -21,8 +21,9 @@ async def item(c: httpx.AsyncClient, sku: str, kind: str, unit: str, **extra) ->
 
 
 async def receive(c: httpx.AsyncClient, sku: str, qty: str, unit: str, *, expiry_days: int | None = 365,
-                  lot_no: str | None = None, supplier_lot_no: str | None = None) -> dict:
-    body = {"sku": sku, "quantity": qty, "unit": unit}
+                  lot_no: str | None = None, supplier_lot_no: str | None = None, received_days: int = 0) -> dict:
+    body = {"sku": sku, "quantity": qty, "unit": unit,
+            "received_date": (date.today() + timedelta(days=received_days)).isoformat()}
     if expiry_days is not None:
         body["expiry_date"] = (date.today() + timedelta(days=expiry_days)).isoformat()
     if lot_no:
