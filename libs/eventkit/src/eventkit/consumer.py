@@ -40,9 +40,16 @@ log = logging.getLogger("eventkit.consumer")
 Handler = Callable[[Context, Event], Awaitable[None]]
 
 _CLAIM = text(
-    'INSERT INTO inbox (consumer, event_id, topic, partition, "offset") '
-    "VALUES (:consumer, :event_id, :topic, :partition, :offset) ON CONFLICT DO NOTHING"
+    'INSERT INTO inbox (consumer, event_id, topic, partition, "offset", correlation_id, traceparent) '
+    "VALUES (:consumer, :event_id, :topic, :partition, :offset, :correlation_id, :traceparent) ON CONFLICT DO NOTHING"
 )
+
+
+def _header(record: ConsumerRecord, name: str) -> str | None:
+    for key, value in record.headers or []:
+        if key == name and value is not None:
+            return value.decode("utf-8", "replace")
+    return None
 
 
 class _Stopping(Exception):
@@ -215,6 +222,8 @@ class EventConsumer:
                     "topic": record.topic,
                     "partition": record.partition,
                     "offset": record.offset,
+                    "correlation_id": envelope.correlation_id,
+                    "traceparent": _header(record, "traceparent"),
                 },
             )
             if claimed.rowcount == 0:

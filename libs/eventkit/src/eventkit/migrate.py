@@ -44,6 +44,15 @@ KIT_MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "eventkit_0002_inbox_saga_trace",
+        """
+        -- Which saga each handled event belonged to, and its trace context: a command that
+        -- later acts on the same saga (an operator ships the order) continues that trace.
+        ALTER TABLE inbox ADD COLUMN correlation_id TEXT, ADD COLUMN traceparent TEXT;
+        CREATE INDEX inbox_saga ON inbox (correlation_id, processed_at DESC);
+        """,
+    ),
 ]
 
 _LOCK_KEY = 7_301_001  # arbitrary, constant: "migrations of this database"

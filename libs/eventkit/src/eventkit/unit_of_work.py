@@ -16,7 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from contracts.envelope import Envelope
 from contracts.events import Event
 from contracts.topics import qualified, topic_for
-from eventkit.tracing import current_trace_headers, tracer
+from eventkit.tracing import context_from_headers, current_trace_headers, tracer
+from opentelemetry import trace
+
+_SAGA_TRACE = text(
+    "SELECT traceparent FROM inbox WHERE correlation_id = :c AND traceparent IS NOT NULL "
+    "ORDER BY processed_at DESC LIMIT 1"
+)
 
 _INSERT_OUTBOX = text(
     "INSERT INTO outbox (event_id, topic, key, payload, headers) "
@@ -51,7 +57,7 @@ class Context:
             causation_id=str(self.envelope.event_id) if self.envelope else None,
             data=event.model_dump(mode="json"),
         )
-        headers = current_trace_headers()
+        headers = await self._trace_headers(envelope)
         # Copies of the envelope's identity in the Kafka headers let tools route and
         # deduplicate without parsing the value.
         headers["event_type"] = envelope.event_type
@@ -68,6 +74,24 @@ class Context:
         )
         self.emitted.append(envelope)
         return envelope
+
+
+    async def _trace_headers(self, envelope: Envelope) -> dict[str, str]:
+        """A handler's events continue the trace of the event it handles. A command's events
+        (an operator ships the order) continue the trace of their saga, when this service
+        has handled an event of it, so that one order is one trace from end to end."""
+        if self.envelope is None:
+            found = await self.session.execute(_SAGA_TRACE, {"c": envelope.correlation_id})
+            traceparent = found.scalar()
+            if traceparent:
+                command = trace.get_current_span().get_span_context()
+                with tracer().start_as_current_span(
+                    f"{envelope.event_type} emit",
+                    context=context_from_headers({"traceparent": traceparent}),
+                    links=[trace.Link(command)] if command.is_valid else None,
+                ):
+                    return current_trace_headers()
+        return current_trace_headers()
 
 
 class UnitOfWork:
