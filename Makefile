@@ -7,17 +7,19 @@ UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 PY := $(CURDIR)/.venv/bin/python
 PYTEST := $(PY) -m pytest -p no:cacheprovider
 
-SERVICE_TESTS := contracts/tests libs/eventkit/tests libs/devstack/tests services/orders/tests \
+SERVICE_TESTS := contracts/tests libs/eventkit/tests tests/devstack services/orders/tests \
 	services/inventory/tests services/production/tests services/shipping/tests \
 	services/channels/tests services/gateway/tests
-E2E_TESTS := tests/e2e
+# End to end: the saga across processes, and the chaos suite in its short form.
+E2E_TESTS := tests/e2e tests/chaos
 
-.PHONY: help install run infra test test-unit test-integration test-e2e bench schemas asyncapi dlt clean reset
+.PHONY: help install run infra test test-unit test-integration test-e2e bench chaos schemas asyncapi dlt clean reset
 
 help:
 	@echo "make run     - start Kafka, PostgreSQL and every service (gateway on http://127.0.0.1:8100), demo data loaded"
 	@echo "make test    - the whole test suite on real Kafka and PostgreSQL (what CI runs)"
 	@echo "make bench   - saga benchmark against a stack it starts, with this machine's ceilings"
+	@echo "make chaos   - the chaos suite: 300 orders while processes, Kafka and PostgreSQL are killed; audits invariants"
 	@echo "make infra   - only Kafka and PostgreSQL, for running services from an IDE"
 	@echo "make schemas - regenerate contracts/schemas after an (additive) event change"
 	@echo "make asyncapi - regenerate docs/asyncapi (AsyncAPI 3.0 per service, via FastStream)"
@@ -50,6 +52,9 @@ test-e2e: install
 
 bench: install
 	$(PY) bench/saga_bench.py
+
+chaos: install
+	$(PY) tests/chaos/chaos.py --orders 300
 
 schemas: install
 	$(PY) -m contracts.schemas

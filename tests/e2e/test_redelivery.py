@@ -6,7 +6,8 @@ import pytest
 
 from flows import d, ledger, lots, order, place, produce, batches_of, ship, tag, wait_status
 from harness import client, poll, spans
-from replay import groups_caught_up, records_about, redeliver
+from devstack.lag import groups_caught_up
+from replay import records_about, redeliver
 from test_saga import make_to_order_product
 
 pytestmark = pytest.mark.e2e

@@ -51,6 +51,14 @@ class OrderCreate(Body):
         return self
 
 
+class CancelRequest(Body):
+    reason: str = Field(default="", max_length=500)
+
+
+class BatchCancelRequest(Body):
+    reason: str = Field(min_length=1, max_length=500, description="why the batch will not be made")
+
+
 # --- inventory ------------------------------------------------------------------------------
 class ItemKind(StrEnum):
     raw = "raw"

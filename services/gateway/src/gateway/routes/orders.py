@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from gateway import compose, views
 from gateway.auth import require_key
 from gateway.downstream import Downstream, downstream
-from gateway.models import OrderCreate, OrderId
+from gateway.models import CancelRequest, OrderCreate, OrderId
 
 router = APIRouter(prefix="/api", tags=["orders"], dependencies=[Security(require_key)])
 
@@ -22,6 +22,18 @@ router = APIRouter(prefix="/api", tags=["orders"], dependencies=[Security(requir
 )
 async def place_order(body: OrderCreate, ds: Downstream = Depends(downstream)) -> Response:
     return await ds.relay("orders", "POST", "/orders", json=body.forward())
+
+
+@router.post(
+    "/orders/{order_id}/cancel",
+    summary="Cancel an order before it ships",
+    description="Emits OrderCancelled: allocations and promises are released, a planned batch nobody else "
+    "needs is cancelled (or shrunk), a prepared shipment is withdrawn; the timeline shows each step. "
+    "409 once anything was shipped; cancelling twice is harmless.",
+    responses={200: {"model": views.Order}},
+)
+async def cancel_order(order_id: OrderId, body: CancelRequest | None = None, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("orders", "POST", f"/orders/{order_id}/cancel", json=(body or CancelRequest()).forward())
 
 
 @router.get(

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from gateway import views
 from gateway.auth import require_key
 from gateway.downstream import Downstream, downstream
-from gateway.models import BatchComplete, RecipeCreate, SkuPath
+from gateway.models import BatchComplete, RecipeCreate, SkuPath, BatchCancelRequest
 
 router = APIRouter(prefix="/api", tags=["production"], dependencies=[Security(require_key)])
 
@@ -48,6 +48,13 @@ async def get_batch(batch_id: UUID, ds: Downstream = Depends(downstream)) -> Res
              "the batch is not in a state that can start.", responses={200: {"model": views.Batch}})
 async def start_batch(batch_id: UUID, ds: Downstream = Depends(downstream)) -> Response:
     return await ds.relay("production", "POST", f"/batches/{batch_id}/start")
+
+
+@router.post("/batches/{batch_id}/cancel", summary="Cancel a planned batch",
+             description="Emits BatchCancelled: its material reservations are released and the orders it covered "
+             "are planned again; 409 unless the batch is planned.", responses={200: {"model": views.Batch}})
+async def cancel_batch(batch_id: UUID, body: BatchCancelRequest, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("production", "POST", f"/batches/{batch_id}/cancel", json=body.forward())
 
 
 @router.post("/batches/{batch_id}/complete", summary="Complete a batch",
