@@ -9,13 +9,14 @@ from typing import Literal
 from fastapi import Depends, FastAPI, HTTPException, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eventkit import Runtime
 from inventory.adapters import queries, trace
 from inventory.commands import Refused, add_item, receive
 from inventory.handlers import today
+from inventory.resumption import resume_for
 from inventory.tables import Item, RecipeReplica
 from inventory.views import (
     ItemIn, LotOut, MaterialShortageOut, MovementOut, OrderAllocationsOut, PlanOut, ReceiptIn, StockOut,
@@ -64,10 +65,19 @@ def make_api(rt: Runtime) -> FastAPI:
 
     @app.post("/receipts", status_code=201, response_model=LotOut)
     async def goods_receipt(body: ReceiptIn) -> LotOut:
-        async with rt.uow.start(correlation_id=body.sku, name="goods receipt") as ctx:
-            lot = await receive(ctx.session, body, today())
-            item = await ctx.session.get(Item, lot.sku)
-        return queries.lot_out(lot, item.base_unit, today())
+        # The receipt and the retry of the demand waiting for it commit together; a lock
+        # conflict with a concurrent handler (deadlock) retries the whole receipt.
+        for attempt in range(RECEIPT_ATTEMPTS):
+            try:
+                async with rt.uow.start(correlation_id=body.sku, name="goods receipt") as ctx:
+                    lot = await receive(ctx.session, body, today())
+                    item = await ctx.session.get(Item, lot.sku)
+                    await resume_for(ctx, lot.sku, today())
+                return queries.lot_out(lot, item.base_unit, today())
+            except DBAPIError as exc:
+                if attempt + 1 == RECEIPT_ATTEMPTS or not _retryable(exc):
+                    raise
+        raise AssertionError("unreachable")
 
     @app.get("/lots", response_model=list[LotOut])
     async def list_lots(sku: str | None = None, s: AsyncSession = Depends(reading)):
@@ -106,10 +116,21 @@ def make_api(rt: Runtime) -> FastAPI:
         return await queries.shortages(s, today())
 
     @app.get("/plans", response_model=list[PlanOut])
-    async def get_plans(status: Literal["planned", "completed"] | None = None, s: AsyncSession = Depends(reading)):
+    async def get_plans(
+        status: Literal["planned", "completed", "cancelled"] | None = None, s: AsyncSession = Depends(reading)
+    ):
         return await queries.plans(s, status)
 
     return app
+
+
+RECEIPT_ATTEMPTS = 3
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    """Deadlock or serialization failure (SQLSTATE class 40): the transaction can simply run again."""
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return bool(code) and str(code).startswith("40")
 
 
 def _found(value, detail: str):

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from contracts.events import BatchCompleted, OrderPlaced, RecipePublished, Shipped
+from contracts.events import (
+    BatchCancelled, BatchCompleted, BatchScheduled, OrderCancelled, OrderPlaced, RecipePublished, Shipped,
+)
 from eventkit import Service
 from inventory.api import make_api
-from inventory.handlers import on_batch_completed, on_order_placed, on_recipe_published, on_shipped
+from inventory.handlers import (
+    on_batch_cancelled, on_batch_completed, on_batch_scheduled, on_order_cancelled, on_order_placed,
+    on_recipe_published, on_shipped,
+)
 from inventory.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -17,6 +22,9 @@ HANDLERS = {
     RecipePublished: on_recipe_published,
     BatchCompleted: on_batch_completed,
     Shipped: on_shipped,
+    OrderCancelled: on_order_cancelled,
+    BatchCancelled: on_batch_cancelled,
+    BatchScheduled: on_batch_scheduled,
 }
 
 

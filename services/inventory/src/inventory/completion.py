@@ -1,6 +1,8 @@
 """BatchCompleted: consume the material actually used, release the rest of the plan's
 reservations, put the output in stock as a finished lot (lot_no = batch_no) and allocate it
-to the orders promised against the plan, higher priority first, then older orders."""
+to the orders promised against the plan, higher priority first, then older orders. A yield
+shortfall re-plans what the output could not cover (surplus of another plan, a new plan, or
+waiting) and the partly served orders are told `backordered`: their allocated part may ship."""
 
 from __future__ import annotations
 
@@ -9,18 +11,21 @@ from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events import BatchCompleted
 from contracts.units import IncompatibleUnits
 from eventkit import Context, DomainRejection
-from inventory.adapters.outgoing import order_allocated
-from inventory.adapters.stock import adjust, allocate, lock_items, lock_lots, new_id, post_movement
+from inventory.adapters.outgoing import emit_allocated
+from inventory.adapters.stock import allocate, lock_lots, new_id, open_reservations, post_movement, release_reservation
 from inventory.domain.allocation import Claim, share_output
 from inventory.domain.quantities import to_base
-from inventory.tables import CompletedBatch, Item, Lot, OrderDemand, Plan, Promise, RecipeReplica, Reservation, utcnow
+from inventory.resumption import prepare, resume
+from inventory.tables import (
+    Allocation, CompletedBatch, Item, Lot, OrderDemand, Plan, Promise, RecipeReplica, Reservation, utcnow,
+)
 
 log = logging.getLogger("inventory.completion")
 ZERO = Decimal(0)
@@ -40,8 +45,14 @@ async def complete_batch(ctx: Context, event: BatchCompleted, today: date) -> No
     lot_ids = {r.lot_id for r in reservations} | set(consumed)
     skus = {lot.sku for lot in (await session.execute(select(Lot).where(Lot.lot_id.in_(lot_ids)))).scalars()}
     # Items first (SKU order), then the plan and the lots: the order every stock change uses.
-    items = await lock_items(session, skus | {event.sku})
+    # The output and the unused material wake the lines waiting for them; the lines the
+    # output cannot serve (yield shortfall) are re-planned with them.
+    found, items = await prepare(
+        session, {event.sku} | {r.sku for r in reservations}, plan_id=event.batch_id, more_skus=skus | {event.sku}
+    )
     plan = await session.get(Plan, event.batch_id, with_for_update=True, populate_existing=True)
+    # Read again under the locks: a shrink may have released part of them meanwhile.
+    reservations = await open_reservations(session, [event.batch_id])
     lots = await lock_lots(session, lot_ids)
 
     by_lot = {r.lot_id: r for r in reservations}
@@ -55,9 +66,7 @@ async def complete_batch(ctx: Context, event: BatchCompleted, today: date) -> No
             continue
         await _consume(session, lot, by_lot.get(lot_id), quantity, event, event_id)
     for reservation in reservations:  # what was set aside but not used goes back to stock
-        rest = reservation.quantity - reservation.consumed - reservation.released
-        await adjust(session, lots[reservation.lot_id], reserved=-rest)
-        reservation.released += rest
+        await release_reservation(session, lots[reservation.lot_id], reservation, reservation.open_quantity)
         reservation.status = "closed"
 
     item = items.get(event.sku) or await _finished_item(session, event)
@@ -68,13 +77,22 @@ async def complete_batch(ctx: Context, event: BatchCompleted, today: date) -> No
     lot = await _finished_lot(session, event, item, output, today, event_id) if output > 0 else None
     completion = await session.get(CompletedBatch, event.batch_id)
     completion.finished_lot_id = lot.lot_id if lot else None
+    orders: list[str] = []
+    short: set[str] = set()
     if plan is None:
-        log.warning("batch %s completed without a plan here: its output stays in stock", event.batch_no)
-        return
-    plan.status, plan.batch_no, plan.output_quantity, plan.completed_at = "completed", event.batch_no, output, utcnow()
-    orders = await _allocate_output(session, plan, lot, output, completion)
-    for order_id in orders:
-        await ctx.emit(await order_allocated(session, order_id), correlation_id=order_id)
+        log.warning("batch %s completed without a plan here: its output goes to stock", event.batch_no)
+    else:
+        plan.status, plan.batch_no, plan.output_quantity, plan.completed_at = "completed", event.batch_no, output, utcnow()
+        orders = await _allocate_output(session, plan, lot, output, completion)
+        short = await _release_shortfall(session, plan)
+    orders += await resume(ctx, found, items, today)
+    for order_id in sorted(short):
+        order = await session.get(OrderDemand, order_id)
+        # Partly served and the rest re-planned or waiting: what was allocated may ship now.
+        if await _keeps_allocations(session, order_id):
+            order.backordered = True
+            orders.append(order_id)
+    await emit_allocated(ctx, orders)
 
 
 async def _record_completion(session: AsyncSession, event: BatchCompleted) -> bool:
@@ -114,7 +132,9 @@ async def _consume(
 ) -> None:
     """Use the plan's reservation first, then free stock. Using more than the lot can give
     is recorded as far as it goes, with a note: the ledger never goes negative."""
-    from_reserved = min(quantity, reservation.quantity - reservation.consumed) if reservation else ZERO
+    # What is still reserved: a shrink may have released part of it since production
+    # recorded the lots (its default consumption can name more than that).
+    from_reserved = min(quantity, max(reservation.open_quantity, ZERO)) if reservation else ZERO
     from_free = min(quantity - from_reserved, max(lot.free, ZERO))
     taken = from_reserved + from_free
     note = "" if taken == quantity else f"reported {quantity} used, only {taken} was reserved or free"
@@ -162,11 +182,11 @@ async def _allocate_output(
         await session.execute(
             select(Promise, OrderDemand)
             .join(OrderDemand, OrderDemand.order_id == Promise.order_id)
-            .where(Promise.plan_id == plan.plan_id, Promise.allocated < Promise.quantity)
+            .where(Promise.plan_id == plan.plan_id, Promise.allocated + Promise.released < Promise.quantity)
         )
     ).all()
     promises = {(p.order_id, p.line_no): p for p, _ in rows}
-    claims = [Claim(p.order_id, p.line_no, p.quantity - p.allocated, o.priority, o.placed_at) for p, o in rows]
+    claims = [Claim(p.order_id, p.line_no, p.open_quantity, o.priority, o.placed_at) for p, o in rows]
     split = share_output(output, claims)
     completion.shortfall = split.shortfall
     affected: list[str] = []
@@ -177,6 +197,33 @@ async def _allocate_output(
         if promise.order_id not in affected:
             affected.append(promise.order_id)
     if split.shortfall > 0:
-        log.warning("batch %s made %s less than promised: left outstanding", plan.batch_no, split.shortfall)
+        log.warning("batch %s made %s less than promised: re-planned", plan.batch_no, split.shortfall)
     await session.flush()
     return affected
+
+
+async def _release_shortfall(session: AsyncSession, plan: Plan) -> set[str]:
+    """The promises the output could not cover are released (their lines are re-planned
+    for the rest); returns the orders concerned."""
+    promises = (
+        await session.execute(
+            select(Promise).where(Promise.plan_id == plan.plan_id), execution_options={"populate_existing": True}
+        )
+    ).scalars().all()
+    short: set[str] = set()
+    for promise in promises:
+        rest = promise.open_quantity
+        if rest > 0:
+            promise.released = promise.released + rest
+            plan.promised = plan.promised - rest
+            short.add(promise.order_id)
+    return short
+
+
+async def _keeps_allocations(session: AsyncSession, order_id: str) -> bool:
+    kept = await session.scalar(
+        select(func.count()).select_from(Allocation).where(
+            Allocation.order_id == order_id, Allocation.quantity - Allocation.released > 0
+        )
+    )
+    return bool(kept)

@@ -7,10 +7,15 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy.dialects.postgresql import insert
 
-from contracts.events import BatchCompleted, OrderPlaced, RecipePublished, Shipped
+from contracts.events import (
+    BatchCancelled, BatchCompleted, BatchScheduled, OrderCancelled, OrderPlaced, RecipePublished, Shipped,
+)
 from eventkit import Context
+from inventory.cancellation import cancel_order
 from inventory.completion import complete_batch
 from inventory.placement import place_order
+from inventory.plan_changes import cancel_plan, reschedule
+from inventory.resumption import resume_for
 from inventory.shipment import ship
 from inventory.tables import Item, RecipeReplica, utcnow
 
@@ -30,6 +35,18 @@ async def on_batch_completed(ctx: Context, event: BatchCompleted) -> None:
 
 async def on_shipped(ctx: Context, event: Shipped) -> None:
     await ship(ctx, event)
+
+
+async def on_order_cancelled(ctx: Context, event: OrderCancelled) -> None:
+    await cancel_order(ctx, event, today())
+
+
+async def on_batch_cancelled(ctx: Context, event: BatchCancelled) -> None:
+    await cancel_plan(ctx, event, today())
+
+
+async def on_batch_scheduled(ctx: Context, event: BatchScheduled) -> None:
+    await reschedule(ctx, event, today())
 
 
 async def on_recipe_published(ctx: Context, event: RecipePublished) -> None:
@@ -55,3 +72,5 @@ async def on_recipe_published(ctx: Context, event: RecipePublished) -> None:
                 shelf_life_days=event.shelf_life_days)
         .on_conflict_do_nothing()
     )
+    # Lines that waited for this product's recipe can be planned now.
+    await resume_for(ctx, event.sku, today())

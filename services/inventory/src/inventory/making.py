@@ -14,8 +14,8 @@ from eventkit import Context
 from inventory.adapters.stock import lock_usable_lots, new_id, reserve, supply
 from inventory.domain import fefo
 from inventory.domain.planning import Ingredient, Recipe, batch_for, material_needs, shortages
-from inventory.tables import DemandLine, Item, LineShortage, Plan, Promise, RecipeReplica
-from inventory.waiting import wait_for
+from inventory.tables import DemandLine, Item, Plan, Promise, RecipeReplica
+from inventory.waiting import Waiting, wait_for
 
 
 def recipe_of(row: RecipeReplica) -> Recipe:
@@ -32,7 +32,8 @@ def recipe_of(row: RecipeReplica) -> Recipe:
 
 
 async def plan_new_batch(
-    ctx: Context, demand: DemandLine, need: Decimal, recipe: Recipe, items: dict[str, Item], today: date
+    ctx: Context, demand: DemandLine, need: Decimal, recipe: Recipe, items: dict[str, Item], today: date,
+    before: Waiting | None = None,
 ) -> None:
     session = ctx.session
     base_units = {sku: Unit(item.base_unit) for sku, item in items.items()}
@@ -40,7 +41,7 @@ async def plan_new_batch(
         batch = batch_for(need, demand.unit, recipe)
         needs = material_needs(batch, demand.unit, recipe, base_units)
     except IncompatibleUnits as exc:
-        await wait_for(ctx, demand, need, reason=f"recipe of {demand.sku} does not fit its units: {exc}")
+        await wait_for(ctx, demand, need, reason=f"recipe of {demand.sku} does not fit its units: {exc}", before=before)
         return
 
     # Needs are sorted by material SKU, so the lots are locked in the same order everywhere.
@@ -48,19 +49,13 @@ async def plan_new_batch(
     available = {sku: fefo.available([supply(lot) for lot in found], today) for sku, found in lots.items()}
     short = shortages(needs, available)
     if short:
-        for s in short:
-            session.add(
-                LineShortage(
-                    order_id=demand.order_id, line_no=demand.line_no, material_sku=s.sku,
-                    required=s.required, available=s.available, missing=s.missing, unit=s.unit,
-                )
-            )
         await wait_for(
             ctx, demand, need,
             shortages=[
                 MaterialShortage(material_sku=s.sku, required=s.required, available=s.available, missing=s.missing, unit=s.unit)
                 for s in short
             ],
+            before=before,
         )
         return
 
@@ -87,5 +82,6 @@ async def plan_new_batch(
             order_id=demand.order_id, line_no=demand.line_no, plan_id=plan.plan_id, sku=demand.sku,
             quantity_promised=need, batch_quantity=batch, unit=Unit(demand.unit),
             recipe_version=recipe.version, lead_time_days=recipe.lead_time_days, reservations=reserved,
-        )
+        ),
+        correlation_id=demand.order_id,
     )

@@ -1,5 +1,6 @@
 """Shipped: the allocated goods left. Each shipped line turns (part of) an allocation into a
-`shipment` movement on its lot, so stock is deducted once per allocation and shipment."""
+`shipment` movement on its lot, so stock is deducted once per allocation and shipment.
+Goods that left although a cancellation had released them are still deducted (from free stock)."""
 
 from __future__ import annotations
 
@@ -48,23 +49,39 @@ async def ship(ctx: Context, event: Shipped) -> None:
             log.warning("shipment %s: allocation %s of order %s unknown here; line ignored",
                         event.shipment_id, line.allocation_id, event.order_id)
             continue
-        if allocation.allocation_id in already or allocation.open_quantity <= 0:
+        if allocation.allocation_id in already:
             continue  # this fact was applied before
         try:
             quantity = to_base(line.quantity, line.unit, items[allocation.sku].base_unit)
         except IncompatibleUnits as exc:
             log.warning("shipment %s: line %s ignored: %s", event.shipment_id, line.allocation_id, exc)
             continue
-        # A carrier cannot take more than was set aside for this allocation.
-        quantity = min(quantity, allocation.open_quantity)
         if quantity <= 0:
             continue
         lot = lots[allocation.lot_id]
-        await post_movement(
-            session, lot, "shipment", -quantity, ctx.envelope.event_id if ctx.envelope else None, allocated=-quantity,
-            order_id=event.order_id, shipment_id=event.shipment_id, allocation_id=allocation.allocation_id,
-        )
+        event_id = ctx.envelope.event_id if ctx.envelope else None
+        refs = dict(order_id=event.order_id, shipment_id=event.shipment_id, allocation_id=allocation.allocation_id)
+        if allocation.open_quantity > 0:
+            # A carrier cannot take more than was set aside for this allocation.
+            quantity = min(quantity, allocation.open_quantity)
+            await post_movement(session, lot, "shipment", -quantity, event_id, allocated=-quantity, **refs)
+        elif allocation.released > 0:
+            # Shipped although the order's cancellation had released it: the goods left, so
+            # stock follows reality as far as the lot's free stock goes.
+            wanted = min(quantity, allocation.released)
+            quantity = min(wanted, max(lot.free, 0))
+            if quantity <= 0:
+                log.warning("shipment %s: released allocation %s shipped, its lot has no free stock left",
+                            event.shipment_id, allocation.allocation_id)
+                continue
+            note = "shipped after the order's cancellation released it"
+            if quantity < wanted:
+                note += f"; reported {wanted}, only {quantity} was free"
+            await post_movement(session, lot, "shipment", -quantity, event_id, note=note, **refs)
+            allocation.released -= quantity
+        else:
+            continue  # shipped before
         allocation.shipped += quantity
         allocation.shipment_id = event.shipment_id
-        if allocation.shipped >= allocation.quantity:
+        if allocation.shipped + allocation.released >= allocation.quantity:
             allocation.status, allocation.shipped_at = "shipped", utcnow()

@@ -1,4 +1,4 @@
-"""SQLModel table models of the inventory database (DDL and constraints: migrations/0001_init.sql)."""
+"""SQLModel table models of the inventory database (DDL and constraints: migrations/*.sql)."""
 
 from __future__ import annotations
 
@@ -102,6 +102,16 @@ class OrderDemand(Table, table=True):
     placed_at: datetime = Field(sa_type=DateTime(timezone=True))
     customer: str = ""
     recorded_at: datetime = Stamp()
+    cancelled_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    backordered: bool = False
+
+
+class CancelledOrder(Table, table=True):
+    __tablename__ = "cancelled_orders"
+    order_id: str = Field(primary_key=True)
+    reason: str = ""
+    cancelled_at: datetime = Field(sa_type=DateTime(timezone=True))
+    recorded_at: datetime = Stamp()
 
 
 class DemandLine(Table, table=True):
@@ -115,6 +125,7 @@ class DemandLine(Table, table=True):
     ordered_unit: str
     waiting: Decimal = Qty(ZERO)
     reason: str = ""
+    status: str = "open"  # open | cancelled
 
 
 class LineShortage(Table, table=True):
@@ -138,11 +149,14 @@ class Plan(Table, table=True):
     unit: str
     recipe_version: int
     lead_time_days: int
-    status: str = "planned"  # planned | completed
+    status: str = "planned"  # planned | completed | cancelled
     batch_no: str | None = None
     output_quantity: Decimal | None = Qty(None)
+    # Production's latest planned quantity (BatchScheduled): a shrink to apply when it may.
+    scheduled_quantity: Decimal | None = Qty(None)
     created_at: datetime = Stamp()
     completed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    cancelled_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class Promise(Table, table=True):
@@ -153,6 +167,12 @@ class Promise(Table, table=True):
     line_no: int = Field(primary_key=True)
     quantity: Decimal = Qty()
     allocated: Decimal = Qty(ZERO)
+    released: Decimal = Qty(ZERO)
+
+    @property
+    def open_quantity(self) -> Decimal:
+        """Still to come from the plan's output."""
+        return self.quantity - self.allocated - self.released
 
 
 class Reservation(Table, table=True):
@@ -167,6 +187,10 @@ class Reservation(Table, table=True):
     status: str = "open"  # open | closed
     created_at: datetime = Stamp()
 
+    @property
+    def open_quantity(self) -> Decimal:
+        return self.quantity - self.consumed - self.released
+
 
 class Allocation(Table, table=True):
     __tablename__ = "allocations"
@@ -178,15 +202,23 @@ class Allocation(Table, table=True):
     sku: str
     quantity: Decimal = Qty()
     shipped: Decimal = Qty(ZERO)
-    status: str = "allocated"  # allocated | shipped
+    released: Decimal = Qty(ZERO)
+    status: str = "allocated"  # allocated | shipped | released
     plan_id: str | None = None
     shipment_id: str | None = None
     created_at: datetime = Stamp()
     shipped_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    released_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
     @property
     def open_quantity(self) -> Decimal:
-        return self.quantity - self.shipped
+        """Set aside and still in the warehouse."""
+        return self.quantity - self.shipped - self.released
+
+    @property
+    def kept_quantity(self) -> Decimal:
+        """What the order keeps of it (shipped or still set aside)."""
+        return self.quantity - self.released
 
 
 class CompletedBatch(Table, table=True):

@@ -86,6 +86,7 @@ class AllocationOut(BaseModel):
     expiry_date: date | None
     quantity: Decimal
     shipped: Decimal
+    released: Decimal  # given back to stock (order cancelled)
     status: str
     plan_id: str | None
     shipment_id: str | None
@@ -110,6 +111,7 @@ class LineOut(BaseModel):
     waiting: Decimal  # waiting for materials
     outstanding: Decimal
     reason: str
+    status: str  # open | cancelled
     shortages: list[ShortageOut]
 
 
@@ -117,6 +119,8 @@ class OrderAllocationsOut(BaseModel):
     order_id: str
     order_no: str
     fully_allocated: bool
+    cancelled_at: datetime | None
+    backordered: bool
     lines: list[LineOut]
     allocations: list[AllocationOut]
 
@@ -145,6 +149,7 @@ class PromiseOut(BaseModel):
     line_no: int
     quantity: Decimal
     allocated: Decimal
+    released: Decimal  # dropped: order or plan cancelled, or not made (yield shortfall)
 
 
 class PlanOut(BaseModel):
@@ -159,5 +164,7 @@ class PlanOut(BaseModel):
     lead_time_days: int
     batch_no: str | None
     output_quantity: Decimal | None
+    scheduled_quantity: Decimal | None
     created_at: datetime
+    cancelled_at: datetime | None
     promises: list[PromiseOut]

@@ -1,26 +1,89 @@
-"""A line (or the rest of it) that cannot be covered now waits for materials."""
+"""A line (or the rest of it) that cannot be covered now waits: for materials (its shortages
+say what to buy), for a recipe, or for an item. A retried line that still waits says so
+again only when its shortage changed."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events import MaterialsShort
 from contracts.events.inventory import MaterialShortage
 from contracts.units import Unit
 from eventkit import Context
-from inventory.tables import DemandLine
+from inventory.tables import DemandLine, LineShortage
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What a line waits for: compared before and after a retry."""
+
+    quantity: Decimal
+    reason: str
+    shortages: frozenset[tuple]  # (material_sku, required, available, missing, unit)
+
+
+NOT_WAITING = Waiting(ZERO, "", frozenset())
+
+
+def _key(material_sku: str, required: Decimal, available: Decimal, missing: Decimal, unit: str) -> tuple:
+    return (material_sku, Decimal(required), Decimal(available), Decimal(missing), str(unit))
+
+
+async def waiting_of(session: AsyncSession, demand: DemandLine) -> Waiting:
+    if demand.waiting <= 0:
+        return NOT_WAITING
+    rows = (
+        await session.execute(
+            select(LineShortage).where(LineShortage.order_id == demand.order_id, LineShortage.line_no == demand.line_no)
+        )
+    ).scalars().all()
+    return Waiting(
+        demand.waiting, demand.reason,
+        frozenset(_key(s.material_sku, s.required, s.available, s.missing, s.unit) for s in rows),
+    )
+
+
+async def stop_waiting(session: AsyncSession, demand: DemandLine) -> None:
+    """The line waits for nothing (it is being retried, or cancelled)."""
+    demand.waiting = ZERO
+    demand.reason = ""
+    await session.execute(
+        delete(LineShortage).where(LineShortage.order_id == demand.order_id, LineShortage.line_no == demand.line_no)
+    )
 
 
 async def wait_for(
-    ctx: Context, demand: DemandLine, quantity: Decimal, reason: str = "", shortages: Sequence[MaterialShortage] = ()
+    ctx: Context, demand: DemandLine, quantity: Decimal, reason: str = "",
+    shortages: Sequence[MaterialShortage] = (), before: Waiting | None = None,
 ) -> None:
-    """The rest of the line waits: recorded on the demand and told with MaterialsShort."""
+    """The rest of the line waits: recorded on the demand (and its shortages) and told with
+    MaterialsShort, unless it waited for exactly this before (`before`, a retry)."""
     demand.waiting = demand.waiting + quantity
     demand.reason = reason
+    for s in shortages:
+        ctx.session.add(
+            LineShortage(
+                order_id=demand.order_id, line_no=demand.line_no, material_sku=s.material_sku,
+                required=s.required, available=s.available, missing=s.missing, unit=s.unit,
+            )
+        )
+    now = Waiting(
+        demand.waiting, reason,
+        frozenset(_key(s.material_sku, s.required, s.available, s.missing, s.unit) for s in shortages),
+    )
+    if before is not None and now == before:
+        return
     await ctx.emit(
         MaterialsShort(
             order_id=demand.order_id, line_no=demand.line_no, sku=demand.sku, quantity=quantity,
             unit=Unit(demand.unit), shortages=list(shortages), reason=reason,
-        )
+        ),
+        correlation_id=demand.order_id,
     )

@@ -47,3 +47,16 @@ def test_empty_lots_are_skipped_and_available_sums_usable_stock():
 def test_not_enough_reports_what_is_missing():
     pick = choose_lots([lot("a", "1.25", 3)], D("2"), TODAY)
     assert pick.taken == D("1.25") and pick.missing == D("0.75")
+
+
+def test_release_gives_back_the_latest_expiring_first():
+    from inventory.domain.fefo import choose_to_release
+
+    lots = [
+        LotSupply("a", "A", D(10), date(2030, 1, 1), date(2029, 1, 1)),
+        LotSupply("b", "B", D(10), date(2031, 1, 1), date(2029, 1, 1)),
+        LotSupply("n", "N", D(4), None, date(2029, 1, 1)),
+    ]
+    pick = choose_to_release(lots, D(12))
+    assert [(t.lot.lot_id, t.quantity) for t in pick.takes] == [("n", D(4)), ("b", D(8))]
+    assert choose_to_release(lots, D(30)).missing == D(6)

@@ -2,9 +2,11 @@ from decimal import Decimal as D
 
 import pytest
 
+from contracts.recipes import batch_quantity
 from contracts.units import IncompatibleUnits, Unit
 from inventory.domain.planning import (
-    Ingredient, OpenPlan, Recipe, batch_for, material_needs, promise_from_plans, shortages, size_batch,
+    Ingredient, OpenPlan, Recipe, batch_for, excess_material, material_needs, promise_from_plans,
+    proportional_excess, shortages, shrunk_batch,
 )
 from inventory.domain.quantities import to_base
 
@@ -25,11 +27,12 @@ def recipe(**kw):
     [("1", "50"), ("50", "50"), ("51", "75"), ("75", "75"), ("75.000001", "100"), ("200", "200")],
 )
 def test_batch_is_the_minimum_or_the_next_multiple(need, expected):
-    assert size_batch(D(need), D(50), D(25)) == D(expected)
+    assert batch_quantity(D(need), D(50), D(25)) == D(expected)
+    assert batch_for(D(need), Unit.kg, recipe()) == D(expected)  # the planner uses the shared rule
 
 
 def test_batch_multiple_can_be_fractional():
-    assert size_batch(D("1.1"), D("0.5"), D("0.5")) == D("1.5")
+    assert batch_quantity(D("1.1"), D("0.5"), D("0.5")) == D("1.5")
 
 
 def test_batch_is_sized_in_the_recipe_output_unit_and_returned_in_the_item_unit():
@@ -85,3 +88,20 @@ def test_quantities_convert_to_base_unit_and_demand_rounds_up():
     assert to_base(D("0.0000001"), Unit.g, Unit.kg, round_up=True) == D("0.000001")
     with pytest.raises(IncompatibleUnits):
         to_base(D(1), Unit.kg, Unit.pcs)
+
+
+def test_a_shrunk_batch_keeps_what_its_promises_need():
+    assert shrunk_batch(D(50), D(50), D(100)) == D(50)
+    assert shrunk_batch(D(25), D(50), D(100)) == D(50)  # promises still need a 50 batch
+    assert shrunk_batch(D(100), D(50), D(100)) is None  # not smaller: nothing to do
+    assert shrunk_batch(D(25), D(100), D(100)) is None
+
+
+def test_excess_material_of_a_shrink_is_the_difference_of_needs():
+    old = material_needs(D(100), Unit.kg, recipe(), {"OIL": Unit.kg, "WAX": Unit.kg})
+    new = material_needs(D(50), Unit.kg, recipe(), {"OIL": Unit.kg, "WAX": Unit.kg})
+    excess = excess_material(old, new)
+    # OIL 66.666667 - 33.333334 (each rounded up); WAX 16.666667 - 8.333334 kg
+    assert excess == {"OIL": D("33.333333"), "WAX": D("8.333333")}
+    assert proportional_excess({"OIL": D(10)}, D(100), D(75)) == {"OIL": D("2.5")}
+    assert proportional_excess({"OIL": D(1)}, D(3), D(2)) == {"OIL": D("0.333333")}  # rounded down

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -10,15 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.events import OrderAllocated
 from contracts.events.inventory import Allocation as AllocationOut
 from contracts.events.inventory import LineOutstanding
+from eventkit import Context
 from inventory.domain.allocation import outstanding
-from inventory.tables import Allocation, DemandLine, Lot
+from inventory.tables import Allocation, DemandLine, Lot, OrderDemand
 
 ZERO = Decimal(0)
 
 
 async def order_allocated(session: AsyncSession, order_id: str) -> OrderAllocated:
-    """Every open (not yet shipped) allocation of the order, and per line what is still
-    missing: ordered minus everything allocated so far, shipped included."""
+    """Every open (not yet shipped, not released) allocation of the order, and per line what
+    is still missing: ordered minus everything allocated so far, shipped included.
+    `backordered` once a yield shortfall split the order (see completion)."""
     lines = (
         await session.execute(select(DemandLine).where(DemandLine.order_id == order_id).order_by(DemandLine.line_no))
     ).scalars().all()
@@ -34,7 +37,7 @@ async def order_allocated(session: AsyncSession, order_id: str) -> OrderAllocate
     allocated: dict[int, Decimal] = {}
     out: list[AllocationOut] = []
     for allocation, lot in rows:
-        allocated[allocation.line_no] = allocated.get(allocation.line_no, ZERO) + allocation.quantity
+        allocated[allocation.line_no] = allocated.get(allocation.line_no, ZERO) + allocation.kept_quantity
         if allocation.open_quantity > 0:
             out.append(
                 AllocationOut(
@@ -48,4 +51,17 @@ async def order_allocated(session: AsyncSession, order_id: str) -> OrderAllocate
         for line in lines
         if (left := outstanding(line.quantity, allocated.get(line.line_no, ZERO))) > 0
     ]
-    return OrderAllocated(order_id=order_id, allocations=out, outstanding=missing, fully_allocated=not missing)
+    order = await session.get(OrderDemand, order_id)
+    backordered = bool(missing) and order is not None and order.backordered
+    return OrderAllocated(
+        order_id=order_id, allocations=out, outstanding=missing, fully_allocated=not missing, backordered=backordered
+    )
+
+
+async def emit_allocated(ctx: Context, order_ids: Iterable[str]) -> None:
+    """One cumulative OrderAllocated per order (each once, in the given order)."""
+    seen: set[str] = set()
+    for order_id in order_ids:
+        if order_id not in seen:
+            seen.add(order_id)
+            await ctx.emit(await order_allocated(ctx.session, order_id), correlation_id=order_id)

@@ -80,12 +80,12 @@ async def order_allocations(session: AsyncSession, order_id: str) -> OrderAlloca
     out_lines = []
     for line in sorted(lines, key=lambda ln: ln.line_no):
         mine = [a for a, _ in rows if a.line_no == line.line_no]
-        allocated = sum((a.quantity for a in mine), ZERO)
+        allocated = sum((a.kept_quantity for a in mine), ZERO)
         out_lines.append(
             LineOut(
                 line_no=line.line_no, sku=line.sku, quantity=line.quantity, unit=line.unit, allocated=allocated,
                 shipped=sum((a.shipped for a in mine), ZERO),
-                promised=sum((p.quantity - p.allocated for p in promises if p.line_no == line.line_no), ZERO),
+                promised=sum((p.open_quantity for p in promises if p.line_no == line.line_no), ZERO), status=line.status,
                 waiting=line.waiting, outstanding=outstanding(line.quantity, allocated), reason=line.reason,
                 shortages=[ShortageOut(**s.model_dump()) for s in shortages if s.line_no == line.line_no],
             )
@@ -95,7 +95,8 @@ async def order_allocations(session: AsyncSession, order_id: str) -> OrderAlloca
     ]
     return OrderAllocationsOut(
         order_id=order_id, order_no=order.order_no, lines=out_lines, allocations=allocations,
-        fully_allocated=all(line.outstanding == 0 for line in out_lines),
+        fully_allocated=all(line.outstanding == 0 for line in out_lines), cancelled_at=order.cancelled_at,
+        backordered=order.backordered,
     )
 
 

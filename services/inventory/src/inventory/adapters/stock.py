@@ -16,16 +16,22 @@ from decimal import Decimal
 
 ZERO = Decimal(0)
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.domain.fefo import LotSupply
-from inventory.tables import Allocation, Item, Lot, Reservation, StockMovement
+from inventory.tables import Allocation, Item, Lot, Plan, Reservation, StockMovement, utcnow
 
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+async def lock_order(session: AsyncSession, order_id: str) -> None:
+    """Serialize placing and cancelling one order (different topics, maybe different
+    instances): whichever runs second sees what the first committed. Taken before any row lock."""
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended("inventory-order:" + order_id, 0))))
 
 
 async def lock_items(session: AsyncSession, skus: Iterable[str]) -> dict[str, Item]:
@@ -122,3 +128,46 @@ async def allocate(
     )
     session.add(allocation)
     return allocation
+
+
+async def release_reservation(session: AsyncSession, lot: Lot, reservation: Reservation, quantity: Decimal) -> None:
+    """Give back (part of) what a plan set aside in a lot; a reservation with nothing left closes."""
+    await adjust(session, lot, reserved=-quantity)
+    reservation.released = reservation.released + quantity
+    if reservation.open_quantity <= 0:
+        reservation.status = "closed"
+
+
+async def release_allocation(session: AsyncSession, lot: Lot, allocation: Allocation) -> Decimal:
+    """Give back to stock what is still set aside for an order; returns how much."""
+    rest = allocation.open_quantity
+    if rest <= 0:
+        return ZERO
+    await adjust(session, lot, allocated=-rest)
+    allocation.released = allocation.released + rest
+    allocation.status = "shipped" if allocation.shipped > 0 else "released"
+    allocation.released_at = utcnow()
+    return rest
+
+
+async def lock_plans(session: AsyncSession, plan_ids: Iterable[str]) -> dict[str, Plan]:
+    wanted = sorted(set(plan_ids))
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Plan).where(Plan.plan_id.in_(wanted)).order_by(Plan.plan_id).with_for_update(),
+        execution_options={"populate_existing": True},
+    )
+    return {p.plan_id: p for p in rows.scalars()}
+
+
+async def open_reservations(session: AsyncSession, plan_ids: list[str]) -> list[Reservation]:
+    if not plan_ids:
+        return []
+    rows = await session.execute(
+        select(Reservation)
+        .where(Reservation.plan_id.in_(plan_ids), Reservation.status == "open")
+        .order_by(Reservation.plan_id, Reservation.lot_id),
+        execution_options={"populate_existing": True},
+    )
+    return list(rows.scalars())

@@ -72,3 +72,18 @@ def choose_lots(lots: list[LotSupply], quantity: Decimal, today: date) -> Pick:
         takes.append(Take(lot, q))
         left -= q
     return Pick(takes, max(left, ZERO))
+
+
+def choose_to_release(lots: list[LotSupply], quantity: Decimal) -> Pick:
+    """Give back `quantity` set aside in `lots` (`available` = what each holds for us), the
+    latest-expiring first: what stays set aside is what should be used first anyway."""
+    takes: list[Take] = []
+    left = quantity
+    for lot in sorted(lots, key=fefo_key, reverse=True):
+        if left <= 0:
+            break
+        q = min(lot.available, left)
+        if q > 0:
+            takes.append(Take(lot, q))
+            left -= q
+    return Pick(takes, max(left, ZERO))

@@ -1,11 +1,13 @@
 """Production planning: promising against planned batches, sizing a new batch by the
-recipe's batch rules, and the material it needs."""
+recipe's batch rules (`contracts.recipes.batch_quantity`, the rule production shrinks batches
+by), the material it needs, and what a shrunk batch no longer needs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
+from contracts.recipes import batch_quantity
 from contracts.units import Unit, convert
 from inventory.domain.quantities import STEP
 
@@ -58,19 +60,11 @@ def promise_from_plans(need: Decimal, plans: list[OpenPlan]) -> tuple[list[tuple
     return promises, left
 
 
-def size_batch(need: Decimal, batch_min: Decimal, batch_multiple: Decimal) -> Decimal:
-    """batch = max(batch_min, ceil(need / batch_multiple) * batch_multiple)."""
-    if batch_multiple <= 0:
-        raise ValueError("batch_multiple must be positive")
-    multiples = (need / batch_multiple).to_integral_value(rounding=ROUND_CEILING)
-    return max(batch_min, multiples * batch_multiple)
-
-
 def batch_for(need: Decimal, unit: Unit | str, recipe: Recipe) -> Decimal:
     """The batch (in `unit`, the item's base unit) that covers `need`; the batch rules are
     in the recipe's output unit, so sizing happens there."""
     need_out = convert(need, unit, recipe.output_unit)
-    batch_out = size_batch(need_out, recipe.batch_min, recipe.batch_multiple)
+    batch_out = batch_quantity(need_out, recipe.batch_min, recipe.batch_multiple)
     return round_up(convert(batch_out, recipe.output_unit, unit))
 
 
@@ -118,3 +112,26 @@ def shortages(needs: list[MaterialNeed], available: dict[str, Decimal]) -> list[
         if have < need.quantity:
             found.append(Shortage(need.sku, need.quantity, max(have, ZERO), need.unit))
     return found
+
+
+def shrunk_batch(scheduled: Decimal, promised_batch: Decimal, current: Decimal) -> Decimal | None:
+    """The plan's new batch quantity after production planned `scheduled`: never below what
+    its promises need (`promised_batch`, sized by the batch rule); None when it does not shrink."""
+    target = max(scheduled, promised_batch)
+    return target if target < current else None
+
+
+def excess_material(old: list[MaterialNeed], new: list[MaterialNeed]) -> dict[str, Decimal]:
+    """What a batch shrunk from `old` to `new` needs less of, per material: need(old) - need(new)."""
+    after = {n.sku: n.quantity for n in new}
+    return {n.sku: n.quantity - after.get(n.sku, ZERO) for n in old if n.quantity - after.get(n.sku, ZERO) > 0}
+
+
+def proportional_excess(reserved: dict[str, Decimal], old: Decimal, new: Decimal) -> dict[str, Decimal]:
+    """Without the plan's recipe version to recompute needs: release the reserved material in
+    proportion to the shrink, rounded down (keep a hair more rather than too little)."""
+    if old <= 0:
+        return {}
+    share = (old - new) / old
+    out = {sku: (q * share).quantize(STEP, rounding=ROUND_FLOOR) for sku, q in reserved.items()}
+    return {sku: q for sku, q in out.items() if q > 0}

@@ -1,0 +1,106 @@
+"""OrderCancelled: give back what was set aside for the order — its open finished-goods
+allocations go back to stock, its promises against plans are dropped (the plan's surplus
+grows back), its lines stop waiting — and tell it with StockReleased. Material reservations
+stay with their plan: production decides the batch's fate (BatchCancelled / a shrunk
+BatchScheduled); a shrink the order's promises had held back is applied now.
+What was released is offered at once to the orders waiting for it (priority, then age)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+
+from contracts.events import OrderCancelled, StockReleased
+from contracts.events.inventory import Allocation as AllocationOut
+from contracts.events.inventory import PromiseReleased
+from eventkit import Context
+from inventory.adapters.outgoing import emit_allocated
+from inventory.adapters.stock import lock_lots, lock_order, lock_plans, open_reservations, release_allocation
+from inventory.plan_changes import fit_plan
+from inventory.resumption import prepare, resume
+from inventory.tables import Allocation, CancelledOrder, DemandLine, OrderDemand, Plan, Promise
+from inventory.waiting import stop_waiting
+
+
+async def cancel_order(ctx: Context, event: OrderCancelled, today: date) -> None:
+    session = ctx.session
+    await lock_order(session, event.order_id)
+    recorded = await session.execute(
+        insert(CancelledOrder)
+        .values(order_id=event.order_id, reason=event.reason, cancelled_at=event.cancelled_at)
+        .on_conflict_do_nothing()
+        .returning(CancelledOrder.order_id)
+    )
+    if recorded.first() is None:
+        return  # cancelled before: nothing left to release
+    order = await session.get(OrderDemand, event.order_id, populate_existing=True)
+    if order is None:
+        return  # not placed here yet: remembered, its OrderPlaced will set nothing aside
+    order.cancelled_at = event.cancelled_at
+
+    # Allocations first (as Shipped locks them), then items, plans, lots.
+    allocations = (
+        await session.execute(
+            select(Allocation)
+            .where(Allocation.order_id == event.order_id, Allocation.quantity - Allocation.shipped - Allocation.released > 0)
+            .order_by(Allocation.allocation_id)
+            .with_for_update(),
+            execution_options={"populate_existing": True},
+        )
+    ).scalars().all()
+    promises = (
+        await session.execute(
+            select(Promise).where(
+                Promise.order_id == event.order_id, Promise.quantity - Promise.allocated - Promise.released > 0
+            ),
+            execution_options={"populate_existing": True},
+        )
+    ).scalars().all()
+    lines = (
+        await session.execute(select(DemandLine).where(DemandLine.order_id == event.order_id).order_by(DemandLine.line_no))
+    ).scalars().all()
+    plan_ids = {p.plan_id for p in promises}
+    planned = (
+        await session.execute(select(Plan).where(Plan.plan_id.in_(plan_ids), Plan.status == "planned"))
+    ).scalars().all()
+    materials = {r.sku for r in await open_reservations(session, [p.plan_id for p in planned])}
+    # Released finished stock, regained plan surplus and material a shrink may free wake waiting lines.
+    wake = {a.sku for a in allocations} | {p.sku for p in planned} | materials
+    found, items = await prepare(session, wake, more_skus={line.sku for line in lines})
+
+    plans = await lock_plans(session, plan_ids)
+    reservations = await open_reservations(session, [p.plan_id for p in plans.values() if p.status == "planned"])
+    lots = await lock_lots(session, {a.lot_id for a in allocations} | {r.lot_id for r in reservations})
+    units = {line.line_no: line.unit for line in lines}
+    released: list[AllocationOut] = []
+    for allocation in allocations:
+        lot = lots[allocation.lot_id]
+        quantity = await release_allocation(session, lot, allocation)
+        if quantity > 0:
+            released.append(
+                AllocationOut(
+                    allocation_id=allocation.allocation_id, line_no=allocation.line_no, sku=allocation.sku,
+                    lot_id=lot.lot_id, lot_no=lot.lot_no, quantity=quantity, unit=units[allocation.line_no],
+                    expiry_date=lot.expiry_date,
+                )
+            )
+    dropped: list[PromiseReleased] = []
+    for promise in sorted(promises, key=lambda p: (p.line_no, p.plan_id)):
+        rest = promise.open_quantity
+        promise.released = promise.released + rest
+        plan = plans[promise.plan_id]
+        plan.promised = plan.promised - rest
+        dropped.append(PromiseReleased(plan_id=promise.plan_id, line_no=promise.line_no, quantity=rest))
+    for plan in plans.values():
+        await fit_plan(session, plan, [r for r in reservations if r.plan_id == plan.plan_id], lots, items)
+    for line in lines:
+        await stop_waiting(session, line)
+        line.status = "cancelled"
+    if released or dropped:
+        await ctx.emit(
+            StockReleased(order_id=event.order_id, allocations=released, promises=dropped, reason=event.reason or "order cancelled"),
+            correlation_id=event.order_id,
+        )
+    await emit_allocated(ctx, await resume(ctx, found, items, today))

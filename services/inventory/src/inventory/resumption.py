@@ -1,0 +1,127 @@
+"""Waiting demand is retried when supply appears (goods receipt, stock or material released
+by a cancellation, a batch's output or unused reservations) and lines whose plan failed
+(cancelled batch, yield shortfall) are re-planned, all in one fair order: higher order
+priority first, then the older order. A retry covers a line as if it were newly placed."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from eventkit import Context
+from inventory.adapters.outgoing import emit_allocated
+from inventory.adapters.stock import lock_items
+from inventory.covering import cover_line
+from inventory.tables import Allocation, DemandLine, Item, LineShortage, OrderDemand, Promise, RecipeReplica
+from inventory.waiting import stop_waiting, waiting_of
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Resumable:
+    lines: list[tuple[str, int]]  # (order_id, line_no), in the order they are served
+    skus: set[str]  # every item retrying them may touch: their products and materials
+
+
+async def find_resumable(session: AsyncSession, wake: Collection[str], plan_id: str | None = None) -> Resumable:
+    """Open lines waiting for one of the `wake` SKUs (as the product or a short material),
+    and lines with an open promise on `plan_id` (a plan that failed them)."""
+    conditions = []
+    if wake:
+        short_of = exists().where(
+            LineShortage.order_id == DemandLine.order_id, LineShortage.line_no == DemandLine.line_no,
+            LineShortage.material_sku.in_(list(wake)),
+        )
+        conditions.append(and_(DemandLine.waiting > 0, or_(DemandLine.sku.in_(list(wake)), short_of)))
+    if plan_id is not None:
+        conditions.append(
+            exists().where(
+                Promise.plan_id == plan_id, Promise.order_id == DemandLine.order_id, Promise.line_no == DemandLine.line_no,
+                Promise.quantity - Promise.allocated - Promise.released > 0,
+            )
+        )
+    if not conditions:
+        return Resumable([], set())
+    rows = (
+        await session.execute(
+            select(DemandLine.order_id, DemandLine.line_no, DemandLine.sku)
+            .join(OrderDemand, OrderDemand.order_id == DemandLine.order_id)
+            .where(DemandLine.status == "open", OrderDemand.cancelled_at.is_(None), or_(*conditions))
+            .order_by(OrderDemand.priority.desc(), OrderDemand.placed_at, DemandLine.order_id, DemandLine.line_no)
+        )
+    ).all()
+    products = {sku for _, _, sku in rows}
+    recipes = (await session.execute(select(RecipeReplica).where(RecipeReplica.sku.in_(products)))).scalars().all()
+    materials = {ing["sku"] for r in recipes for ing in r.ingredients}
+    return Resumable([(o, n) for o, n, _ in rows], products | materials)
+
+
+async def prepare(
+    session: AsyncSession, wake: Collection[str], plan_id: str | None = None, more_skus: Iterable[str] = ()
+) -> tuple[Resumable, dict[str, Item]]:
+    """Find what to retry and lock every item involved (SKU order, before any other row).
+    The search is repeated under the locks, so a line that began waiting concurrently (its
+    transaction held one of these items) is seen now: no wake-up is lost."""
+    first = await find_resumable(session, wake, plan_id)
+    locked = set(first.skus) | set(more_skus) | set(wake)
+    items = await lock_items(session, locked)
+    found = await find_resumable(session, wake, plan_id)
+    extra = found.skus - locked
+    if extra:  # rare: a line of another product began waiting meanwhile
+        items.update(await lock_items(session, extra))
+    return found, items
+
+
+async def resume(ctx: Context, found: Resumable, items: dict[str, Item], today: date) -> list[str]:
+    """Retry the lines in their fair order; returns the orders that got finished stock (the
+    caller emits one OrderAllocated each). A line still short stays waiting, quietly unless
+    its shortage changed."""
+    session = ctx.session
+    recipes = {
+        r.sku: r
+        for r in (
+            await session.execute(select(RecipeReplica).where(RecipeReplica.sku.in_({s for s in found.skus})))
+        ).scalars()
+    }
+    allocated: list[str] = []
+    for order_id, line_no in found.lines:
+        demand = await session.get(DemandLine, (order_id, line_no), with_for_update=True, populate_existing=True)
+        if demand is None or demand.status != "open":
+            continue
+        need = await uncovered(session, demand)
+        before = await waiting_of(session, demand)
+        await stop_waiting(session, demand)
+        if need <= 0:
+            continue
+        if await cover_line(ctx, demand, items, recipes.get(demand.sku), today, need=need, before=before):
+            if order_id not in allocated:
+                allocated.append(order_id)
+    return allocated
+
+
+async def uncovered(session: AsyncSession, demand: DemandLine) -> Decimal:
+    """What of the line is neither allocated (kept: shipped or set aside) nor promised by a plan."""
+    kept = await session.scalar(
+        select(func.coalesce(func.sum(Allocation.quantity - Allocation.released), ZERO)).where(
+            Allocation.order_id == demand.order_id, Allocation.line_no == demand.line_no
+        )
+    )
+    promised = await session.scalar(
+        select(func.coalesce(func.sum(Promise.quantity - Promise.allocated - Promise.released), ZERO)).where(
+            Promise.order_id == demand.order_id, Promise.line_no == demand.line_no
+        )
+    )
+    return max(demand.quantity - kept - promised, ZERO)
+
+
+async def resume_for(ctx: Context, sku: str, today: date) -> None:
+    """New supply of `sku` (a goods receipt, a recipe): retry the lines waiting for it, as a material
+    or as the product, and tell the orders that got finished stock."""
+    found, items = await prepare(ctx.session, {sku})
+    await emit_allocated(ctx, await resume(ctx, found, items, today))
