@@ -132,3 +132,43 @@ class Inventory:
             "(SELECT COALESCE(SUM(quantity), 0) FROM stock_movements m WHERE m.lot_id = l.lot_id)"
         )
         return mismatches == 0
+
+
+# -- failure paths ---------------------------------------------------------------------------
+def cancelled(order_id: str, reason: str = "customer changed their mind") -> ev.OrderCancelled:
+    return ev.OrderCancelled(order_id=order_id, reason=reason, cancelled_at=datetime.now(timezone.utc))
+
+
+def batch_cancelled(plan_id: str, sku: str = "CREAM", batch_no: str = "B-X") -> ev.BatchCancelled:
+    return ev.BatchCancelled(
+        batch_id=plan_id, batch_no=batch_no, sku=sku, reason="operator cancelled", cancelled_at=datetime.now(timezone.utc)
+    )
+
+
+def scheduled(plan_id: str, planned: str, sku: str = "CREAM", unit: str = "kg", batch_no: str = "B-X") -> ev.BatchScheduled:
+    return ev.BatchScheduled(
+        batch_id=plan_id, batch_no=batch_no, sku=sku, planned_quantity=D(planned), unit=unit,
+        planned_start=today(), planned_end=today() + timedelta(days=3),
+    )
+
+
+async def receipt_events(inv: "Inventory", sku: str, quantity: str, unit: str = "kg", **extra) -> list[ev.Event]:
+    """A goods receipt over HTTP; returns the events its transaction raised."""
+    before = await inv.outbox_count()
+    await inv.receive(sku, quantity, unit, **extra)
+    return (await inv.emitted())[before:]
+
+
+async def nothing_negative(inv: "Inventory") -> bool:
+    bad = await inv.scalar(
+        "SELECT count(*) FROM lots WHERE on_hand < 0 OR reserved < 0 OR allocated < 0 OR reserved + allocated > on_hand"
+    )
+    return bad == 0
+
+
+async def reserved_by_lot(inv: "Inventory", plan_id: str) -> dict[str, Decimal]:
+    rows = await inv.rows(
+        "SELECT l.lot_no, r.quantity - r.consumed - r.released AS open FROM reservations r "
+        "JOIN lots l ON l.lot_id = r.lot_id WHERE r.plan_id = :p AND r.status = 'open'", p=plan_id,
+    )
+    return {r["lot_no"]: r["open"] for r in rows}
