@@ -5,33 +5,16 @@ from __future__ import annotations
 import json
 import uuid
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaProducer
 
 from contracts.topics import TOPICS
+from eventkit.topic_reader import read_to_end
 
 
 async def records_about(stack, keys: set[str]) -> list:
     """Every saga event on every topic whose key is one of `keys`, in log order per partition."""
-    names = [stack.topic(t.name) for t in TOPICS]
-    consumer = AIOKafkaConsumer(bootstrap_servers=stack.bootstrap, group_id=None, enable_auto_commit=False)
-    admin = AIOKafkaAdminClient(bootstrap_servers=stack.bootstrap)
-    await consumer.start()
-    await admin.start()
-    try:
-        parts = [TopicPartition(d["topic"], p["partition"]) for d in await admin.describe_topics(names) for p in d["partitions"]]
-        consumer.assign(parts)
-        end = await consumer.end_offsets(parts)
-        await consumer.seek_to_beginning(*parts)
-        out, remaining = [], {tp for tp in parts if end[tp] > 0}
-        while remaining:
-            for recs in (await consumer.getmany(timeout_ms=500)).values():
-                out.extend(r for r in recs if r.key and r.key.decode() in keys)
-            remaining = {tp for tp in remaining if await consumer.position(tp) < end[tp]}
-        return out
-    finally:
-        await admin.close()
-        await consumer.stop()
+    records = await read_to_end(stack.bootstrap, [stack.topic(t.name) for t in TOPICS])
+    return [r for r in records if r.key and r.key.decode() in keys]
 
 
 async def redeliver(stack, records: list, new_ids: bool = False) -> None:

@@ -56,6 +56,10 @@ def service_env(
         f"{p}_TOPIC_PREFIX": topic_prefix,
         f"{p}_HTTP_PORT": str(port_of[name]),
     }
+    if topic_prefix:
+        # A namespaced stack also namespaces consumer groups: otherwise two systems sharing
+        # a broker would share (and move) each other's committed offsets.
+        env[f"{p}_CONSUMER_GROUP"] = f"{topic_prefix}.{name}"
     if spec.database:
         env[f"{p}_DATABASE_URL"] = db_url(spec.database)
     if name == "gateway":

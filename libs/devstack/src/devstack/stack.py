@@ -95,6 +95,22 @@ class Stack:
 
         return qualified(name, self.topic_prefix)
 
+    def namespace(self, name: str) -> "Stack":
+        """A view of this stack's servers under a topic and database prefix of its own, set
+        up: several systems (the end-to-end suite, service tests) share one broker and one
+        PostgreSQL without seeing each other's messages, consumer groups or rows."""
+        from contracts.topics import qualified
+
+        view = Stack(
+            self.workdir / f"ns-{name}",
+            kafka_bootstrap=self.bootstrap,
+            pg_url=self.pg_server_url,
+            topic_prefix=qualified(name, self.topic_prefix),
+            db_prefix=f"{self.db_prefix}_{name}" if self.db_prefix else name,
+        )
+        view.setup()
+        return view
+
     def service_env(self, name: str, ports: Mapping[str, int] | None = None) -> dict[str, str]:
         """The environment variables service `name` needs to run against this stack."""
         return service_env(

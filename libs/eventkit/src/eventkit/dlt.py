@@ -20,38 +20,9 @@ import sys
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from eventkit.topic_reader import partitions_of, read_to_end
+
 _DLT_HEADERS_PREFIX = "dlt."
-
-
-async def _partitions(admin: AIOKafkaAdminClient, topics: list[str]) -> dict[str, list[TopicPartition]]:
-    described = await admin.describe_topics(topics) if topics else []
-    return {d["topic"]: [TopicPartition(d["topic"], p["partition"]) for p in d["partitions"]] for d in described}
-
-
-async def _read_all(bootstrap: str, topic: str) -> list:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        partitions = (await _partitions(admin, [topic])).get(topic, [])
-    finally:
-        await admin.close()
-    if not partitions:
-        return []
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        consumer.assign(partitions)
-        end = await consumer.end_offsets(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        records = []
-        remaining = {tp for tp in partitions if end[tp] > 0}
-        while remaining:
-            for recs in (await consumer.getmany(timeout_ms=500)).values():
-                records.extend(recs)
-            remaining = {tp for tp in remaining if await consumer.position(tp) < end[tp]}
-        return records
-    finally:
-        await consumer.stop()
 
 
 async def dead_letter_counts(bootstrap: str, prefix: str = "") -> dict[str, int]:
@@ -59,9 +30,11 @@ async def dead_letter_counts(bootstrap: str, prefix: str = "") -> dict[str, int]
     await admin.start()
     try:
         topics = sorted(t for t in await admin.list_topics() if t.endswith(".dlt") and t.startswith(prefix))
-        partitions = await _partitions(admin, topics)
     finally:
         await admin.close()
+    partitions: dict[str, list[TopicPartition]] = {t: [] for t in topics}
+    for tp in await partitions_of(bootstrap, topics):
+        partitions[tp.topic].append(tp)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
     await consumer.start()
     try:
@@ -94,7 +67,7 @@ def describe(record) -> dict:
 
 async def replay(bootstrap: str, dlt_topic: str, offsets: set[int] | None = None, partition: int | None = None) -> int:
     records = [
-        r for r in await _read_all(bootstrap, dlt_topic)
+        r for r in await read_to_end(bootstrap, [dlt_topic])
         if (offsets is None or r.offset in offsets) and (partition is None or r.partition == partition)
     ]
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
@@ -130,7 +103,7 @@ async def _main(argv: list[str]) -> int:
         for topic, n in (await dead_letter_counts(args.bootstrap, args.prefix)).items():
             print(f"{n:8d}  {topic}")
     elif args.cmd == "show":
-        for r in (await _read_all(args.bootstrap, args.topic))[-args.limit:]:
+        for r in (await read_to_end(args.bootstrap, [args.topic]))[-args.limit:]:
             print(json.dumps(describe(r)))
     else:
         n = await replay(args.bootstrap, args.topic, set(args.offset) if args.offset else None, args.partition)
