@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,13 +19,11 @@ from contracts.events import BatchCompleted
 from contracts.units import IncompatibleUnits
 from eventkit import Context, DomainRejection
 from inventory.adapters.outgoing import emit_allocated
-from inventory.adapters.stock import allocate, lock_lots, new_id, open_reservations, post_movement, release_reservation
-from inventory.domain.allocation import Claim, share_output
+from inventory.adapters.stock import lock_lots, new_id, open_reservations, post_movement, release_reservation
 from inventory.domain.quantities import to_base
+from inventory.output import allocate_output, keeps_allocations, release_shortfall
 from inventory.resumption import prepare, resume
-from inventory.tables import (
-    Allocation, CompletedBatch, Item, Lot, OrderDemand, Plan, Promise, RecipeReplica, Reservation, utcnow,
-)
+from inventory.tables import CompletedBatch, Item, Lot, OrderDemand, Plan, RecipeReplica, Reservation, utcnow
 
 log = logging.getLogger("inventory.completion")
 ZERO = Decimal(0)
@@ -83,13 +81,13 @@ async def complete_batch(ctx: Context, event: BatchCompleted, today: date) -> No
         log.warning("batch %s completed without a plan here: its output goes to stock", event.batch_no)
     else:
         plan.status, plan.batch_no, plan.output_quantity, plan.completed_at = "completed", event.batch_no, output, utcnow()
-        orders = await _allocate_output(session, plan, lot, output, completion)
-        short = await _release_shortfall(session, plan)
+        orders = await allocate_output(session, plan, lot, output, completion)
+        short = await release_shortfall(session, plan)
     orders += await resume(ctx, found, items, today)
     for order_id in sorted(short):
         order = await session.get(OrderDemand, order_id)
         # Partly served and the rest re-planned or waiting: what was allocated may ship now.
-        if await _keeps_allocations(session, order_id):
+        if await keeps_allocations(session, order_id):
             order.backordered = True
             orders.append(order_id)
     await emit_allocated(ctx, orders)
@@ -172,58 +170,3 @@ async def _finished_lot(
     await post_movement(session, lot, "production", output, event_id, batch_id=event.batch_id)
     await session.flush()
     return lot
-
-
-async def _allocate_output(
-    session: AsyncSession, plan: Plan, lot: Lot | None, output: Decimal, completion: CompletedBatch
-) -> list[str]:
-    """Allocate the output to the plan's open promises; returns the orders affected."""
-    rows = (
-        await session.execute(
-            select(Promise, OrderDemand)
-            .join(OrderDemand, OrderDemand.order_id == Promise.order_id)
-            .where(Promise.plan_id == plan.plan_id, Promise.allocated + Promise.released < Promise.quantity)
-        )
-    ).all()
-    promises = {(p.order_id, p.line_no): p for p, _ in rows}
-    claims = [Claim(p.order_id, p.line_no, p.open_quantity, o.priority, o.placed_at) for p, o in rows]
-    split = share_output(output, claims)
-    completion.shortfall = split.shortfall
-    affected: list[str] = []
-    for share in split.shares:
-        promise = promises[(share.claim.order_id, share.claim.line_no)]
-        promise.allocated += share.quantity
-        await allocate(session, lot, promise.order_id, promise.line_no, share.quantity, plan_id=plan.plan_id)
-        if promise.order_id not in affected:
-            affected.append(promise.order_id)
-    if split.shortfall > 0:
-        log.warning("batch %s made %s less than promised: re-planned", plan.batch_no, split.shortfall)
-    await session.flush()
-    return affected
-
-
-async def _release_shortfall(session: AsyncSession, plan: Plan) -> set[str]:
-    """The promises the output could not cover are released (their lines are re-planned
-    for the rest); returns the orders concerned."""
-    promises = (
-        await session.execute(
-            select(Promise).where(Promise.plan_id == plan.plan_id), execution_options={"populate_existing": True}
-        )
-    ).scalars().all()
-    short: set[str] = set()
-    for promise in promises:
-        rest = promise.open_quantity
-        if rest > 0:
-            promise.released = promise.released + rest
-            plan.promised = plan.promised - rest
-            short.add(promise.order_id)
-    return short
-
-
-async def _keeps_allocations(session: AsyncSession, order_id: str) -> bool:
-    kept = await session.scalar(
-        select(func.count()).select_from(Allocation).where(
-            Allocation.order_id == order_id, Allocation.quantity - Allocation.released > 0
-        )
-    )
-    return bool(kept)

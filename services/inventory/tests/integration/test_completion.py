@@ -54,18 +54,22 @@ async def test_completion_consumes_creates_the_lot_and_allocates_to_both_orders(
     assert await inv.ledger_matches_on_hand()
 
 
-async def test_yield_shortfall_serves_higher_priority_first_and_leaves_the_rest_outstanding(inv):
+async def test_yield_shortfall_serves_higher_priority_first_and_the_rest_waits_backordered(inv):
     reserved = await plan_for_two_orders(inv, second_priority=5)
 
     events = await inv.deliver(completed(reserved, "B1", "65"))
 
-    by_order = {e.order_id: e for e in events}
+    by_order = {e.order_id: e for e in events if isinstance(e, ev.OrderAllocated)}
     assert by_order["o2"].fully_allocated and by_order["o2"].allocated_quantity() == D(10)
     assert not by_order["o1"].fully_allocated and by_order["o1"].allocated_quantity() == D(55)
+    assert by_order["o1"].backordered  # the 55 kg may ship now
     assert [(o.line_no, o.quantity) for o in by_order["o1"].outstanding] == [(1, D(5))]
+    # The missing 5 kg is re-planned: too little material left for a new batch, so it waits.
+    (short,) = [e for e in events if isinstance(e, ev.MaterialsShort)]
+    assert (short.order_id, short.quantity) == ("o1", D(5))
     assert await inv.scalar("SELECT shortfall FROM completed_batches") == D(5)
     line = (await inv.get("/orders/o1/allocations"))["lines"][0]
-    assert D(line["outstanding"]) == D(5)
+    assert (D(line["outstanding"]), D(line["waiting"]), D(line["promised"])) == (D(5), D(5), D(0))
 
 
 async def test_shipment_deducts_stock_once(inv):
