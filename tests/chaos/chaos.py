@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import random
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from devstack import sessions  # noqa: E402
 from devstack.floor import ShopFloor  # noqa: E402
 from devstack.lag import groups_caught_up  # noqa: E402
 from devstack.stack import Stack  # noqa: E402
@@ -39,6 +39,9 @@ class Config:
     orders: int = 300
     cancel_share: float = 0.1
     kill_every: tuple[float, float] = (2.0, 5.0)
+    # Orders are spread over this long, so the broker and database restarts (at 30% and 60%
+    # of it) hit a system with work in flight.
+    duration: float = 120.0
     concurrency: int = 6
     seed: int = 0
     converge_deadline: float = 600.0
@@ -128,13 +131,13 @@ async def chaos_monkey(system: System, stack: Stack, rng: random.Random, cfg: Co
         except asyncio.TimeoutError:
             pass
         elapsed = time.monotonic() - started
-        if report.kafka_restarts == 0 and elapsed > 8:
+        if report.kafka_restarts == 0 and elapsed > 0.3 * cfg.duration:
             stack.kafka.kill()
             await asyncio.sleep(rng.uniform(0.5, 2))
             await asyncio.to_thread(stack.kafka.start)
             report.kafka_restarts += 1
             continue
-        if report.pg_restarts == 0 and elapsed > 20:
+        if report.pg_restarts == 0 and elapsed > 0.6 * cfg.duration:
             await asyncio.to_thread(stack.postgres.stop)
             await asyncio.sleep(rng.uniform(0.5, 2))
             await asyncio.to_thread(stack.postgres.start)
@@ -180,6 +183,7 @@ async def run(cfg: Config, workdir: Path) -> Report:
             sem = asyncio.Semaphore(cfg.concurrency)
 
             async def one(i: int) -> None:
+                await asyncio.sleep(i * cfg.duration / cfg.orders)  # a steady stream, not a burst
                 order_id = f"chaos-{cfg.seed}-{i}-{uuid.uuid4().hex[:6]}"
                 body = {"order_id": order_id, "customer": {"name": f"Chaos {i}", "email": f"c{i}@example.com"},
                         "lines": order_lines(rng, skus), "priority": rng.randint(0, 2)}
@@ -194,6 +198,9 @@ async def run(cfg: Config, workdir: Path) -> Report:
                     report.cancels_refused += r.status_code == 409
 
             await asyncio.gather(*(one(i) for i in range(cfg.orders)))
+            # Both restarts happen even if the orders went in faster than planned.
+            while report.pg_restarts == 0 and not monkey.done():
+                await asyncio.sleep(0.5)
             stop_chaos.set()
             await monkey
             report.chaos_s = time.monotonic() - t0
@@ -229,8 +236,11 @@ def main() -> int:
     ap.add_argument("--orders", type=int, default=300)
     ap.add_argument("--seed", type=int, default=int(time.time()) % 10_000)
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="batchflow-chaos-") as tmp:
-        report = asyncio.run(run(Config(orders=args.orders, seed=args.seed), Path(tmp)))
+    workdir = sessions.new_session_dir()  # enterable by the PostgreSQL server's OS user
+    try:
+        report = asyncio.run(run(Config(orders=args.orders, seed=args.seed), workdir))
+    finally:
+        sessions.remove_session_dir(workdir)
     print(f"seed {args.seed}")
     print(report.render())
     return 0 if report.audit and report.audit.ok else 1

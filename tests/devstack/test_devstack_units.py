@@ -29,8 +29,10 @@ def test_service_env():
         "ORDERS_KAFKA_BOOTSTRAP": "h:1",
         "ORDERS_TOPIC_PREFIX": "p",
         "ORDERS_HTTP_PORT": "8101",
+        "ORDERS_CONSUMER_GROUP": "p.orders",  # a namespaced stack namespaces its groups too
         "ORDERS_DATABASE_URL": "pg/orders",
     }
+    assert "ORDERS_CONSUMER_GROUP" not in service_env("orders", bootstrap="h:1", topic_prefix="", db_url=str)
     gw = service_env("gateway", bootstrap="h:1", topic_prefix="", db_url=str, ports={"shipping": 9999})
     assert "GATEWAY_DATABASE_URL" not in gw
     assert gw["GATEWAY_HTTP_PORT"] == "8100"

@@ -15,8 +15,15 @@ import httpx
 log = logging.getLogger("devstack.floor")
 
 
-def _items(body):
-    return body["items"] if isinstance(body, dict) and "items" in body else body
+async def _queue(client: httpx.AsyncClient, path: str, status: str) -> list[dict]:
+    """A work queue from the gateway; empty while the gateway or the service behind it is
+    down (the floor carries on when it is back)."""
+    r = await client.get(path, params={"status": status})
+    if r.status_code != 200:
+        return []
+    body = r.json()
+    items = body["items"] if isinstance(body, dict) and "items" in body else body
+    return items if isinstance(items, list) else []
 
 
 class ShopFloor:
@@ -33,11 +40,9 @@ class ShopFloor:
     async def step(self) -> int:
         """One pass over the queues; returns how many things it did."""
         done = 0
-        planned = _items((await self._client.get("/api/batches", params={"status": "planned"})).json())
-        for batch in planned:
+        for batch in await _queue(self._client, "/api/batches", "planned"):
             done += await self._produce(batch)
-        prepared = _items((await self._client.get("/api/shipments", params={"status": "prepared"})).json())
-        for shipment in prepared:
+        for shipment in await _queue(self._client, "/api/shipments", "prepared"):
             done += await self._ship(shipment)
         return done
 
@@ -71,8 +76,8 @@ class ShopFloor:
         while not stop.is_set():
             try:
                 did = await self.step()
-            except httpx.HTTPError as exc:
-                log.warning("floor: gateway unreachable (%s)", exc)
+            except (httpx.HTTPError, ValueError) as exc:  # unreachable, or a half-written answer
+                log.warning("floor: gateway unavailable (%s)", exc)
                 did = 0
             if not did:
                 try:
