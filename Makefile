@@ -17,6 +17,7 @@ E2E_TESTS := tests/e2e tests/chaos
 
 help:
 	@echo "make run     - start Kafka, PostgreSQL and every service (gateway on http://127.0.0.1:8100), demo data loaded"
+	@echo "               (make run ARGS=--floor also simulates the shop floor: batches made, shipments sent)"
 	@echo "make test    - the whole test suite on real Kafka and PostgreSQL (what CI runs)"
 	@echo "make bench   - saga benchmark against a stack it starts, with this machine's ceilings"
 	@echo "make chaos   - the chaos suite: 300 orders while processes, Kafka and PostgreSQL are killed; audits invariants"
@@ -33,7 +34,7 @@ install: $(UV)
 	$(UV) sync --locked --group dev --quiet
 
 run: install
-	$(PY) -m devstack up
+	$(PY) -m devstack up $(ARGS)
 
 infra: install
 	$(PY) -m devstack infra

@@ -152,8 +152,18 @@ async def _up(args: argparse.Namespace) -> int:
                 await _load_demo(gateway)
             else:
                 log("demo data not loaded: not every service is ready")
+        floor_task = None
+        if args.floor and "gateway" in ready:
+            from devstack.floor import ShopFloor
+
+            floor = ShopFloor(gateway)
+            floor_task = asyncio.create_task(floor.run(stopper.event))
+            log("simulated shop floor on: planned batches are produced and prepared shipments shipped at once")
         log("running; Ctrl-C stops everything")
         await _watch(procs, stopper)
+        if floor_task is not None:
+            await floor_task
+            await floor.close()
         return 0
     finally:
         if procs:
@@ -299,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     up = sub.add_parser("up", help="infrastructure + every service, logs in the foreground")
     ports(up)
     up.add_argument("--no-demo", action="store_true", help="do not load demo data")
+    up.add_argument("--floor", action="store_true",
+                    help="simulate the shop floor: start/complete planned batches and ship prepared shipments")
     up.add_argument("--only", nargs="+", metavar="SERVICE", help="start only these services")
     infra = sub.add_parser("infra", help="only Kafka + PostgreSQL (+ databases, topics)")
     ports(infra)
