@@ -73,12 +73,17 @@ class ShopFloor:
         return 0
 
     async def run(self, stop: asyncio.Event) -> None:
+        down = False
         while not stop.is_set():
             try:
                 did = await self.step()
+                if down:
+                    log.warning("floor: gateway back")
+                down = False
             except (httpx.HTTPError, ValueError) as exc:  # unreachable, or a half-written answer
-                log.warning("floor: gateway unavailable (%s)", exc)
-                did = 0
+                if not down:  # once per outage, not once per poll
+                    log.warning("floor: gateway unavailable (%s)", exc or type(exc).__name__)
+                down, did = True, 0
             if not did:
                 try:
                     await asyncio.wait_for(stop.wait(), timeout=self._interval)
