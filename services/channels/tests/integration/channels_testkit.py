@@ -4,24 +4,18 @@ admin API, webhook payloads, handing events to handlers as the consumer does, ou
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
-import time
 import uuid
-import socket
 from datetime import datetime, timezone
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from sqlalchemy import text
 
 from channels.handlers import on_shipped
 from contracts.envelope import Envelope
 from contracts.events import Event, Shipped
 from contracts.events.shipping import ShippedLine
-from contracts.topics import topic_for
+from devstack.testing import deliver_to_handler, read_outbox
 from eventkit import Runtime
 
 HANDLERS = {Shipped: on_shipped}
@@ -100,67 +94,10 @@ def shipped(order_id: str, lines: list[tuple[int, str, str]], carrier: str = "DH
 
 
 async def deliver(rt: Runtime, event: Event) -> Envelope:
-    envelope = Envelope(event_type=event.event_type, version=event.version, producer="test",
-                        correlation_id=event.key(), data=event.model_dump(mode="json"))
-    async with rt.uow.handling(envelope) as ctx:
-        await HANDLERS[type(event)](ctx, event)
-    return envelope
+    """Hand an event to its handler as the consumer would (own transaction, fresh event id)."""
+    return await deliver_to_handler(rt.uow, HANDLERS[type(event)], event)
 
 
 async def outbox(rt: Runtime, event_type: str | None = None) -> list[dict]:
-    async with rt.uow.sessions() as session:
-        rows = (await session.execute(text("SELECT topic, key, payload FROM outbox ORDER BY id"))).all()
-    out = []
-    for r in rows:
-        env = Envelope.from_bytes(bytes(r.payload))
-        if event_type is None or env.event_type == event_type:
-            out.append({"topic": r.topic, "key": r.key, "envelope": env})
-    return out
-
-
-async def eventually(check, timeout: float = 10.0, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        await asyncio.sleep(interval)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-# -- Kafka (the service as it runs) ------------------------------------------------------------
-async def publish(stack, event: Event) -> None:
-    """Put an event on its topic the way another service's relay would."""
-    envelope = Envelope(event_type=event.event_type, producer=topic_for(event).producer,
-                        correlation_id=event.key(), data=event.model_dump(mode="json"))
-    producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap, acks="all")
-    await producer.start()
-    try:
-        await producer.send_and_wait(stack.topic(topic_for(event).name), envelope.to_bytes(), key=event.key().encode())
-    finally:
-        await producer.stop()
-
-
-async def read_topic(stack, event_type: str, key: str, timeout: float = 30.0) -> list[Envelope]:
-    """The envelopes with `key` on the event's topic, once at least one is there."""
-    consumer = AIOKafkaConsumer(stack.topic(topic_for(event_type).name), bootstrap_servers=stack.bootstrap,
-                                group_id=f"probe-{uuid.uuid4().hex[:8]}", auto_offset_reset="earliest")
-    await consumer.start()
-    found: list[Envelope] = []
-    try:
-        async def poll():
-            batch = await consumer.getmany(timeout_ms=300)
-            found.extend(Envelope.from_bytes(r.value) for recs in batch.values() for r in recs if r.key == key.encode())
-            return found
-        return await eventually(poll, timeout=timeout)
-    finally:
-        await consumer.stop()
+    """Rows of the outbox as the relay would publish them: topic, key, envelope, headers."""
+    return [r._asdict() for r in await read_outbox(rt.uow, event_type)]

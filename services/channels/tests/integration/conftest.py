@@ -7,7 +7,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 
 from channels.api import make_api
@@ -16,9 +15,7 @@ from channels.settings import Settings
 # pytest runs with --import-mode=importlib: make the helper module next to this file importable.
 sys.path.insert(0, str(Path(__file__).parent))
 from channels_testkit import FakeShopAdmin  # noqa: E402
-from eventkit import Runtime, UnitOfWork
-from eventkit.db import make_engine, make_sessions
-from eventkit.migrate import migrate
+from devstack.testing import asgi_client, runtime
 
 
 @pytest.fixture
@@ -30,18 +27,15 @@ def shop_admin():
 
 @pytest.fixture
 async def rt(fresh_db):
-    await migrate(fresh_db, MIGRATIONS)
     settings = Settings(
         database_url=fresh_db, fulfillment_poll_interval=0.05, fulfillment_backoff_initial=0.05,
         fulfillment_backoff_max=0.2, fulfillment_timeout=5.0,
     )
-    engine = make_engine(fresh_db, 5)
-    runtime = Runtime(settings, engine, UnitOfWork(make_sessions(engine), "channels"), None, None, None)
-    yield runtime
-    await engine.dispose()
+    async with runtime(settings, MIGRATIONS, "channels") as rt:
+        yield rt
 
 
 @pytest.fixture
 async def client(rt):
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(make_api(rt)), base_url="http://channels") as c:
+    async with asgi_client(make_api(rt), "http://channels") as c:
         yield c

@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 
 import pytest
 
 from channels.fulfillment_sync import sync_due, sync_fulfillments
-from channels_testkit import body_of, deliver, eventually, shipped, shopify_order
+from channels_testkit import body_of, deliver, shipped, shopify_order
+from devstack.testing import in_background
+from devstack.waiting import poll
 
 pytestmark = pytest.mark.integration
 
 SHOP = "acme.myshopify.com"
 
 
-@contextlib.asynccontextmanager
-async def syncing(rt):
-    task = asyncio.create_task(sync_fulfillments(rt))
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+def syncing(rt):
+    """The background fulfillment sync, running as it does in the service (`async with`)."""
+    return in_background(sync_fulfillments(rt))
 
 
 async def channel_order(client, admin_url: str | None, external_id: int = 450789469) -> str:
@@ -50,8 +44,8 @@ async def test_shipped_channel_order_reaches_the_shop_admin_api(rt, client, shop
     assert f["external_id"] == "450789469" and f["tracking_company"] == "DHL"
 
     async with syncing(rt):
-        await eventually(lambda: shop_admin.accepted())
-        synced = await eventually(lambda: fulfillments(client, status="synced"))
+        await poll(lambda: shop_admin.accepted(), 10)
+        synced = await poll(lambda: fulfillments(client, status="synced"), 10)
     (req,) = shop_admin.requests
     assert req["path"] == "/admin/api/2024-01/orders/450789469/fulfillments"
     assert req["headers"]["X-Shopify-Access-Token"] == "shpat_test"
@@ -67,7 +61,7 @@ async def test_shop_outage_is_retried_with_backoff_until_synced(rt, client, shop
     shop_admin.fail_with = [503, 502]
     await deliver(rt, shipped(order_id, [(1, "CREAM-50", "2"), (2, "SOAP-100", "12")]))
     async with syncing(rt):
-        (f,) = await eventually(lambda: fulfillments(client, status="synced"))
+        (f,) = await poll(lambda: fulfillments(client, status="synced"), 10)
     assert [r["status"] for r in shop_admin.requests] == [503, 502, 201]
     assert f["attempts"] == 3 and f["last_error"] is None
     # Every attempt carries the same idempotency key for the shop side to drop repeats.
@@ -80,7 +74,7 @@ async def test_gives_up_after_max_attempts_and_shows_failed(rt, client, shop_adm
     shop_admin.fail_with = [500, 500, 500]
     await deliver(rt, shipped(order_id, [(1, "CREAM-50", "2")]))
     async with syncing(rt):
-        (f,) = await eventually(lambda: fulfillments(client, status="failed"))
+        (f,) = await poll(lambda: fulfillments(client, status="failed"), 10)
     assert f["attempts"] == 2 and "HTTP 500" in f["last_error"]
     assert len(shop_admin.requests) == 2
 

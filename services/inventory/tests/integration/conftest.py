@@ -7,11 +7,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 
-from eventkit import EventConsumer, Runtime, UnitOfWork
-from eventkit.db import make_engine, make_sessions
+from devstack.testing import asgi_client, build_runtime
 from eventkit.migrate import migrate
 from inventory.api import make_api
 from inventory.bootstrap import HANDLERS, MIGRATIONS
@@ -23,13 +21,8 @@ from inventory_testkit import Inventory  # noqa: E402
 
 
 def build(url: str) -> Inventory:
-    settings = Settings(database_url=url)
-    engine = make_engine(url, pool_size=4)
-    uow = UnitOfWork(make_sessions(engine), "inventory")
-    consumer = EventConsumer(settings, uow, HANDLERS, producer=None)
-    rt = Runtime(settings, engine, uow, producer=None, relay=None, consumer=consumer)
-    api = httpx.AsyncClient(transport=httpx.ASGITransport(make_api(rt)), base_url="http://inventory")
-    return Inventory(rt, api, consumer)
+    rt = build_runtime(Settings(database_url=url), "inventory", HANDLERS, pool_size=4)
+    return Inventory(rt, asgi_client(make_api(rt), "http://inventory"), rt.consumer)
 
 
 @pytest.fixture

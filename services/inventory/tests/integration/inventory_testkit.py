@@ -9,14 +9,12 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import httpx
-from aiokafka.structs import ConsumerRecord
-from sqlalchemy import text
 
 from contracts import events as ev
-from contracts.envelope import Envelope
 from contracts.events.base import Customer, LineQuantity, LotQuantity, OrderLine
 from contracts.events.shipping import ShippedLine
-from contracts.topics import topic_for
+from contracts.topics import parse_body
+from devstack.testing import deliver_via_inbox, query_rows, query_scalar, read_outbox
 from eventkit import EventConsumer, Runtime
 
 D = Decimal
@@ -79,32 +77,20 @@ class Inventory:
         """One Kafka delivery as the consumer applies it (inbox claim + handler, one
         transaction); returns the events that delivery raised (read from the outbox)."""
         before = await self.outbox_count()
-        topic = topic_for(event)
-        envelope = Envelope(
-            event_id=event_id or uuid.uuid4(), event_type=event.event_type, producer=topic.producer,
-            correlation_id=event.key(), data=event.model_dump(mode="json"),
-        )
-        record = ConsumerRecord(topic.name, 0, 0, 0, 0, event.key().encode(), envelope.to_bytes(), None, 0, 0, [])
-        await self.consumer._apply(record, envelope, event, self.consumer._handlers[event.event_type])
+        await deliver_via_inbox(self.consumer, event, event_id)
         return (await self.emitted())[before:]
 
     async def emitted(self) -> list[ev.Event]:
-        from contracts.topics import parse_body
-
-        async with self.rt.uow.sessions() as s:
-            rows = (await s.execute(text("SELECT payload FROM outbox ORDER BY id"))).scalars().all()
-        return [parse_body(Envelope.from_bytes(bytes(p))) for p in rows]
+        return [parse_body(r.envelope) for r in await read_outbox(self.rt.uow)]
 
     async def outbox_count(self) -> int:
         return await self.scalar("SELECT count(*) FROM outbox")
 
     async def scalar(self, sql: str, **params):
-        async with self.rt.uow.sessions() as s:
-            return (await s.execute(text(sql), params)).scalar()
+        return await query_scalar(self.rt.uow, sql, **params)
 
     async def rows(self, sql: str, **params) -> list[dict]:
-        async with self.rt.uow.sessions() as s:
-            return [dict(r._mapping) for r in await s.execute(text(sql), params)]
+        return await query_rows(self.rt.uow, sql, **params)
 
     # -- API ---------------------------------------------------------------------------------
     async def item(self, sku: str, kind: str = "raw", base_unit: str = "kg", **extra) -> dict:

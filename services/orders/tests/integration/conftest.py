@@ -7,12 +7,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 
-from eventkit import EventConsumer, Runtime, UnitOfWork
-from eventkit.db import make_engine, make_sessions
-from eventkit.migrate import migrate
+from devstack.testing import asgi_client, runtime
 from orders.api import make_api
 from orders.bootstrap import MIGRATIONS
 from orders.handlers import OrderHandlers
@@ -27,12 +24,8 @@ HANDLING_DAYS = 1
 
 @pytest.fixture
 async def orders(fresh_db):
-    await migrate(str(fresh_db), MIGRATIONS)
     settings = Settings(database_url=str(fresh_db), handling_days=HANDLING_DAYS)
-    engine = make_engine(settings.database_url, pool_size=4)
-    uow = UnitOfWork(make_sessions(engine), "orders")
-    consumer = EventConsumer(settings, uow, OrderHandlers(settings.handling_days).handlers(), producer=None)
-    rt = Runtime(settings, engine, uow, producer=None, relay=None, consumer=consumer)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(make_api(rt)), base_url="http://orders") as api:
-        yield Orders(rt, api, consumer)
-    await engine.dispose()
+    handlers = OrderHandlers(settings.handling_days).handlers()
+    async with runtime(settings, MIGRATIONS, "orders", handlers, pool_size=4) as rt, \
+            asgi_client(make_api(rt), "http://orders") as api:
+        yield Orders(rt, api, rt.consumer)

@@ -9,15 +9,13 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import httpx
-from aiokafka.structs import ConsumerRecord
-from sqlalchemy import text
 
 from contracts import events as ev
 from contracts.envelope import Envelope
 from contracts.events.base import Customer, LineQuantity, LotQuantity, OrderLine
 from contracts.events.inventory import Allocation, LineOutstanding, MaterialShortage, PromiseReleased
 from contracts.events.shipping import ShippedLine
-from contracts.topics import topic_for
+from devstack.testing import deliver_via_inbox, query_scalar, read_outbox
 from eventkit import EventConsumer, Runtime
 
 D = Decimal
@@ -61,28 +59,13 @@ class Orders:
                       occurred_at: datetime | None = None) -> Envelope:
         """One Kafka delivery as the consumer applies it: inbox claim, then the handler, one
         transaction. A duplicate event id is skipped by the inbox."""
-        topic = topic_for(event)
-        envelope = Envelope(
-            event_id=event_id or uuid.uuid4(),
-            event_type=event.event_type,
-            producer=topic.producer,
-            correlation_id=event.key(),
-            occurred_at=occurred_at or datetime.now(timezone.utc),
-            data=event.model_dump(mode="json"),
-        )
-        record = ConsumerRecord(topic.name, 0, 0, 0, 0, event.key().encode(), envelope.to_bytes(), None, 0, 0, [])
-        handler = self.consumer._handlers[event.event_type]
-        await self.consumer._apply(record, envelope, event, handler)
-        return envelope
+        return await deliver_via_inbox(self.consumer, event, event_id, occurred_at)
 
     async def outbox(self, suffix: str = "") -> list[tuple[str, str, Envelope]]:
-        async with self.rt.uow.sessions() as s:
-            rows = (await s.execute(text("SELECT topic, key, payload FROM outbox ORDER BY id"))).all()
-        return [(t, k, Envelope.from_bytes(bytes(p))) for t, k, p in rows if t.endswith(suffix)]
+        return [(r.topic, r.key, r.envelope) for r in await read_outbox(self.rt.uow) if r.topic.endswith(suffix)]
 
     async def scalar(self, sql: str, **params):
-        async with self.rt.uow.sessions() as s:
-            return (await s.execute(text(sql), params)).scalar()
+        return await query_scalar(self.rt.uow, sql, **params)
 
 
 # -- event builders (bodies as the producing services write them) --------------------------

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import httpx
-from sqlalchemy import text
 
 from contracts.envelope import Envelope
 from contracts.events import MaterialsReserved, OrderCancelled
+from devstack.testing import deliver_to_handler, read_outbox
 from eventkit import UnitOfWork
 from production import clock
 from production.handlers import on_materials_reserved, on_order_cancelled
@@ -25,37 +25,18 @@ class Production:
 
     async def deliver(self, event: MaterialsReserved, event_id: uuid.UUID | None = None) -> Envelope:
         """Hand the event to the handler in its own transaction, as the consumer does."""
-        envelope = Envelope(
-            event_id=event_id or uuid.uuid4(),
-            event_type=event.event_type,
-            producer="inventory",
-            correlation_id=event.order_id,
-            data=event.model_dump(mode="json"),
-        )
-        async with self.uow.handling(envelope) as ctx:
-            await on_materials_reserved(ctx, event, batches_per_day=self.batches_per_day)
-        return envelope
+        return await deliver_to_handler(self.uow, on_materials_reserved, event, event_id,
+                                        batches_per_day=self.batches_per_day)
 
     async def cancel_order(self, order_id: str, reason: str = "", event_id: uuid.UUID | None = None) -> Envelope:
         """Deliver the orders service's OrderCancelled, as the consumer does."""
         event = OrderCancelled(order_id=order_id, reason=reason, cancelled_at=clock.now())
-        envelope = Envelope(
-            event_id=event_id or uuid.uuid4(),
-            event_type=event.event_type,
-            producer="orders",
-            correlation_id=order_id,
-            data=event.model_dump(mode="json"),
-        )
-        async with self.uow.handling(envelope) as ctx:
-            await on_order_cancelled(ctx, event)
-        return envelope
+        return await deliver_to_handler(self.uow, on_order_cancelled, event, event_id)
 
     async def outbox(self, topic_suffix: str | None = None) -> list[tuple[str, str, Envelope]]:
         """What the service has raised so far: (topic, key, envelope), oldest first."""
-        async with self.uow.sessions() as s:
-            rows = (await s.execute(text("SELECT topic, key, payload FROM outbox ORDER BY id"))).all()
-        found = [(t, k, Envelope.from_bytes(bytes(p))) for t, k, p in rows]
-        return [f for f in found if topic_suffix is None or f[0].endswith(topic_suffix)]
+        return [(r.topic, r.key, r.envelope) for r in await read_outbox(self.uow)
+                if topic_suffix is None or r.topic.endswith(topic_suffix)]
 
 
 def reserved(order_id: str, plan_id: str, *, line_no: int = 1, promised: str = "40", lots: list[dict] | None = None,

@@ -7,12 +7,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 
-from eventkit import Runtime, UnitOfWork
-from eventkit.db import make_engine, make_sessions
-from eventkit.migrate import migrate
+from devstack.testing import asgi_client, runtime
 from shipping.api import make_api
 from shipping.bootstrap import MIGRATIONS
 from shipping.settings import Settings
@@ -30,18 +27,15 @@ def smtp():
 
 @pytest.fixture
 async def rt(fresh_db, smtp):
-    await migrate(fresh_db, MIGRATIONS)
     settings = Settings(
         database_url=fresh_db, smtp_port=smtp.port, notify_poll_interval=0.05,
         notify_backoff_initial=0.05, notify_backoff_max=0.2,
     )
-    engine = make_engine(fresh_db, 5)
-    runtime = Runtime(settings, engine, UnitOfWork(make_sessions(engine), "shipping"), None, None, None)
-    yield runtime
-    await engine.dispose()
+    async with runtime(settings, MIGRATIONS, "shipping") as rt:
+        yield rt
 
 
 @pytest.fixture
 async def client(rt):
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(make_api(rt)), base_url="http://shipping") as c:
+    async with asgi_client(make_api(rt), "http://shipping") as c:
         yield c

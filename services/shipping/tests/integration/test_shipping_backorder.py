@@ -8,8 +8,9 @@ import asyncio
 
 import pytest
 
+from devstack.waiting import poll
 from shipping_testkit import (
-    allocated, allocation, deliver, eventually, lots, new_order_id, outbox, placed, sender, shipments,
+    allocated, allocation, deliver, lots, new_order_id, outbox, placed, sender, shipments,
 )
 
 pytestmark = pytest.mark.integration
@@ -44,7 +45,7 @@ async def test_backorder_ships_in_two_parts_and_the_customer_gets_two_mails(rt, 
         assert second["status"] == "prepared" and lots(second) == [("B2", "4.000000")]
         assert second["shipment_id"] != first["shipment_id"]
         assert (await ship(client, second, UPS))["complete"] is True
-        await eventually(lambda: len(smtp.mailbox.messages) == 2)
+        await poll(lambda: len(smtp.mailbox.messages) == 2, 10)
 
     part, rest = await shipped_events(rt)
     assert (part["shipment_id"], part["complete"], [li["lot_no"] for li in part["lines"]]) == (

@@ -3,30 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 import pytest
 from sqlalchemy import text
 
-from shipping.notifier import send_due, send_notifications
+from devstack.waiting import poll
+from shipping.notifier import send_due
 from shipping_testkit import (
-    SmtpServer, allocated, allocation, cancelled, deliver, eventually, new_order_id, outbox, placed,
+    SmtpServer, allocated, allocation, cancelled, deliver, new_order_id, outbox, placed, sender,
 )
 
 pytestmark = pytest.mark.integration
 
 SHIP = {"carrier": "DHL", "tracking_no": "JD0146000031"}
-
-
-@contextlib.asynccontextmanager
-async def sender(rt):
-    task = asyncio.create_task(send_notifications(rt))
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def prepared(rt, client, order_id: str) -> str:
@@ -51,7 +40,7 @@ async def test_allocation_before_order_placed_ships_and_mails_once_the_recipient
 
     async with sender(rt):
         await deliver(rt, placed(order_id, order_no="SO-3001", email="grace@example.com"))
-        await eventually(lambda: _sent(client, order_id))
+        await poll(lambda: _sent(client, order_id), 10)
     (mail,) = smtp.mailbox.messages
     assert smtp.mailbox.rcpts == [["grace@example.com"]]
     assert mail["Subject"] == "Your order SO-3001 has shipped (DHL JD0146000031)"
@@ -152,8 +141,8 @@ async def test_mail_server_down_keeps_the_mail_pending_then_it_goes_out(rt, clie
     down.start()
     try:
         async with sender(rt):
-            await eventually(lambda: down.mailbox.messages)
-            await eventually(lambda: _sent(client, order_id))
+            await poll(lambda: down.mailbox.messages, 10)
+            await poll(lambda: _sent(client, order_id), 10)
     finally:
         down.stop()
     assert len(down.mailbox.messages) == 1

@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 import pytest
 
-from shipping.notifier import send_notifications
-from shipping_testkit import allocated, allocation, deliver, eventually, new_order_id, outbox, placed
+from devstack.waiting import poll
+from shipping_testkit import allocated, allocation, deliver, new_order_id, outbox, placed, sender
 
 pytestmark = pytest.mark.integration
-
-
-@contextlib.asynccontextmanager
-async def sender(rt):
-    """The background e-mail job, running as it does in the service."""
-    task = asyncio.create_task(send_notifications(rt))
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def shipment_of(client, order_id: str) -> dict:
@@ -70,7 +57,7 @@ async def test_ship_publishes_shipped_and_the_customer_receives_the_tracking_mai
         assert [(li["lot_no"], li["quantity"], li["allocation_id"]) for li in env.data["lines"]] == [
             ("B240101-0001", "12.000000", "alloc-B240101-0001-1")]
 
-        await eventually(lambda: smtp.mailbox.messages)
+        await poll(lambda: smtp.mailbox.messages, 10)
         (mail,) = smtp.mailbox.messages
         assert smtp.mailbox.rcpts == [["ada@example.com"]]
         assert mail["Subject"] == "Your order SO-2001 has shipped (DHL JD0146000031)"
@@ -81,7 +68,7 @@ async def test_ship_publishes_shipped_and_the_customer_receives_the_tracking_mai
             notes = (await client.get("/notifications", params={"order_id": order_id})).json()
             return notes if notes and notes[0]["status"] == "sent" else None
 
-        (note,) = await eventually(sent)
+        (note,) = await poll(sent, 10)
         assert note["to"] == "ada@example.com" and note["sent_at"] and note["attempts"] == 1
 
 
