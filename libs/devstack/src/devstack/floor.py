@@ -42,6 +42,10 @@ class ShopFloor:
         done = 0
         for batch in await _queue(self._client, "/api/batches", "planned"):
             done += await self._produce(batch)
+        # A batch left started (the floor or the gateway went down between the two steps)
+        # is finished, as an operator would.
+        for batch in await _queue(self._client, "/api/batches", "started"):
+            done += await self._complete(batch)
         for shipment in await _queue(self._client, "/api/shipments", "prepared"):
             done += await self._ship(shipment)
         return done
@@ -52,6 +56,10 @@ class ShopFloor:
         if r.status_code not in (200, 409):  # 409: someone else started it first
             log.warning("floor: start %s: %s %s", batch["batch_no"], r.status_code, r.text)
             return 0
+        return await self._complete(batch)
+
+    async def _complete(self, batch: dict) -> int:
+        bid = batch["batch_id"]
         r = await self._client.post(f"/api/batches/{bid}/complete", json={"output_quantity": batch["planned_quantity"]})
         if r.status_code == 200:
             self.batches_done += 1
