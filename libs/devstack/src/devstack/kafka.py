@@ -164,7 +164,8 @@ class KafkaNode:
                 id_file.write_text(_cluster_id())
             fmt = subprocess.run(
                 self._java_cmd(libs, "kafka.tools.StorageTool", "-Xmx256m")
-                + ["format", "-t", id_file.read_text().strip(), "-c", str(props), "--ignore-formatted"],
+                # `--cluster-id=<id>`: a base64 id may start with "-" and read as an option.
+                + ["format", f"--cluster-id={id_file.read_text().strip()}", "-c", str(props), "--ignore-formatted"],
                 capture_output=True,
                 text=True,
             )
