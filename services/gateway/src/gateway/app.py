@@ -25,7 +25,10 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         timeout = httpx.Timeout(settings.request_timeout, connect=settings.connect_timeout)
-        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+        # Idle connections are dropped before the services' uvicorn closes them (its keep-alive
+        # timeout is 5 s, httpx's default expiry too): reusing one the service is closing at that
+        # moment fails with "Server disconnected" and the operator would get a spurious 503.
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=2.0)
         async with httpx.AsyncClient(timeout=timeout, limits=limits, transport=transport) as client:
             app.state.downstream = Downstream(client, settings.service_urls())
             yield

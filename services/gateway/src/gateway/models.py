@@ -29,7 +29,8 @@ class Body(BaseModel):
 
 # --- orders ---------------------------------------------------------------------------------
 class OrderLineIn(Body):
-    line_no: int | None = Field(default=None, ge=1, description="defaults to the line's position (1, 2, ...)")
+    line_no: int | None = Field(default=None, ge=1, le=1_000_000,
+                                description="defaults to the line's position (1, 2, ...)")
     sku: Sku
     quantity: Quantity
     unit: Unit
@@ -70,8 +71,8 @@ class ItemCreate(Body):
     name: str = Field(min_length=1, max_length=200)
     kind: ItemKind
     base_unit: Unit
-    shelf_life_days: int | None = Field(default=None, ge=1)
-    supplier_lead_time_days: int | None = Field(default=None, ge=0)
+    shelf_life_days: int | None = Field(default=None, ge=1, le=36500)
+    supplier_lead_time_days: int | None = Field(default=None, ge=0, le=3650)
 
 
 class ReceiptCreate(Body):

@@ -17,8 +17,9 @@ class ItemIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     kind: Literal["raw", "finished"]
     base_unit: Unit
-    shelf_life_days: int | None = Field(default=None, ge=1)
-    supplier_lead_time_days: int | None = Field(default=None, ge=0)
+    # Bounded like production's recipes (and within the INT columns).
+    shelf_life_days: int | None = Field(default=None, ge=1, le=36500)
+    supplier_lead_time_days: int | None = Field(default=None, ge=0, le=3650)
 
 
 class ReceiptIn(BaseModel):

@@ -18,7 +18,8 @@ OrderIdText = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Z
 class LineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    line_no: int | None = Field(default=None, ge=1, description="defaults to the line's position (1, 2, ...)")
+    line_no: int | None = Field(default=None, ge=1, le=1_000_000,
+                                description="defaults to the line's position (1, 2, ...)")
     sku: Sku
     quantity: Quantity
     unit: Unit
