@@ -10,8 +10,9 @@ PYTEST := $(PY) -m pytest -p no:cacheprovider
 SERVICE_TESTS := contracts/tests libs/eventkit/tests tests/devstack services/orders/tests \
 	services/inventory/tests services/production/tests services/shipping/tests \
 	services/channels/tests services/gateway/tests
-# End to end: the saga across processes, and the chaos suite in its short form.
-E2E_TESTS := tests/e2e tests/chaos
+# End to end: the saga across processes, fuzzing (OpenAPI and malformed events), and the
+# chaos suite in its short form.
+E2E_TESTS := tests/e2e tests/fuzz tests/chaos
 
 .PHONY: help install run infra test test-unit test-integration test-e2e bench chaos schemas asyncapi dlt clean reset
 

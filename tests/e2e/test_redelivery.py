@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows import d, ledger, lots, order, place, produce, batches_of, ship, tag, wait_status
+from flows import batches_of, ledger, lots, order, place, produce, ship, tag, wait_status
 from harness import client, poll, spans
 from devstack.lag import groups_caught_up
 from replay import records_about, redeliver

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from flows import batches_of, d, item, ledger, lots, order, place, produce, receive, recipe, ship, tag, wait_status
+from flows import batches_of, d, item, ledger, lots, place, produce, receive, recipe, ship, tag, wait_status
 from harness import client, poll
 
 pytestmark = pytest.mark.e2e

@@ -30,7 +30,7 @@ from sqlalchemy import text
 from contracts.envelope import Envelope
 from contracts.events import Event
 from contracts.topics import UnknownEvent, parse_body, qualified, topic_for
-from eventkit.errors import DomainRejection, is_transient
+from eventkit.errors import DomainRejection, is_bad_value, is_transient
 from eventkit.settings import ServiceSettings
 from eventkit.tracing import context_from_headers, tracer
 from eventkit.unit_of_work import Context, UnitOfWork
@@ -199,6 +199,10 @@ class EventConsumer:
                     await self._dead_letter(record, exc, attempts=attempts + 1)
                     return
                 except Exception as exc:
+                    if is_bad_value(exc):
+                        # A value the database refuses (NUL character...) will be refused again.
+                        await self._dead_letter(record, exc, attempts=attempts + 1)
+                        return
                     if is_transient(exc):
                         log.warning("consumer: transient failure on %s@%s: %s; retrying in %.1fs",
                                     record.topic, record.offset, exc, backoff)

@@ -29,6 +29,17 @@ def _sqlstate(exc: BaseException) -> str | None:
     return None
 
 
+# SQLSTATEs of input PostgreSQL refuses: a value the driver cannot encode (an integer beyond
+# int64...), string too long, number out of range, bad datetime, NUL character (in text, in
+# jsonb), malformed text representation. The input is at fault, not the system: retrying
+# cannot help.
+BAD_VALUE_SQLSTATES = frozenset({"22000", "22001", "22003", "22007", "22008", "22021", "22P02", "22P05"})
+
+
+def is_bad_value(exc: BaseException) -> bool:
+    return _sqlstate(exc) in BAD_VALUE_SQLSTATES
+
+
 def is_transient(exc: BaseException) -> bool:
     """True when the failure is about the infrastructure, not the message: retry forever."""
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from contracts.events import Event
 from eventkit.consumer import EventConsumer, Handler
 from eventkit.db import make_engine, make_sessions
-from eventkit.errors import is_transient
+from eventkit.errors import is_bad_value, is_transient
 from eventkit.migrate import migrate
 from eventkit.relay import OutboxRelay
 from eventkit.settings import ServiceSettings
@@ -107,6 +107,7 @@ class Service:
 
         app = self.http_app(rt)
         _add_health(app, rt)
+        _add_bad_value_handler(app)
         server = _Server(uvicorn.Config(app, host=s.http_host, port=s.http_port, log_level="warning", lifespan="on"))
 
         tasks = [
@@ -150,6 +151,18 @@ class Service:
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 3.0)
         raise SystemExit(0)
+
+
+def _add_bad_value_handler(app: FastAPI) -> None:
+    """A value the request model let through but PostgreSQL will not take (a NUL character, a
+    number beyond its column) is the caller's input: 422 with the reason, not a 500."""
+    from sqlalchemy.exc import DBAPIError
+
+    @app.exception_handler(DBAPIError)
+    async def _unstorable_value(_, exc: DBAPIError) -> JSONResponse:
+        if not is_bad_value(exc):
+            raise exc
+        return JSONResponse({"detail": f"invalid value: {exc.orig}"}, status_code=422)
 
 
 def _add_health(app: FastAPI, rt: Runtime) -> None:

@@ -10,7 +10,6 @@ from fastapi import Body, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import DBAPIError
 
 from channels.domain.channels import SIGNATURE_HEADER, Channel, order_id_for, signature_valid
 from channels.domain.shop_orders import PayloadError, external_id_of
@@ -41,22 +40,11 @@ def _connector_out(c: Connector) -> ConnectorOut:
     )
 
 
-# SQLSTATEs of input PostgreSQL refuses: a value the driver cannot encode (an integer beyond
-# int64...), string too long, number out of range, bad datetime, NUL character (in text, in
-# jsonb), malformed text representation.
-BAD_VALUE_SQLSTATES = frozenset({"22000", "22001", "22003", "22007", "22008", "22021", "22P02", "22P05"})
 
 
 def make_api(rt: Runtime) -> FastAPI:
     app = FastAPI(title="batchflow channels", version="1")
 
-    @app.exception_handler(DBAPIError)
-    async def _unstorable_value(_, exc: DBAPIError) -> JSONResponse:
-        # A value the request model let through but PostgreSQL will not take (a NUL character,
-        # a number beyond its column): the caller's input, so 422 with the reason, not a 500.
-        if getattr(exc.orig, "sqlstate", None) not in BAD_VALUE_SQLSTATES:
-            raise exc
-        return JSONResponse({"detail": f"invalid value: {exc.orig}"}, status_code=422)
 
     async def _connector(session, channel: Channel, shop: str) -> Connector:
         connector = await session.get(Connector, (channel.value, shop))

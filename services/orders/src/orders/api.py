@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import FastAPI, HTTPException, Path, Query
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
 
 from contracts.events.base import OrderLine as LineSpec
 from eventkit import Runtime
@@ -20,22 +19,11 @@ from orders.views import CancelOrder, OrderOut, OrderPage, PlaceOrder
 OrderIdPath = Annotated[str, Path(min_length=1, max_length=100)]
 
 
-# SQLSTATEs of input PostgreSQL refuses: a value the driver cannot encode (an integer beyond
-# int64...), string too long, number out of range, bad datetime, NUL character (in text, in
-# jsonb), malformed text representation.
-BAD_VALUE_SQLSTATES = frozenset({"22000", "22001", "22003", "22007", "22008", "22021", "22P02", "22P05"})
 
 
 def make_api(rt: Runtime) -> FastAPI:
     app = FastAPI(title="batchflow orders", version="1")
 
-    @app.exception_handler(DBAPIError)
-    async def _unstorable_value(_, exc: DBAPIError) -> JSONResponse:
-        # A value the request model let through but PostgreSQL will not take (a NUL character,
-        # a number beyond its column): the caller's input, so 422 with the reason, not a 500.
-        if getattr(exc.orig, "sqlstate", None) not in BAD_VALUE_SQLSTATES:
-            raise exc
-        return JSONResponse({"detail": f"invalid value: {exc.orig}"}, status_code=422)
 
     handling_days = getattr(rt.settings, "handling_days", 1)
 

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
 
 from eventkit import Runtime
 from production import clock, commands
@@ -27,22 +26,11 @@ from production.domain.lifecycle import BatchStatus
 from production.domain.scheduling import capacity_calendar
 
 
-# SQLSTATEs of input PostgreSQL refuses: a value the driver cannot encode (an integer beyond
-# int64...), string too long, number out of range, bad datetime, NUL character (in text, in
-# jsonb), malformed text representation.
-BAD_VALUE_SQLSTATES = frozenset({"22000", "22001", "22003", "22007", "22008", "22021", "22P02", "22P05"})
 
 
 def make_api(rt: Runtime) -> FastAPI:
     app = FastAPI(title="batchflow production", version="1")
 
-    @app.exception_handler(DBAPIError)
-    async def _unstorable_value(_, exc: DBAPIError) -> JSONResponse:
-        # A value the request model let through but PostgreSQL will not take (a NUL character,
-        # a number beyond its column): the caller's input, so 422 with the reason, not a 500.
-        if getattr(exc.orig, "sqlstate", None) not in BAD_VALUE_SQLSTATES:
-            raise exc
-        return JSONResponse({"detail": f"invalid value: {exc.orig}"}, status_code=422)
 
     uow = rt.uow
     per_day = getattr(rt.settings, "batches_per_day", 4)

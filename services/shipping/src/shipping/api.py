@@ -5,9 +5,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import FastAPI, HTTPException, Query
-from fastapi.responses import JSONResponse
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import DBAPIError
 
 from contracts.events import Delivered, Shipped
 from contracts.events.shipping import ShippedLine
@@ -24,22 +22,11 @@ def _out(s: Shipment, lines: list[ShipmentLine]) -> ShipmentOut:
     return ShipmentOut(**s.model_dump(), lines=[LineOut(**li.model_dump()) for li in lines])
 
 
-# SQLSTATEs of input PostgreSQL refuses: a value the driver cannot encode (an integer beyond
-# int64...), string too long, number out of range, bad datetime, NUL character (in text, in
-# jsonb), malformed text representation.
-BAD_VALUE_SQLSTATES = frozenset({"22000", "22001", "22003", "22007", "22008", "22021", "22P02", "22P05"})
 
 
 def make_api(rt: Runtime) -> FastAPI:
     app = FastAPI(title="batchflow shipping", version="1")
 
-    @app.exception_handler(DBAPIError)
-    async def _unstorable_value(_, exc: DBAPIError) -> JSONResponse:
-        # A value the request model let through but PostgreSQL will not take (a NUL character,
-        # a number beyond its column): the caller's input, so 422 with the reason, not a 500.
-        if getattr(exc.orig, "sqlstate", None) not in BAD_VALUE_SQLSTATES:
-            raise exc
-        return JSONResponse({"detail": f"invalid value: {exc.orig}"}, status_code=422)
 
     async def _locked(ctx, shipment_id: uuid.UUID) -> Shipment:
         shipment = await repo.shipment_by_id(ctx.session, shipment_id, lock=True)
