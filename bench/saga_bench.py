@@ -16,7 +16,6 @@ import platform
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections import defaultdict
@@ -27,6 +26,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from devstack import sessions
 from devstack.floor import ShopFloor
 from devstack.postgres import bin_dir
 from devstack.stack import Stack
@@ -81,7 +81,7 @@ async def drive(system: System, n: int, concurrency: int, mto_share: float) -> d
         kinds: dict[str, str] = {}
 
         async def place(i: int) -> None:
-            sku = made if (i % 100) < mto_share * 100 else stock
+            sku = made if (i % 10) < mto_share * 10 else stock  # interleaved, whatever n is
             async with sem:
                 r = await c.post("/api/orders", json={
                     "customer": {"name": f"Bench {i}", "email": f"bench{i}@example.com"},
@@ -206,8 +206,9 @@ async def main() -> int:
     ap.add_argument("--mto-share", type=float, default=0.5)
     ap.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="batchflow-bench-") as tmp:
-        stack = Stack.from_env(Path(tmp) / "stack", verbose=True)
+    tmp = sessions.new_session_dir()  # enterable by the PostgreSQL server's OS user
+    stack = Stack.from_env(Path(tmp) / "stack", verbose=True)
+    try:
         stack.start()
         system = System(stack, Path(tmp) / "system", spans=False)
         try:
@@ -221,11 +222,13 @@ async def main() -> int:
         print("measuring machine ceilings...", flush=True)
         pg = pgbench_ceiling(stack)
         kafka = await kafka_ceiling(stack.bootstrap)
+    finally:
         stack.stop()
+        sessions.remove_session_dir(tmp)
     text = report(res, rss, pg, kafka, args)
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"{date.today().isoformat()}-{socket.gethostname()}.md"
+    path = args.out / f"{date.today().isoformat()}-{socket.gethostname()}-{args.orders}orders-c{args.concurrency}.md"
     path.write_text(text)
     print(f"saved {path.relative_to(REPO)}")
     return 0
