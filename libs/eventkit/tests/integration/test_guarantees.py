@@ -77,8 +77,8 @@ class ProbeRig:
         proc = ServiceProcess(f"probe-{instance}", "probe", full_env, self.logs / f"probe-{instance}.log", cwd=TESTS_DIR)
         proc.url = f"http://127.0.0.1:{port}"
         proc.start()
+        self.procs.append(proc)  # before waiting: a probe that never gets healthy is still killed
         await proc.wait_healthy_async(f"{proc.url}/health/ready", deadline=60)
-        self.procs.append(proc)
         return proc
 
     async def produce(self, key: str, value: bytes):
