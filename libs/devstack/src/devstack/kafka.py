@@ -12,6 +12,7 @@ import time
 import uuid
 from pathlib import Path
 
+from devstack.server import LocalServer
 from devstack._util import (
     DevstackError,
     Timer,
@@ -66,7 +67,7 @@ def _cluster_id() -> str:
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
 
 
-class KafkaNode:
+class KafkaNode(LocalServer):
     """One Kafka 4.x broker in KRaft mode whose state lives in `workdir`.
 
     Ports default to free ones (tests); pass fixed ones for development. The ports are kept
@@ -83,22 +84,17 @@ class KafkaNode:
         settings: dict[str, str] | None = None,
         jvm_opts: list[str] | None = None,
     ) -> None:
-        self.workdir = Path(workdir).resolve()
+        super().__init__(workdir)
         self.port = port or free_port()
         self.controller_port = controller_port or (port + 1 if port else free_port())
         self.heap = heap
         self.settings = {**BROKER_SETTINGS, **(settings or {})}
         self.jvm_opts = list(JVM_OPTS if jvm_opts is None else jvm_opts)
-        self._proc: subprocess.Popen | None = None
 
     # -- addresses and files -------------------------------------------------------------
     @property
     def bootstrap(self) -> str:
         return f"{HOST}:{self.port}"
-
-    @property
-    def data_dir(self) -> Path:
-        return self.workdir / "data"
 
     @property
     def log_dir(self) -> Path:
@@ -108,14 +104,6 @@ class KafkaNode:
     def log_path(self) -> Path:
         """The broker's log4j log (INFO)."""
         return self.log_dir / "server.log"
-
-    @property
-    def pid(self) -> int | None:
-        return self._proc.pid if self._proc else None
-
-    @property
-    def running(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None
 
     def _properties(self) -> str:
         props = {
@@ -143,7 +131,9 @@ class KafkaNode:
         return [*cmd, *args, "-cp", f"{libs}/*", main]
 
     # -- lifecycle ----------------------------------------------------------------------
-    def start(self, timeout: float = 120.0) -> "KafkaNode":
+    START_TIMEOUT = 120.0
+
+    def start(self, timeout: float | None = None) -> "KafkaNode":
         """Start the broker (formatting its storage on the first start) and block until it
         answers metadata requests."""
         if self.running:
@@ -186,7 +176,7 @@ class KafkaNode:
             out.close()
         (self.workdir / "kafka.pid").write_text(str(self._proc.pid))
         try:
-            run_sync(self._wait_ready(time.monotonic() + timeout))
+            run_sync(self._wait_ready(time.monotonic() + (timeout or self.START_TIMEOUT)))
         except BaseException:
             self.kill()
             raise
@@ -234,23 +224,6 @@ class KafkaNode:
         stop_process(self._proc, signal.SIGKILL, 10)
         self._proc = None
         (self.workdir / "kafka.pid").unlink(missing_ok=True)
-
-    def restart(self, timeout: float = 120.0) -> "KafkaNode":
-        self.stop()
-        return self.start(timeout)
-
-    # -- async variants (run the blocking calls in a worker thread) -----------------------
-    async def start_async(self, timeout: float = 120.0) -> "KafkaNode":
-        return await asyncio.to_thread(self.start, timeout)
-
-    async def stop_async(self, timeout: float = 30.0) -> None:
-        await asyncio.to_thread(self.stop, timeout)
-
-    async def kill_async(self) -> None:
-        await asyncio.to_thread(self.kill)
-
-    async def restart_async(self, timeout: float = 120.0) -> "KafkaNode":
-        return await asyncio.to_thread(self.restart, timeout)
 
     def __repr__(self) -> str:
         return f"KafkaNode({str(self.workdir)!r}, bootstrap={self.bootstrap!r}, running={self.running})"

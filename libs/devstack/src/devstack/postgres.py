@@ -3,7 +3,6 @@ create databases on any server (local or external)."""
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import os
 import pwd
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from devstack.server import LocalServer
 from devstack._util import (
     DevstackError,
     Timer,
@@ -154,7 +154,7 @@ def _check_traversable(path: Path, user: pwd.struct_passwd) -> None:
             )
 
 
-class PostgresNode:
+class PostgresNode(LocalServer):
     """One PostgreSQL server whose cluster lives in `workdir/data`, listening on 127.0.0.1.
 
     As root the server runs as the `postgres` OS user (PostgreSQL refuses root); `workdir`
@@ -168,10 +168,9 @@ class PostgresNode:
         *,
         settings: dict[str, str] | None = None,
     ) -> None:
-        self.workdir = Path(workdir).resolve()
+        super().__init__(workdir)
         self.port = port or free_port()
         self.settings = {**DEFAULT_SETTINGS, **(settings or {})}
-        self._proc: subprocess.Popen | None = None
         self._user: pwd.struct_passwd | None = None
 
     # -- addresses -------------------------------------------------------------------------
@@ -189,20 +188,8 @@ class PostgresNode:
         return dsn(self.server_url, db)
 
     @property
-    def data_dir(self) -> Path:
-        return self.workdir / "data"
-
-    @property
     def log_path(self) -> Path:
         return self.workdir / "postgres.log"
-
-    @property
-    def pid(self) -> int | None:
-        return self._proc.pid if self._proc else None
-
-    @property
-    def running(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None
 
     # -- lifecycle -------------------------------------------------------------------------
     def _run_as(self) -> dict[str, Any]:
@@ -251,7 +238,7 @@ class PostgresNode:
             raise DevstackError(f"initdb failed:\n{proc.stdout}\n{proc.stderr}")
         self.init_seconds = timer.elapsed
 
-    def start(self, timeout: float = 60.0) -> "PostgresNode":
+    def start(self, timeout: float | None = None) -> "PostgresNode":
         """Start the server (initdb on the first start) and block until it accepts connections."""
         if self.running:
             return self
@@ -277,7 +264,7 @@ class PostgresNode:
         finally:
             out.close()
         try:
-            self._wait_ready(time.monotonic() + timeout)
+            self._wait_ready(time.monotonic() + (timeout or self.START_TIMEOUT))
         except BaseException:
             self.kill()
             raise
@@ -321,29 +308,12 @@ class PostgresNode:
         stop_process(self._proc, signal.SIGKILL, 10)
         self._proc = None
 
-    def restart(self, timeout: float = 60.0) -> "PostgresNode":
-        self.stop()
-        return self.start(timeout)
-
     # -- databases ---------------------------------------------------------------------------
     def create_databases(self, names: list[str] | tuple[str, ...]) -> list[str]:
         return run_sync(create_databases(self.server_url, names))
 
     def drop_database(self, name: str) -> None:
         run_sync(drop_database(self.server_url, name))
-
-    # -- async variants ------------------------------------------------------------------------
-    async def start_async(self, timeout: float = 60.0) -> "PostgresNode":
-        return await asyncio.to_thread(self.start, timeout)
-
-    async def stop_async(self, timeout: float = 30.0) -> None:
-        await asyncio.to_thread(self.stop, timeout)
-
-    async def kill_async(self) -> None:
-        await asyncio.to_thread(self.kill)
-
-    async def restart_async(self, timeout: float = 60.0) -> "PostgresNode":
-        return await asyncio.to_thread(self.restart, timeout)
 
     def __repr__(self) -> str:
         return f"PostgresNode({str(self.workdir)!r}, port={self.port}, running={self.running})"

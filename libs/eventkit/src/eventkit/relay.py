@@ -37,9 +37,6 @@ class OutboxRelay:
         self.published = 0
         self.healthy = False
 
-    def wake(self) -> None:
-        self._wake.set()
-
     async def stop(self) -> None:
         self._stopping.set()
         self._wake.set()
@@ -125,10 +122,3 @@ class OutboxRelay:
             )
         self.published += len(rows)
         return len(rows)
-
-    async def backlog(self) -> int:
-        conn = await asyncpg.connect(self._dsn)
-        try:
-            return await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
-        finally:
-            await conn.close()

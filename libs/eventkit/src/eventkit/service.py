@@ -180,5 +180,12 @@ def _add_health(app: FastAPI, rt: Runtime) -> None:
         except Exception:
             pass
         ok = all(checks.values())
-        body = {"ready": ok, "checks": checks, "partitions": rt.consumer.assignment(), "outbox_published": rt.relay.published}
+        body = {
+            "ready": ok,
+            "checks": checks,
+            "partitions": rt.consumer.assignment(),
+            # Since this process started: what operators watch besides consumer lag.
+            "events": {"handled": rt.consumer.handled, "duplicates_skipped": rt.consumer.duplicates,
+                       "dead_lettered": rt.consumer.dead_lettered, "published": rt.relay.published},
+        }
         return JSONResponse(body, status_code=200 if ok else 503)
