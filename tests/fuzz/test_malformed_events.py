@@ -79,6 +79,11 @@ def harmless(event_type: str, u: str) -> ev.Event:
         "ChannelOrderReceived": lambda: ev.ChannelOrderReceived(
             order_id=order_id, channel="shopify", shop=f"fuzz-{u}", external_order_id=u, customer=customer,
             lines=lines, received_at=now),
+        "ChannelOrderCancelled": lambda: ev.ChannelOrderCancelled(
+            order_id=order_id, channel="shopify", shop=f"fuzz-{u}", external_order_id=u, reason="fuzz",
+            cancelled_at=now),
+        "ItemDefined": lambda: ev.ItemDefined(sku=sku, name="fuzz item", kind="finished", base_unit=Unit.pcs,
+                                              sellable=True),
         "MaterialsReserved": lambda: ev.MaterialsReserved(
             order_id=order_id, line_no=1, plan_id=batch_id, sku=sku, quantity_promised=one, batch_quantity=one,
             unit=Unit.pcs, recipe_version=1, lead_time_days=1),

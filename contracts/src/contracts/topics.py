@@ -36,6 +36,9 @@ TOPICS: tuple[Topic, ...] = (
     Topic("orders", ev.OrderPlaced),
     Topic("orders", ev.OrderCancelled),
     Topic("channels", ev.ChannelOrderReceived),
+    Topic("channels", ev.ChannelOrderCancelled),
+    # The catalog (current definition per SKU, like recipes): compacted, keyed by SKU.
+    Topic("inventory", ev.ItemDefined, partitions=2, compacted=True),
     Topic("inventory", ev.MaterialsReserved),
     Topic("inventory", ev.MaterialsShort),
     Topic("inventory", ev.OrderAllocated),

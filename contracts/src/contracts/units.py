@@ -26,6 +26,16 @@ class IncompatibleUnits(ValueError):
     pass
 
 
+def dimension(unit: Unit | str) -> str:
+    """mass, volume or count: units of one dimension convert into each other."""
+    return _DIMENSION[Unit(unit)]
+
+
+def is_count(unit: Unit | str) -> bool:
+    """Counted in whole pieces (no fractions)."""
+    return dimension(unit) == "count"
+
+
 def convert(quantity: Decimal, from_unit: Unit | str, to_unit: Unit | str) -> Decimal:
     src, dst = Unit(from_unit), Unit(to_unit)
     if _DIMENSION[src] != _DIMENSION[dst]:

@@ -1,8 +1,8 @@
 """Event models, one module per producing service. Import them from here."""
 
 from contracts.events.base import Event
-from contracts.events.channels import ChannelOrderReceived
-from contracts.events.inventory import MaterialsReserved, MaterialsShort, OrderAllocated, StockReleased
+from contracts.events.channels import ChannelOrderCancelled, ChannelOrderReceived
+from contracts.events.inventory import ItemDefined, MaterialsReserved, MaterialsShort, OrderAllocated, StockReleased
 from contracts.events.orders import OrderCancelled, OrderPlaced
 from contracts.events.production import (
     BatchCancelled,
@@ -18,6 +18,8 @@ __all__ = [
     "OrderPlaced",
     "OrderCancelled",
     "ChannelOrderReceived",
+    "ChannelOrderCancelled",
+    "ItemDefined",
     "MaterialsReserved",
     "MaterialsShort",
     "OrderAllocated",

@@ -73,3 +73,56 @@ class LotQuantity(BaseModel):
     quantity: Quantity
     unit: Unit
     expiry_date: date | None = None
+
+
+# Money travels as a decimal string like quantities; the currency is named beside it.
+Money = Annotated[Decimal, Field(max_digits=18, decimal_places=6)]
+ShortText = Annotated[str, Field(max_length=200)]
+
+
+class PostalAddress(BaseModel):
+    """Where a parcel goes (or who pays): a gift's ship-to is the recipient, not the buyer."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    name: ShortText | None = None
+    company: ShortText | None = None
+    address1: ShortText | None = None
+    address2: ShortText | None = None
+    city: ShortText | None = None
+    zip: Annotated[str, Field(max_length=20)] | None = None
+    province: ShortText | None = None
+    country: Annotated[str, Field(max_length=2)] | None = None
+    phone: Annotated[str, Field(max_length=50)] | None = None
+
+
+class ShopLinePrice(BaseModel):
+    """A shop line as the buyer saw it: what it was called, how many, at what price."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    line_no: int = Field(ge=1)  # our order line it became
+    title: Annotated[str, Field(max_length=300)] | None = None
+    quantity: Quantity  # in shop items
+    unit_price: Money | None = None
+    total: Money | None = None
+
+
+class ShopDetails(BaseModel):
+    """What the shop knew about an order beyond lines and buyer: the shop's own order number,
+    money, ship-to, the shipping method paid for, the buyer's note, the language."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    shop_order_number: Annotated[str, Field(max_length=100)] | None = None  # "#1042"
+    currency: Annotated[str, Field(min_length=3, max_length=3)] | None = None
+    subtotal: Money | None = None
+    tax: Money | None = None
+    shipping: Money | None = None
+    total: Money | None = None
+    lines: list[ShopLinePrice] = Field(default_factory=list)
+    ship_to: PostalAddress | None = None
+    shipping_method: ShortText | None = None
+    buyer_note: Annotated[str, Field(max_length=2000)] | None = None
+    language: Annotated[str, Field(max_length=10)] | None = None
+    gift: bool = False

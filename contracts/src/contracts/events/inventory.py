@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -113,3 +114,29 @@ class StockReleased(Event):
     allocations: list[Allocation] = []
     promises: list[PromiseReleased] = []
     reason: str = ""
+
+
+class ItemDefined(Event):
+    """The current definition of a catalog item, published by inventory (which owns items)
+    whenever an item is created or changed, on a compacted topic keyed by SKU: the latest
+    message per SKU is the item as it stands. Other services keep a replica of what they need
+    from it (orders checks order lines at the door, production checks recipes).
+
+    `revision` grows with every change of the item: a replica keeps the highest it has seen,
+    so a replayed or redelivered older definition changes nothing."""
+
+    event_type = "ItemDefined"
+    key_field = "sku"
+
+    sku: Sku
+    name: str = Field(min_length=1, max_length=200)
+    # raw: bought; finished: made and sold; intermediate: made, used in other recipes, not sold.
+    kind: Literal["raw", "finished", "intermediate"]
+    base_unit: Unit
+    # May be ordered by customers (finished goods).
+    sellable: bool
+    # Plausibility bound of one order line, in `base_unit`; None: only the global bound applies.
+    max_order_quantity: Quantity | None = None
+    # An inactive item is kept for history but may not be ordered or used in new recipes.
+    active: bool = True
+    revision: int = Field(default=1, ge=1)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import Field
 
-from contracts.events.base import Customer, Event, OrderLine
+from contracts.events.base import Customer, Event, OrderLine, ShopDetails
 
 
 class OrderPlaced(Event):
@@ -25,6 +25,10 @@ class OrderPlaced(Event):
     channel: str = "gateway"
     channel_order_ref: str | None = None
     placed_at: datetime
+    # Added in 1.1 (optional): the shop the order came from (with channel and
+    # channel_order_ref, the shop order's identity) and what the shop knew about it.
+    channel_shop: str | None = None
+    details: ShopDetails | None = None
 
 
 class OrderCancelled(Event):

@@ -70,10 +70,11 @@ def make_api(rt: Runtime) -> FastAPI:
         sku: Annotated[str | None, Query(max_length=64)] = None,
         placed_from: datetime | None = None,
         placed_to: datetime | None = None,
+        attention: Annotated[bool | None, Query(description="true: only orders flagged for a person")] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> OrderPage:
-        f = OrderFilter(status.value if status else None, customer, channel, sku, placed_from, placed_to)
+        f = OrderFilter(status.value if status else None, customer, channel, sku, placed_from, placed_to, attention)
         async with rt.uow.sessions() as session:
             return await list_orders(session, f, limit, offset)
 

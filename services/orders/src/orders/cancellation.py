@@ -13,11 +13,13 @@ from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
-from contracts.events import OrderCancelled
+from contracts.envelope import Envelope
+from contracts.events import ChannelOrderCancelled, OrderCancelled
 from eventkit import Context
 from orders.domain.status import goods_left
 from orders.domain.wording import describe
-from orders.facts import add_timeline, locked_order, order_lines, refresh
+from orders.domain.numbers import fact_hash
+from orders.facts import add_timeline, lock_order_id, locked_order, order_lines, park, refresh, seen
 from orders.tables import Order, Shipment
 
 
@@ -60,3 +62,37 @@ async def _refusal(ctx: Context, order: Order) -> str:
     if order.cancelled_at is not None:
         text += f" (the cancellation requested on {order.cancelled_at.date().isoformat()} came too late)"
     return text
+
+
+async def cancel_from_shop(ctx: Context, envelope: Envelope, event: ChannelOrderCancelled, handling_days: int) -> None:
+    """The shop cancelled the order: the operator's cancellation, caused by the shop's event.
+
+    The cancel travels on its own topic and may overtake the order's creation: then it is
+    parked like any early event and applied when the order is placed (`placement`). Goods
+    already left: nothing is undone; the order carries an `attention` note for a person
+    (refund, return) and the timeline says why."""
+    session = ctx.session
+    order = await locked_order(session, event.order_id)
+    if order is None:
+        await lock_order_id(session, event.order_id)
+        order = await locked_order(session, event.order_id)
+        if order is None:
+            await park(session, event.order_id, envelope)
+            return
+    if await seen(session, event.order_id, envelope):
+        return
+    where = f"{event.channel} shop {event.shop}"
+    day = event.cancelled_at.date().isoformat()
+    if goods_left(order.progress):
+        order.attention = (f"cancelled at {where} on {day} after goods had left; not applied here: "
+                           f"settle the refund or return with the customer")
+        detail = f"cancelled at {where} after shipment: not applied, flagged for an operator"
+    elif order.cancelled_at is not None:
+        detail = f"cancelled at {where} too (already cancelled here)"
+    else:
+        detail = f"cancelled at {where} on {day}" + (f": {event.reason}" if event.reason else "")
+    add_timeline(session, order, envelope, detail, fact_hash(envelope.event_type, envelope.data))
+    await session.flush()
+    if not goods_left(order.progress) and order.cancelled_at is None:
+        await cancel(ctx, event.order_id, f"cancelled at {where}" + (f": {event.reason}" if event.reason else ""),
+                     handling_days)

@@ -28,6 +28,8 @@ from orders.tables import LinePlan, Order, OrderLine, ParkedEvent, TimelineEntry
 from orders.undoing import UNDO_APPLIERS
 
 APPLIERS = {**SAGA_APPLIERS, **UNDO_APPLIERS}
+# Early events that are requests rather than facts: parked the same way, run by placement.
+PARKED_COMMANDS = {"ChannelOrderCancelled"}
 
 log = logging.getLogger("orders.facts")
 
@@ -62,14 +64,9 @@ async def record(session: AsyncSession, envelope: Envelope, event: Event, order_
         if order is None:
             await park(session, order_id, envelope)
             return False
-    fact_hash = fact_of(envelope.event_type, envelope.data)
-    seen = await session.execute(
-        _SEEN,
-        {"order_id": order_id, "event_id": envelope.event_id, "event_type": envelope.event_type, "fact_hash": fact_hash},
-    )
-    if seen.first() is not None:
-        log.info("%s %s for order %s: already recorded", envelope.event_type, envelope.event_id, order_id)
+    if await seen(session, order_id, envelope):
         return False
+    fact_hash = fact_of(envelope.event_type, envelope.data)
     lines = await order_lines(session, order_id)
     implied = await APPLIERS[type(event)](session, order, lines, envelope, event)
     if implied is not None:
@@ -81,6 +78,19 @@ async def record(session: AsyncSession, envelope: Envelope, event: Event, order_
                       plan_units={p.plan_id: p.unit for p in plans})
     add_timeline(session, order, envelope, detail, fact_hash)
     await session.flush()
+    return True
+
+
+async def seen(session: AsyncSession, order_id: str, envelope: Envelope) -> bool:
+    """This event, or the same fact under another id, is on the order's timeline already."""
+    found = await session.execute(
+        _SEEN,
+        {"order_id": order_id, "event_id": envelope.event_id, "event_type": envelope.event_type,
+         "fact_hash": fact_of(envelope.event_type, envelope.data)},
+    )
+    if found.first() is None:
+        return False
+    log.info("%s %s for order %s: already recorded", envelope.event_type, envelope.event_id, order_id)
     return True
 
 
@@ -144,15 +154,21 @@ async def park(session: AsyncSession, order_id: str, envelope: Envelope) -> None
     )
 
 
-async def replay_parked(session: AsyncSession, order_id: str, handling_days: int) -> int:
-    """Apply, oldest first, what arrived about the order before it existed here."""
+async def replay_parked(session: AsyncSession, order_id: str, handling_days: int) -> list[Envelope]:
+    """Apply, oldest first, the facts that arrived about the order before it existed here.
+    Returns the parked commands (a shop's cancellation) for the caller to run: they emit
+    events of their own, which a fact never does."""
     parked = list(
         await session.scalars(
             select(ParkedEvent).where(ParkedEvent.order_id == order_id).order_by(ParkedEvent.occurred_at)
         )
     )
+    commands = []
     for row in parked:
         envelope = Envelope.model_validate(row.envelope)
-        await record(session, envelope, parse_body(envelope), order_id, handling_days)
+        if envelope.event_type in PARKED_COMMANDS:
+            commands.append(envelope)
+        else:
+            await record(session, envelope, parse_body(envelope), order_id, handling_days)
     await session.execute(delete(ParkedEvent).where(ParkedEvent.order_id == order_id))
-    return len(parked)
+    return commands

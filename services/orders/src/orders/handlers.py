@@ -9,6 +9,7 @@ from contracts import events as ev
 from eventkit import Context, DomainRejection, Handler
 from orders.domain.wording import describe
 from orders.facts import record
+from orders.cancellation import cancel_from_shop
 from orders.placement import OrderDraft, place
 
 log = logging.getLogger("orders.handlers")
@@ -23,6 +24,7 @@ class OrderHandlers:
     def handlers(self) -> dict[type[ev.Event], Handler]:
         return {
             ev.ChannelOrderReceived: self.on_channel_order_received,
+            ev.ChannelOrderCancelled: self.on_channel_order_cancelled,
             ev.MaterialsReserved: self.on_order_fact,
             ev.MaterialsShort: self.on_order_fact,
             ev.OrderAllocated: self.on_order_fact,
@@ -49,6 +51,8 @@ class OrderHandlers:
             wanted_date=event.wanted_date,
             channel=event.channel,
             channel_order_ref=event.external_order_id,
+            channel_shop=event.shop,
+            details=event.details,
             received=(ctx.envelope, describe(event, event.order_id)),
         )
         result = await place(ctx, draft, self.handling_days)
@@ -56,6 +60,11 @@ class OrderHandlers:
             # The channel's order id is derived from its reference: a known id is this order,
             # whatever became of it (a cancelled order stays cancelled, nothing is re-placed).
             log.info("channel order %s (%s) is already order %s", event.external_order_id, event.channel, event.order_id)
+
+    async def on_channel_order_cancelled(self, ctx: Context, event: ev.ChannelOrderCancelled) -> None:
+        """The shop cancelled: the same cancellation as an operator's. Goods already left:
+        recorded on the timeline and flagged for a person, not applied."""
+        await cancel_from_shop(ctx, ctx.envelope, event, self.handling_days)
 
     async def on_order_fact(self, ctx: Context, event: ev.Event) -> None:
         await record(ctx.session, ctx.envelope, event, event.order_id, self.handling_days)

@@ -15,11 +15,13 @@ from sqlalchemy.dialects.postgresql import insert
 
 from contracts.envelope import Envelope
 from contracts.events import OrderPlaced
-from contracts.events.base import Customer, OrderLine as LineSpec
+from contracts.topics import parse_body
+from contracts.events.base import Customer, OrderLine as LineSpec, ShopDetails
 from eventkit import Context
 from orders.domain.numbers import fingerprint, order_no
 from orders.domain.status import OrderStatus
 from orders.domain.wording import describe
+from orders.cancellation import cancel_from_shop
 from orders.facts import add_timeline, lock_order_id, locked_order, replay_parked
 from orders.tables import Order, OrderLine
 
@@ -34,6 +36,8 @@ class OrderDraft:
     priority: int = 0
     channel: str = "gateway"
     channel_order_ref: str | None = None
+    channel_shop: str | None = None
+    details: ShopDetails | None = None
     # Channel orders: the ChannelOrderReceived being handled, for the timeline.
     received: tuple[Envelope, str] | None = field(default=None, compare=False)
 
@@ -71,6 +75,8 @@ async def place(ctx: Context, draft: OrderDraft, handling_days: int) -> Placed:
         order_no=order_no(n),
         channel=draft.channel,
         channel_order_ref=draft.channel_order_ref,
+        channel_shop=draft.channel_shop,
+        shop_details=draft.details.model_dump(mode="json", exclude_none=True) if draft.details else None,
         customer=draft.customer.model_dump(mode="json"),
         customer_name=draft.customer.name,
         customer_email=draft.customer.email,
@@ -99,6 +105,8 @@ async def place(ctx: Context, draft: OrderDraft, handling_days: int) -> Placed:
         channel=draft.channel,
         channel_order_ref=draft.channel_order_ref,
         placed_at=draft.placed_at,
+        channel_shop=draft.channel_shop,
+        details=draft.details,
     )
     envelope = await ctx.emit(placed, correlation_id=order.order_id)
     order = await locked_order(session, order.order_id)
@@ -106,7 +114,9 @@ async def place(ctx: Context, draft: OrderDraft, handling_days: int) -> Placed:
         add_timeline(session, order, *draft.received)
     add_timeline(session, order, envelope, describe(placed, order.order_id))
     await session.flush()
-    await replay_parked(session, order.order_id, handling_days)
+    for early in await replay_parked(session, order.order_id, handling_days):
+        # A shop's cancellation that overtook the order: the order is cancelled at once.
+        await cancel_from_shop(ctx, early, parse_body(early), handling_days)
     return Placed(order.order_id, created=True)
 
 

@@ -22,6 +22,7 @@ class OrderFilter:
     sku: str | None = None
     placed_from: datetime | None = None
     placed_to: datetime | None = None
+    attention: bool | None = None  # True: only orders a person must look at
 
 
 def _like(text: str) -> str:
@@ -44,6 +45,8 @@ async def list_orders(session: AsyncSession, f: OrderFilter, limit: int, offset:
         conds.append(Order.placed_at >= f.placed_from)
     if f.placed_to:
         conds.append(Order.placed_at <= f.placed_to)
+    if f.attention is not None:
+        conds.append(Order.attention.is_not(None) if f.attention else Order.attention.is_(None))
     total = (await session.execute(select(func.count()).select_from(Order).where(*conds))).scalar_one()
     rows = await session.scalars(
         select(Order).where(*conds).order_by(Order.placed_at.desc(), Order.order_no.desc()).limit(limit).offset(offset)
@@ -77,6 +80,7 @@ async def get_order(session: AsyncSession, order_id: str) -> OrderOut | None:
     return OrderOut(
         **OrderSummary.model_validate(order, from_attributes=True).model_dump(),
         customer=order.customer,
+        shop_details=order.shop_details,
         lines=line_views,
         shortages=shortages,
         shipments=[ShipmentOut.model_validate(s, from_attributes=True) for s in shipments],

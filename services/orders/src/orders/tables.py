@@ -35,6 +35,9 @@ class Order(OrdersModel, table=True):
     order_no: str
     channel: str = "gateway"
     channel_order_ref: str | None = None
+    channel_shop: str | None = None
+    shop_details: dict | None = Field(default=None, sa_column=Column(JSONB))
+    attention: str | None = None
     customer: dict = Field(sa_column=Column(JSONB, nullable=False))
     customer_name: str
     customer_email: str

@@ -112,6 +112,7 @@ class OrderSummary(BaseModel):
     status: str
     channel: str
     channel_order_ref: str | None
+    channel_shop: str | None = None
     customer_name: str
     customer_email: str
     placed_at: datetime
@@ -121,10 +122,15 @@ class OrderSummary(BaseModel):
     # Set once a cancellation was requested (the status may still say shipped: goods left).
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
+    # Something only a person can settle (e.g. the shop cancelled after shipment).
+    attention: str | None = None
 
 
 class OrderOut(OrderSummary):
     customer: dict[str, Any]
+    # What the shop knew (contracts ShopDetails): its order number, money, ship-to,
+    # shipping method, buyer's note, language. None for operator orders.
+    shop_details: dict[str, Any] | None = None
     lines: list[LineOut]
     shortages: list[ShortageOut]
     shipments: list[ShipmentOut]

@@ -132,13 +132,19 @@ def delivered(order_id: str, shipment_id: str = "shp-1") -> ev.Delivered:
     return ev.Delivered(order_id=order_id, shipment_id=shipment_id, delivered_at=datetime.now(timezone.utc))
 
 
-def channel_order(order_id: str, ref: str = "#1001") -> ev.ChannelOrderReceived:
+def channel_order(order_id: str, ref: str = "#1001", shop: str = "acme", **over) -> ev.ChannelOrderReceived:
     return ev.ChannelOrderReceived(
-        order_id=order_id, channel="shopify", shop="acme", external_order_id=ref,
+        order_id=order_id, channel="shopify", shop=shop, external_order_id=ref, **over,
         customer=Customer(name="Grace Hopper", email="grace@example.com"),
         lines=[OrderLine(line_no=1, sku="SOAP-1", quantity=2, unit="pcs")],
         received_at=datetime.now(timezone.utc),
     )
+
+
+def shop_cancelled(order_id: str, ref: str = "#1001", shop: str = "acme",
+                   reason: str = "customer changed their mind") -> ev.ChannelOrderCancelled:
+    return ev.ChannelOrderCancelled(order_id=order_id, channel="shopify", shop=shop, external_order_id=ref,
+                                    reason=reason, cancelled_at=datetime.now(timezone.utc))
 
 
 # -- undo steps of a cancellation -----------------------------------------------------------

@@ -14,12 +14,22 @@ from shipping import repository as repo
 from shipping.domain.carriers import CARRIERS
 from shipping.domain.shipment import Status, deliver_refusal, ship_refusal
 from shipping.notifier import wakeup
-from shipping.schemas import CarrierOut, LineOut, NotificationOut, ShipmentOut, ShipRequest
-from shipping.tables import Notification, Shipment, ShipmentLine
+from shipping.schemas import CarrierOut, LineOut, NotificationOut, ShipmentOut, ShipRequest, ShipToOut
+from shipping.tables import Notification, OrderRecord, Shipment, ShipmentLine
 
 
-def _out(s: Shipment, lines: list[ShipmentLine]) -> ShipmentOut:
-    return ShipmentOut(**s.model_dump(), lines=[LineOut(**li.model_dump()) for li in lines])
+def _out(s: Shipment, lines: list[ShipmentLine], to: OrderRecord | None) -> ShipmentOut:
+    ship_to = None if to is None else ShipToOut(
+        name=to.recipient_name, email=to.recipient_email, address=to.recipient_address,
+        phone=to.recipient_phone, country=to.recipient_country)
+    return ShipmentOut(**s.model_dump(), lines=[LineOut(**li.model_dump()) for li in lines],
+                       order_no=to.order_no if to else None, ship_to=ship_to)
+
+
+async def _views(session, shipments: list[Shipment]) -> list[ShipmentOut]:
+    lines = await repo.lines_of(session, [s.shipment_id for s in shipments])
+    recipients = await repo.recipients_of(session, list({s.order_id for s in shipments}))
+    return [_out(s, lines[s.shipment_id], recipients.get(s.order_id)) for s in shipments]
 
 
 
@@ -58,6 +68,7 @@ def make_api(rt: Runtime) -> FastAPI:
                         complete=complete, shipped_at=at, updated_at=func.now())
             )
             await ctx.session.refresh(shipment)
+            (view,) = await _views(ctx.session, [shipment])
             lines = (await repo.lines_of(ctx.session, [shipment_id]))[shipment_id]
             await ctx.emit(
                 Shipped(
@@ -69,7 +80,7 @@ def make_api(rt: Runtime) -> FastAPI:
             )
             await repo.add_shipped_notification(ctx.session, order, shipment, lines)
         wakeup(rt).set()  # after commit: the sender finds the row at once
-        return _out(shipment, lines)
+        return view
 
     @app.post("/shipments/{shipment_id}/deliver", response_model=ShipmentOut)
     async def deliver(shipment_id: uuid.UUID) -> ShipmentOut:
@@ -89,8 +100,8 @@ def make_api(rt: Runtime) -> FastAPI:
                 Delivered(order_id=shipment.order_id, shipment_id=str(shipment_id), delivered_at=at),
                 correlation_id=shipment.order_id,
             )
-            lines = (await repo.lines_of(ctx.session, [shipment_id]))[shipment_id]
-        return _out(shipment, lines)
+            (view,) = await _views(ctx.session, [shipment])
+        return view
 
     @app.get("/shipments", response_model=list[ShipmentOut])
     async def list_shipments(
@@ -103,8 +114,7 @@ def make_api(rt: Runtime) -> FastAPI:
             stmt = stmt.where(Shipment.order_id == order_id)
         async with rt.uow.sessions() as session:
             shipments = (await session.execute(stmt)).scalars().all()
-            lines = await repo.lines_of(session, [s.shipment_id for s in shipments])
-        return [_out(s, lines[s.shipment_id]) for s in shipments]
+            return await _views(session, list(shipments))
 
     @app.get("/shipments/{shipment_id}", response_model=ShipmentOut)
     async def get_shipment(shipment_id: uuid.UUID) -> ShipmentOut:
@@ -112,8 +122,8 @@ def make_api(rt: Runtime) -> FastAPI:
             shipment = await repo.shipment_by_id(session, shipment_id)
             if shipment is None:
                 raise HTTPException(404, f"shipment {shipment_id} not found")
-            lines = (await repo.lines_of(session, [shipment_id]))[shipment_id]
-        return _out(shipment, lines)
+            (view,) = await _views(session, [shipment])
+        return view
 
     @app.get("/notifications", response_model=list[NotificationOut])
     async def list_notifications(

@@ -11,17 +11,27 @@ from sqlalchemy.dialects.postgresql import insert
 from contracts.events import OrderAllocated, OrderCancelled, OrderPlaced, ShipmentWithdrawn
 from eventkit import Context, DomainRejection
 from shipping import repository as repo
+from shipping.domain.address import ship_to_line
 from shipping.domain.shipment import LEFT, AllocationAction, Status, cancel_applies, next_seq, on_allocation
 from shipping.tables import OrderRecord, Shipment
 
 
 async def on_order_placed(ctx: Context, event: OrderPlaced) -> None:
-    """Keep the recipient; a confirmation that waited for it can now be mailed."""
+    """Keep the recipient; a confirmation that waited for it can now be mailed. The parcel
+    goes to the shop's ship-to when there is one (a gift: the recipient, not the buyer);
+    e-mails go to the buyer, who placed the order."""
     c = event.customer
+    to = event.details.ship_to if event.details and event.details.ship_to else None
     recipient = dict(
         order_no=event.order_no, recipient_name=c.name, recipient_email=c.email, recipient_address=c.address,
         recipient_phone=c.phone, recipient_country=c.country, updated_at=func.now(),
     )
+    if to is not None and (to.address1 or to.city):
+        # recipient_name greets the buyer in e-mails; the parcel's addressee leads the address.
+        recipient.update(
+            recipient_address=ship_to_line(to), recipient_phone=to.phone or c.phone,
+            recipient_country=to.country or c.country,
+        )
     await ctx.session.execute(
         insert(OrderRecord)
         .values(order_id=event.order_id, **recipient)

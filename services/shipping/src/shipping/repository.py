@@ -56,6 +56,13 @@ async def shipment_by_id(session: AsyncSession, shipment_id: uuid.UUID, lock: bo
     return (await session.execute(stmt)).scalars().first()
 
 
+async def recipients_of(session: AsyncSession, order_ids: list[str]) -> dict[str, OrderRecord]:
+    if not order_ids:
+        return {}
+    rows = await session.execute(select(OrderRecord).where(OrderRecord.order_id.in_(order_ids)))
+    return {r.order_id: r for r in rows.scalars()}
+
+
 async def lines_of(session: AsyncSession, shipment_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ShipmentLine]]:
     out: dict[uuid.UUID, list[ShipmentLine]] = {i: [] for i in shipment_ids}
     if not shipment_ids:

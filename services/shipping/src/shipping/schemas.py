@@ -48,9 +48,20 @@ class LineOut(BaseModel):
     expiry_date: date | None = None
 
 
+class ShipToOut(BaseModel):
+    """Where the parcel goes (a gift: the recipient first in the address) and whom we mail."""
+
+    name: str | None = None
+    email: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    country: str | None = None
+
+
 class ShipmentOut(BaseModel):
     shipment_id: uuid.UUID
     order_id: str
+    order_no: str | None = None  # None until the order's OrderPlaced arrived here
     seq: int = 1
     status: str
     complete: bool | None = None
@@ -61,6 +72,7 @@ class ShipmentOut(BaseModel):
     delivered_at: datetime | None = None
     cancelled_at: datetime | None = None
     lines: list[LineOut] = []
+    ship_to: ShipToOut | None = None
 
 
 class NotificationOut(BaseModel):

@@ -116,3 +116,19 @@ async def test_allocation_after_shipping_is_ignored(rt, client):
     await deliver(rt, allocated(order_id, allocation("B9", "12")))
     s = await shipment_of(client, order_id)
     assert s["status"] == "shipped" and [li["lot_no"] for li in s["lines"]] == ["B1"]
+
+
+async def test_a_gift_goes_to_the_shops_ship_to_while_the_buyer_gets_the_mail(rt, client):
+    from contracts.events.base import PostalAddress, ShopDetails
+
+    order_id = new_order_id()
+    gift = placed(order_id, order_no="SO-3001", email="buyer@example.com").model_copy(update={"details": ShopDetails(
+        gift=True, ship_to=PostalAddress(name="Jeanne Recipient", company="Atelier J", address1="1 rue de la Paix",
+                                         city="Paris", zip="75002", country="FR", phone="+33 1 23 45 67 89"))})
+    await deliver(rt, gift)
+    await deliver(rt, allocated(order_id, allocation("B240101-0001", "12")))
+    s = await shipment_of(client, order_id)
+    assert s["order_no"] == "SO-3001"
+    assert s["ship_to"]["address"] == "Jeanne Recipient, Atelier J, 1 rue de la Paix, 75002 Paris"
+    assert (s["ship_to"]["country"], s["ship_to"]["phone"]) == ("FR", "+33 1 23 45 67 89")
+    assert s["ship_to"]["email"] == "buyer@example.com"
