@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from eventkit import Runtime
 from inventory.adapters import queries, trace
-from inventory.commands import Refused, add_item, receive
+from inventory.commands import Refused, add_item, announce_all, change_item, receive
 from inventory.handlers import today
 from inventory.resumption import resume_for
 from inventory.tables import Item, RecipeReplica
 from inventory.views import (
-    ItemIn, LotOut, MaterialShortageOut, MovementOut, OrderAllocationsOut, PlanOut, ReceiptIn, StockOut,
+    ItemChange, ItemIn, ItemKind, LotOut, MaterialShortageOut, MovementOut, OrderAllocationsOut, PlanOut, ReceiptIn, StockOut,
 )
 
 
@@ -42,13 +42,28 @@ def make_api(rt: Runtime) -> FastAPI:
         async with rt.uow.sessions() as session:
             yield session
 
+    # The item and its ItemDefined commit together: when this answers, the event is in the
+    # outbox; the relay publishes it within about a second, and the replicas (orders' order
+    # checks, production's recipe checks) have it shortly after. Until then they answer
+    # "unknown SKU" and say that the catalog may be catching up.
     @app.post("/items", status_code=201, response_model=Item)
     async def create_item(body: ItemIn) -> Item:
         async with rt.uow.start(correlation_id=body.sku, name="add item") as ctx:
-            return await add_item(ctx.session, body)
+            return await add_item(ctx, body)
+
+    @app.patch("/items/{sku}", response_model=Item)
+    async def update_item(sku: str, body: ItemChange) -> Item:
+        async with rt.uow.start(correlation_id=sku, name="change item") as ctx:
+            return await change_item(ctx, sku, body)
+
+    @app.post("/items/announce", response_model=dict)
+    async def announce_items() -> dict:
+        """Publish ItemDefined for every item again (replicas keep what they have)."""
+        async with rt.uow.start(name="announce items") as ctx:
+            return {"announced": await announce_all(ctx)}
 
     @app.get("/items", response_model=list[Item])
-    async def list_items(kind: Literal["raw", "finished"] | None = None, s: AsyncSession = Depends(reading)):
+    async def list_items(kind: ItemKind | None = None, s: AsyncSession = Depends(reading)):
         query = select(Item).order_by(Item.sku)
         return (await s.execute(query.where(Item.kind == kind) if kind else query)).scalars().all()
 

@@ -19,6 +19,7 @@ from contracts.events import BatchCompleted
 from contracts.units import IncompatibleUnits
 from eventkit import Context, DomainRejection
 from inventory.adapters.outgoing import emit_allocated
+from inventory.commands import announce
 from inventory.adapters.stock import lock_lots, new_id, open_reservations, post_movement, release_reservation
 from inventory.domain.quantities import to_base
 from inventory.output import allocate_output, keeps_allocations, release_shortfall
@@ -67,7 +68,7 @@ async def complete_batch(ctx: Context, event: BatchCompleted, today: date) -> No
         await release_reservation(session, lots[reservation.lot_id], reservation, reservation.open_quantity)
         reservation.status = "closed"
 
-    item = items.get(event.sku) or await _finished_item(session, event)
+    item = items.get(event.sku) or await _finished_item(ctx, event)
     try:
         output = to_base(event.output_quantity, event.unit, item.base_unit)
     except IncompatibleUnits as exc:
@@ -144,11 +145,16 @@ async def _consume(
         )
 
 
-async def _finished_item(session: AsyncSession, event: BatchCompleted) -> Item:
-    recipe = await session.get(RecipeReplica, event.sku)
-    item = Item(sku=event.sku, name=recipe.name if recipe else event.sku, kind="finished", base_unit=event.unit)
-    session.add(item)
-    await session.flush()
+async def _finished_item(ctx: Context, event: BatchCompleted) -> Item:
+    """Goods were made of an item inventory does not know (production made it before the
+    item was defined here): the stock is a physical fact, so the item is recorded - and
+    announced like any other, so the catalog replicas learn of it."""
+    recipe = await ctx.session.get(RecipeReplica, event.sku)
+    item = Item(sku=event.sku, name=recipe.name if recipe else event.sku, kind="finished", base_unit=event.unit,
+                shelf_life_days=recipe.shelf_life_days if recipe else None)
+    ctx.session.add(item)
+    await ctx.session.flush()
+    await announce(ctx, item)
     return item
 
 

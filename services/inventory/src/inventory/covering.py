@@ -10,10 +10,11 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from contracts.events import MaterialsReserved
-from contracts.units import IncompatibleUnits
+from contracts.units import IncompatibleUnits, is_count
 from eventkit import Context
 from inventory.adapters.stock import allocate, lock_usable_lots, supply
 from inventory.domain.fefo import choose_lots
+from inventory.domain.pieces import fractional_pieces, need_up
 from inventory.domain.planning import OpenPlan, promise_from_plans
 from inventory.domain.quantities import to_base
 from inventory.making import plan_new_batch, recipe_of
@@ -44,6 +45,10 @@ async def cover_line(
             await wait_for(ctx, demand, need or demand.quantity,
                            reason=f"unit {demand.ordered_unit} does not fit {demand.sku}: {exc}", before=before)
             return False
+    if fractional_pieces(demand.quantity, demand.unit):
+        # Orders refuses fractional pieces at the door; an older line still gets whole ones.
+        demand.quantity = need_up(demand.quantity, demand.unit)
+        need = None
     await ctx.session.flush()
 
     left = demand.quantity if need is None else need
@@ -51,7 +56,7 @@ async def cover_line(
     if item is not None:
         lots = await lock_usable_lots(ctx.session, demand.sku, today)
         by_id = {lot.lot_id: lot for lot in lots}
-        pick = choose_lots([supply(lot) for lot in lots], left, today)
+        pick = choose_lots([supply(lot) for lot in lots], left, today, whole=is_count(demand.unit))
         for take in pick.takes:
             await allocate(ctx.session, by_id[take.lot.lot_id], demand.order_id, demand.line_no, take.quantity)
             allocated = True

@@ -17,7 +17,7 @@ from inventory.placement import place_order
 from inventory.plan_changes import cancel_plan, reschedule
 from inventory.resumption import resume_for
 from inventory.shipment import ship
-from inventory.tables import Item, RecipeReplica, utcnow
+from inventory.tables import RecipeReplica, utcnow
 
 
 def today() -> date:
@@ -65,12 +65,7 @@ async def on_recipe_published(ctx: Context, event: RecipePublished) -> None:
             where=RecipeReplica.recipe_version < stmt.excluded.recipe_version,
         )
     )
-    # A product with a recipe is a finished good we can stock; its unit is the recipe's.
-    await ctx.session.execute(
-        insert(Item)
-        .values(sku=event.sku, name=event.name, kind="finished", base_unit=event.output_unit,
-                shelf_life_days=event.shelf_life_days)
-        .on_conflict_do_nothing()
-    )
+    # No item is created here: items are defined through POST /items (and announced as
+    # ItemDefined, which production checks recipes against), so a recipe never invents one.
     # Lines that waited for this product's recipe can be planned now.
     await resume_for(ctx, event.sku, today())

@@ -9,7 +9,7 @@ from decimal import Decimal
 from contracts.events import MaterialsReserved
 from contracts.events.base import LotQuantity
 from contracts.events.inventory import MaterialShortage
-from contracts.units import IncompatibleUnits, Unit
+from contracts.units import IncompatibleUnits, Unit, is_count
 from eventkit import Context
 from inventory.adapters.stock import lock_usable_lots, new_id, reserve, supply
 from inventory.domain import fefo
@@ -46,7 +46,8 @@ async def plan_new_batch(
 
     # Needs are sorted by material SKU, so the lots are locked in the same order everywhere.
     lots = {n.sku: await lock_usable_lots(session, n.sku, today) for n in needs}
-    available = {sku: fefo.available([supply(lot) for lot in found], today) for sku, found in lots.items()}
+    whole = {n.sku: is_count(n.unit) for n in needs}
+    available = {sku: fefo.available([supply(lot) for lot in found], today, whole[sku]) for sku, found in lots.items()}
     short = shortages(needs, available)
     if short:
         await wait_for(
@@ -68,7 +69,7 @@ async def plan_new_batch(
     reserved: list[LotQuantity] = []
     for n in needs:
         by_id = {lot.lot_id: lot for lot in lots[n.sku]}
-        pick = fefo.choose_lots([supply(lot) for lot in lots[n.sku]], n.quantity, today)
+        pick = fefo.choose_lots([supply(lot) for lot in lots[n.sku]], n.quantity, today, whole=whole[n.sku])
         for take in pick.takes:
             lot = by_id[take.lot.lot_id]
             await reserve(session, lot, plan.plan_id, take.quantity)

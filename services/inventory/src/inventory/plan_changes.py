@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from contracts.events import BatchCancelled, BatchScheduled
-from contracts.units import IncompatibleUnits, Unit
+from contracts.units import IncompatibleUnits, Unit, is_count
 from eventkit import Context, DomainRejection
 from inventory.adapters.outgoing import emit_allocated
 from inventory.adapters.stock import lock_lots, lock_plans, open_reservations, release_reservation
@@ -105,9 +105,9 @@ async def fit_plan(
     reserved: dict[str, Decimal] = {}
     for r in reservations:
         reserved[r.sku] = reserved.get(r.sku, ZERO) + r.open_quantity
-    excess = proportional_excess(reserved, old, new)
+    units = {sku: Unit(item.base_unit) for sku, item in items.items()}
+    excess = proportional_excess(reserved, old, new, units)
     if recipe is not None and recipe.version == plan.recipe_version:
-        units = {sku: Unit(item.base_unit) for sku, item in items.items()}
         try:
             excess = excess_material(material_needs(old, plan.unit, recipe, units), material_needs(new, plan.unit, recipe, units))
         except IncompatibleUnits:
@@ -119,7 +119,8 @@ async def fit_plan(
             LotSupply(lot_id, lots[lot_id].lot_no, r.open_quantity, lots[lot_id].expiry_date, lots[lot_id].received_date)
             for lot_id, r in mine.items()
         ]
-        for take in choose_to_release(held, min(excess[sku], reserved.get(sku, ZERO))).takes:
+        whole = sku in units and is_count(units[sku])
+        for take in choose_to_release(held, min(excess[sku], reserved.get(sku, ZERO)), whole).takes:
             await release_reservation(session, lots[take.lot.lot_id], mine[take.lot.lot_id], take.quantity)
             released.add(sku)
     log.info("plan %s shrunk from %s to %s %s; released %s", plan.plan_id, old, new, plan.unit, sorted(released))

@@ -36,11 +36,17 @@ class Item(Table, table=True):
     __tablename__ = "items"
     sku: str = Field(primary_key=True)
     name: str
-    kind: str  # raw | finished
+    kind: str  # raw | finished | intermediate
     base_unit: str
     shelf_life_days: int | None = None
     supplier_lead_time_days: int | None = None
+    # Plausibility bound of one order line (base unit); None: only orders' global bound.
+    max_order_quantity: Decimal | None = Qty(None)
+    active: bool = True
+    # Grows with every change; ItemDefined carries it so replicas keep the newest.
+    revision: int = 1
     created_at: datetime = Stamp()
+    updated_at: datetime = Stamp()
 
 
 class Lot(Table, table=True):

@@ -6,20 +6,42 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events.base import Quantity, Sku
 from contracts.units import Unit
 
 
+ItemKind = Literal["raw", "finished", "intermediate"]
+
+
 class ItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     sku: Sku
     name: str = Field(min_length=1, max_length=200)
-    kind: Literal["raw", "finished"]
+    # raw: bought; finished: made and sold; intermediate: made and used in other recipes.
+    kind: ItemKind
     base_unit: Unit
     # Bounded like production's recipes (and within the INT columns).
     shelf_life_days: int | None = Field(default=None, ge=1, le=36500)
     supplier_lead_time_days: int | None = Field(default=None, ge=0, le=3650)
+    # Plausibility bound of one order line in the base unit (orders refuses more).
+    max_order_quantity: Quantity | None = None
+    active: bool = True
+
+
+class ItemChange(BaseModel):
+    """A change of an item: only the fields given change (null clears an optional one).
+    Kind and base unit are fixed once an item exists."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    shelf_life_days: int | None = Field(default=None, ge=1, le=36500)
+    supplier_lead_time_days: int | None = Field(default=None, ge=0, le=3650)
+    max_order_quantity: Quantity | None = None
+    active: bool | None = None
 
 
 class ReceiptIn(BaseModel):

@@ -43,7 +43,10 @@ async def test_a_batch_inventory_never_planned_still_puts_its_output_in_stock(in
         batch_id=str(uuid.uuid4()), batch_no="B-STOCK", sku="CREAM", planned_quantity=D(10), output_quantity=D(9),
         waste_quantity=D(1), unit="kg", completed_at=datetime.now(timezone.utc),
     )
-    assert await inv.deliver(done) == []
+    # Stock is a physical fact: the item is recorded (a recipe alone never creates one) and
+    # announced to the catalog replicas.
+    assert await inv.scalar("SELECT count(*) FROM items") == 0
+    assert [e.event_type for e in await inv.deliver(done)] == ["ItemDefined"]
     (lot,) = await inv.get("/lots", sku="CREAM")
     assert (lot["lot_no"], D(lot["available"]), lot["expiry_date"]) == ("B-STOCK", D(9), in_days(30))
     # ... and that stock serves the next order.

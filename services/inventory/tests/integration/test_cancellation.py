@@ -25,6 +25,7 @@ async def cream_plan_for_two(inv):
     """o1 (60 kg) plans 75 kg of CREAM (materials reserved); o2 (10 kg) is promised on its surplus."""
     await inv.item("OIL", base_unit="kg")
     await inv.item("WAX", base_unit="kg")
+    await inv.item("CREAM", kind="finished", base_unit="kg")  # recipes never create items
     await inv.deliver(recipe("CREAM", [("OIL", "0.6", "kg"), ("WAX", "400", "g")], expected_yield="0.8"))
     await inv.receive("OIL", "40", "kg", lot_no="OIL-A", expiry_date=in_days(20))
     await inv.receive("OIL", "30", "kg", lot_no="OIL-B", expiry_date=in_days(100))
@@ -83,6 +84,7 @@ async def test_cancel_drops_the_promise_and_the_plan_surplus_comes_back(inv):
 async def test_cancel_of_a_waiting_order_clears_its_shortage_and_says_nothing(inv):
     await inv.item("OIL", base_unit="kg")
     await inv.item("WAX", base_unit="kg")
+    await inv.item("CREAM", kind="finished", base_unit="kg")  # recipes never create items
     await inv.deliver(recipe("CREAM", [("OIL", "0.6", "kg"), ("WAX", "400", "g")]))
     (short,) = await inv.deliver(order("o1", ("CREAM", "50", "kg")))
     assert isinstance(short, ev.MaterialsShort)
@@ -142,6 +144,7 @@ async def test_order_and_batch_cancellations_converge_in_either_order(inv, batch
     """Production cancels the batch of a cancelled order; the two events race on different topics."""
     await inv.item("OIL", base_unit="kg")
     await inv.item("WAX", base_unit="kg")
+    await inv.item("CREAM", kind="finished", base_unit="kg")  # recipes never create items
     await inv.deliver(recipe("CREAM", [("OIL", "0.6", "kg"), ("WAX", "400", "g")], expected_yield="0.8"))
     await inv.receive("OIL", "70", "kg")
     await inv.receive("WAX", "50", "kg")

@@ -15,6 +15,7 @@ async def plan_for_two_orders(inv, second_priority: int = 0):
     """o1 (60 kg) makes a plan of 75 kg; o2 (10 kg) is promised against its surplus."""
     await inv.item("OIL", base_unit="kg")
     await inv.item("WAX", base_unit="kg")
+    await inv.item("CREAM", kind="finished", base_unit="kg")  # recipes never create items
     await inv.deliver(recipe("CREAM", [("OIL", "0.6", "kg"), ("WAX", "400", "g")], expected_yield="0.8"))
     await inv.receive("OIL", "40", "kg", supplier_lot_no="SUP-OIL-A", expiry_date=in_days(20))
     await inv.receive("OIL", "30", "kg", supplier_lot_no="SUP-OIL-B", expiry_date=in_days(100))

@@ -27,6 +27,7 @@ async def snapshot(inv) -> tuple:
 
 async def make_to_order_setup(inv, oil_kg: str = "100"):
     await inv.item("OIL", base_unit="kg")
+    await inv.item("CREAM", kind="finished", base_unit="kg")  # recipes never create items
     await inv.deliver(recipe("CREAM", [("OIL", "1", "kg")], batch_min="10", batch_multiple="10"))
     await inv.receive("OIL", oil_kg, "kg", expiry_date=in_days(90))
 

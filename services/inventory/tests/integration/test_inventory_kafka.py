@@ -36,6 +36,8 @@ async def test_two_instances_apply_each_order_once_and_never_oversell(stack, two
     assert (await api.post("/items", json={"sku": "OIL", "name": "Oil", "kind": "raw", "base_unit": "kg"})).status_code == 201
     assert (await api.post("/receipts", json={"sku": "OIL", "quantity": "60", "unit": "kg", "expiry_date": in_days(90)})).status_code == 201
     sku = f"CREAM-{uuid.uuid4().hex[:6]}"
+    product = {"sku": sku, "name": "Cream", "kind": "finished", "base_unit": "kg"}
+    assert (await api.post("/items", json=product)).status_code == 201
     await publish(stack, recipe(sku, [("OIL", "1", "kg")], batch_min="10", batch_multiple="10"))
     await poll(lambda: _has_recipe(api, sku), 90, what="the recipe replica")
 
@@ -64,4 +66,4 @@ async def test_two_instances_apply_each_order_once_and_never_oversell(stack, two
 
 
 async def _has_recipe(api: httpx.AsyncClient, sku: str) -> bool:
-    return (await api.get(f"/items/{sku}")).status_code == 200
+    return (await api.get(f"/recipes/{sku}")).status_code == 200

@@ -14,6 +14,7 @@ pytestmark = pytest.mark.integration
 async def cream_catalog(inv, oil_lots=(("40", 20), ("30", 100)), wax_g="50000", yield_="0.8"):
     await inv.item("OIL", base_unit="kg")
     await inv.item("WAX", base_unit="kg", supplier_lead_time_days=7)
+    await inv.item("CREAM", kind="finished", base_unit="kg")  # recipes never create items
     await inv.deliver(recipe("CREAM", [("OIL", "0.6", "kg"), ("WAX", "400", "g")], expected_yield=yield_))
     lots = [await inv.receive("OIL", q, "kg", supplier_lot_no=f"SUP-OIL-{i}", expiry_date=in_days(days))
             for i, (q, days) in enumerate(oil_lots)]

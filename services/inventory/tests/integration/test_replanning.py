@@ -19,6 +19,7 @@ async def cream(inv, oil=(("40", 20), ("30", 100)), wax="50"):
     """CREAM: 0.6 kg OIL + 400 g WAX per kg, yield 0.8; batch min 50, multiple 25."""
     await inv.item("OIL", base_unit="kg")
     await inv.item("WAX", base_unit="kg")
+    await inv.item("CREAM", kind="finished", base_unit="kg")  # recipes never create items
     await inv.deliver(recipe("CREAM", [("OIL", "0.6", "kg"), ("WAX", "400", "g")], expected_yield="0.8"))
     for i, (q, days) in enumerate(oil):
         await inv.receive("OIL", q, "kg", lot_no=f"OIL-{'ABC'[i]}", expiry_date=in_days(days))

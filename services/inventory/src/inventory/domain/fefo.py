@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 ZERO = Decimal(0)
 
@@ -55,12 +55,22 @@ def usable(lots: list[LotSupply], today: date) -> list[LotSupply]:
     return sorted((lot for lot in lots if lot.available > 0 and not is_expired(lot.expiry_date, today)), key=fefo_key)
 
 
-def available(lots: list[LotSupply], today: date) -> Decimal:
-    return sum((lot.available for lot in usable(lots, today)), ZERO)
+def _givable(lot: LotSupply, whole: bool) -> Decimal:
+    """What the lot can give: whole pieces only for an item counted in pieces (a lot holding
+    1.5 pcs gives 1; the half piece is never handed out)."""
+    return lot.available.to_integral_value(rounding=ROUND_FLOOR) if whole else lot.available
 
 
-def choose_lots(lots: list[LotSupply], quantity: Decimal, today: date) -> Pick:
-    """Take `quantity` from the earliest-expiring usable lots, as far as they go."""
+def available(lots: list[LotSupply], today: date, whole: bool = False) -> Decimal:
+    return sum((_givable(lot, whole) for lot in usable(lots, today)), ZERO)
+
+
+def choose_lots(lots: list[LotSupply], quantity: Decimal, today: date, whole: bool = False) -> Pick:
+    """Take `quantity` from the earliest-expiring usable lots, as far as they go. `whole`:
+    the item is counted in pieces, so `quantity` is rounded up to whole pieces and every lot
+    gives whole pieces (never 0.5 pcs from one lot and 0.5 from the next)."""
+    if whole:
+        quantity = quantity.to_integral_value(rounding=ROUND_CEILING)
     if quantity <= 0:
         return Pick([], ZERO)
     takes: list[Take] = []
@@ -68,21 +78,24 @@ def choose_lots(lots: list[LotSupply], quantity: Decimal, today: date) -> Pick:
     for lot in usable(lots, today):
         if left <= 0:
             break
-        q = min(lot.available, left)
+        q = min(_givable(lot, whole), left)
+        if q <= 0:
+            continue
         takes.append(Take(lot, q))
         left -= q
     return Pick(takes, max(left, ZERO))
 
 
-def choose_to_release(lots: list[LotSupply], quantity: Decimal) -> Pick:
+def choose_to_release(lots: list[LotSupply], quantity: Decimal, whole: bool = False) -> Pick:
     """Give back `quantity` set aside in `lots` (`available` = what each holds for us), the
-    latest-expiring first: what stays set aside is what should be used first anyway."""
+    latest-expiring first: what stays set aside is what should be used first anyway.
+    `whole`: pieces go back whole (a fraction stays set aside rather than being split)."""
     takes: list[Take] = []
-    left = quantity
+    left = quantity.to_integral_value(rounding=ROUND_FLOOR) if whole else quantity
     for lot in sorted(lots, key=fefo_key, reverse=True):
         if left <= 0:
             break
-        q = min(lot.available, left)
+        q = min(_givable(lot, whole), left)
         if q > 0:
             takes.append(Take(lot, q))
             left -= q

@@ -9,6 +9,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from contracts.recipes import batch_quantity
 from contracts.units import Unit, convert
+from inventory.domain.pieces import give_down, need_up
 from inventory.domain.quantities import STEP
 
 ZERO = Decimal(0)
@@ -65,7 +66,7 @@ def batch_for(need: Decimal, unit: Unit | str, recipe: Recipe) -> Decimal:
     in the recipe's output unit, so sizing happens there."""
     need_out = convert(need, unit, recipe.output_unit)
     batch_out = batch_quantity(need_out, recipe.batch_min, recipe.batch_multiple)
-    return round_up(convert(batch_out, recipe.output_unit, unit))
+    return need_up(round_up(convert(batch_out, recipe.output_unit, unit)), unit)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ def material_needs(
 ) -> list[MaterialNeed]:
     """Material for a batch: batch x per-unit quantity / expected_yield, in each material's
     base unit (`base_units`; a material we do not stock yet keeps the recipe's unit). The
-    same material listed twice is summed. Raises IncompatibleUnits on a unit mismatch."""
+    same material listed twice is summed; a material counted in pieces needs whole pieces
+    (51.02 labels -> 52). Raises IncompatibleUnits on a unit mismatch."""
     batch_out = convert(batch, unit, recipe.output_unit)
     totals: dict[str, Decimal] = {}
     units: dict[str, Unit] = {}
@@ -89,7 +91,7 @@ def material_needs(
         units[ing.sku] = target
         raw = batch_out * ing.quantity / recipe.expected_yield
         totals[ing.sku] = totals.get(ing.sku, ZERO) + convert(raw, ing.unit, target)
-    return [MaterialNeed(sku, round_up(q), units[sku]) for sku, q in sorted(totals.items())]
+    return [MaterialNeed(sku, need_up(round_up(q), units[sku]), units[sku]) for sku, q in sorted(totals.items())]
 
 
 @dataclass(frozen=True)
@@ -127,11 +129,18 @@ def excess_material(old: list[MaterialNeed], new: list[MaterialNeed]) -> dict[st
     return {n.sku: n.quantity - after.get(n.sku, ZERO) for n in old if n.quantity - after.get(n.sku, ZERO) > 0}
 
 
-def proportional_excess(reserved: dict[str, Decimal], old: Decimal, new: Decimal) -> dict[str, Decimal]:
+def proportional_excess(
+    reserved: dict[str, Decimal], old: Decimal, new: Decimal, units: dict[str, Unit] | None = None
+) -> dict[str, Decimal]:
     """Without the plan's recipe version to recompute needs: release the reserved material in
-    proportion to the shrink, rounded down (keep a hair more rather than too little)."""
+    proportion to the shrink, rounded down (keep a hair more rather than too little; whole
+    pieces for materials counted in pieces, per `units`)."""
     if old <= 0:
         return {}
     share = (old - new) / old
-    out = {sku: (q * share).quantize(STEP, rounding=ROUND_FLOOR) for sku, q in reserved.items()}
+    units = units or {}
+    out = {
+        sku: give_down((q * share).quantize(STEP, rounding=ROUND_FLOOR), units.get(sku, Unit.kg))
+        for sku, q in reserved.items()
+    }
     return {sku: q for sku, q in out.items() if q > 0}
