@@ -28,6 +28,8 @@ class Shipped(Event):
     # True when this shipment completes the order (no backorder remains).
     complete: bool = True
     shipped_at: datetime
+    # Added in 1.1 (optional): the carrier's public tracking page for this parcel.
+    tracking_url: str | None = None
 
 
 class Delivered(Event):

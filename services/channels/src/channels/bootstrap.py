@@ -1,4 +1,5 @@
-"""Composition root: settings, the Shipped handler, the HTTP API and the fulfillment sync."""
+"""Composition root: settings, the Shipped handler, the HTTP API and the background jobs
+(fulfillment reports, order fetches for thin notices, scheduled reconciliation)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 from channels.api import make_api
 from channels.fulfillment_sync import sync_fulfillments
 from channels.handlers import on_shipped
+from channels.order_import import fetch_orders, reconcile_orders
 from channels.settings import Settings
 from contracts.events import Shipped
 from eventkit import Service
@@ -20,7 +22,7 @@ def build(settings: Settings | None = None) -> Service:
         migrations=MIGRATIONS,
         handlers={Shipped: on_shipped},
         http_app=make_api,
-        background=[sync_fulfillments],
+        background=[sync_fulfillments, fetch_orders, reconcile_orders],
     )
 
 

@@ -1,67 +1,59 @@
-"""Background job: POST pending fulfillments to the shops' admin APIs.
+"""Background job: report pending fulfillments to the shops through each platform's API.
 
-`{admin_url}/orders/{external_id}/fulfillments` with JSON {tracking_number,
-tracking_company, line_items}. One row per transaction, claimed FOR UPDATE SKIP LOCKED so
-instances share the work without posting a row twice; the row stays locked during the
-call. A crash after the shop accepted but before our commit posts it again: the
-`Idempotency-Key` header (the fulfillment id) lets the shop side drop that repeat.
-Failures back off exponentially; after `fulfillment_max_attempts` the row is `failed`.
-A connector without admin_url keeps its fulfillments pending until one is configured."""
+One row per transaction, claimed FOR UPDATE SKIP LOCKED so instances share the work without
+reporting a row twice; the row stays locked during the call. A crash after the shop accepted
+but before our commit reports it again: our fulfillment id goes along where the platform
+takes an idempotency key. Retryable failures (5xx, 429, network) back off exponentially;
+after `fulfillment_max_attempts`, or at once for a request the platform refuses (4xx), the
+row is `failed`: visible to the operator, who can retry it by hand (`POST
+/fulfillments/{id}/retry`). A connector without an API URL keeps its fulfillments pending."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import urllib.error
-import urllib.request
-from urllib.parse import quote
+from decimal import Decimal
 
+import httpx
 from sqlalchemy import text
 
 from channels.domain.fulfillment import backoff
+from channels.platforms import platform_for
+from channels.platforms.base import FulfillmentLine, FulfillmentRequest, PlatformError
+from channels.secrets import SecretBox
+from channels.shop_api import shop_api
+from channels.tables import Connector
 from eventkit import Runtime, is_transient
 
 log = logging.getLogger("channels.fulfillment_sync")
 
 _CLAIM = text(
-    "SELECT f.fulfillment_id, f.channel, f.external_id, f.tracking_number, f.tracking_company, f.line_items, "
-    "f.attempts, c.admin_url, c.admin_token "
-    "FROM fulfillments f JOIN connectors c USING (channel, shop) "
-    "WHERE f.status = 'pending' AND f.next_attempt_at <= now() AND c.admin_url IS NOT NULL "
+    "SELECT f.* FROM fulfillments f JOIN connectors c USING (channel, shop) "
+    "WHERE f.status = 'pending' AND f.next_attempt_at <= now() AND c.admin_url IS NOT NULL AND c.enabled "
     "ORDER BY f.next_attempt_at, f.created_at LIMIT 1 FOR UPDATE OF f SKIP LOCKED"
 )
 _SYNCED = text(
-    "UPDATE fulfillments SET status = 'synced', synced_at = now(), attempts = attempts + 1, last_error = NULL "
-    "WHERE fulfillment_id = :id"
+    "UPDATE fulfillments SET status = 'synced', synced_at = now(), attempts = attempts + 1, last_error = NULL, "
+    "platform_fulfillment_id = :platform_id WHERE fulfillment_id = :id"
 )
 _FAILED = text(
     "UPDATE fulfillments SET attempts = attempts + 1, last_error = :error, "
-    "status = CASE WHEN attempts + 1 >= :max_attempts THEN 'failed' ELSE 'pending' END, "
+    "status = CASE WHEN :final OR attempts + 1 >= :max_attempts THEN 'failed' ELSE 'pending' END, "
     "next_attempt_at = now() + make_interval(secs => :delay) WHERE fulfillment_id = :id"
 )
 
 
-def _post(url: str, body: dict, headers: dict[str, str], timeout: float) -> int:
-    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers=headers)
-    with urllib.request.urlopen(req, timeout=timeout) as resp:  # raises HTTPError on >= 400
-        return resp.status
+def request_of(row) -> FulfillmentRequest:
+    return FulfillmentRequest(
+        fulfillment_id=str(row.fulfillment_id), external_id=row.external_id,
+        lines=[FulfillmentLine(li.get("id"), li.get("sku") or "", Decimal(str(li["quantity"]))) for li in row.line_items],
+        carrier=row.tracking_company, tracking_number=row.tracking_number, tracking_url=row.tracking_url,
+        complete=row.complete,
+    )
 
 
-def _request(row) -> tuple[str, dict, dict[str, str]]:
-    url = f"{row.admin_url.rstrip('/')}/orders/{quote(row.external_id, safe='')}/fulfillments"
-    body = {"tracking_number": row.tracking_number, "tracking_company": row.tracking_company, "line_items": row.line_items}
-    headers = {"Content-Type": "application/json", "Idempotency-Key": str(row.fulfillment_id)}
-    if row.admin_token:
-        if row.channel == "shopify":
-            headers["X-Shopify-Access-Token"] = row.admin_token
-        else:
-            headers["Authorization"] = f"Bearer {row.admin_token}"
-    return url, body, headers
-
-
-async def sync_due(rt: Runtime) -> int:
-    """Post every fulfillment that is due now; returns how many the shops accepted."""
+async def sync_due(rt: Runtime, box: SecretBox, client: httpx.AsyncClient) -> int:
+    """Report every fulfillment that is due now; returns how many the shops accepted."""
     s = rt.settings
     synced = 0
     while True:
@@ -69,30 +61,34 @@ async def sync_due(rt: Runtime) -> int:
             row = (await session.execute(_CLAIM)).first()
             if row is None:
                 return synced
-            url, body, headers = _request(row)
+            connector = await session.get(Connector, (row.channel, row.shop))
+            platform = platform_for(row.channel)
             try:
-                await asyncio.to_thread(_post, url, body, headers, s.fulfillment_timeout)
-            except Exception as exc:  # HTTP error status, refused, timed out: retry later
-                error = f"HTTP {exc.code}: {exc.reason}" if isinstance(exc, urllib.error.HTTPError) else str(exc)
+                platform_id = await platform.fulfill(shop_api(rt, box, connector, client), request_of(row))
+            except (PlatformError, httpx.HTTPError, ValueError) as exc:
+                final = isinstance(exc, PlatformError) and not exc.retryable
                 delay = backoff(row.attempts + 1, s.fulfillment_backoff_initial, s.fulfillment_backoff_max)
-                log.warning("fulfillment %s to %s failed (attempt %d): %s", row.fulfillment_id, url, row.attempts + 1, error)
-                await session.execute(
-                    _FAILED,
-                    {"id": row.fulfillment_id, "error": error[:500], "delay": delay, "max_attempts": s.fulfillment_max_attempts},
-                )
+                log.warning("fulfillment %s of %s order %s failed (attempt %d): %s",
+                            row.fulfillment_id, row.channel, row.external_id, row.attempts + 1, exc)
+                await session.execute(_FAILED, {"id": row.fulfillment_id, "error": str(exc)[:500] or repr(exc),
+                                                "delay": delay, "final": final,
+                                                "max_attempts": s.fulfillment_max_attempts})
             else:
-                await session.execute(_SYNCED, {"id": row.fulfillment_id})
+                await session.execute(_SYNCED, {"id": row.fulfillment_id,
+                                                "platform_id": None if platform_id is None else str(platform_id)})
                 synced += 1
 
 
 async def sync_fulfillments(rt: Runtime) -> None:
-    while True:
-        try:
-            await sync_due(rt)
-        except Exception as exc:
-            if is_transient(exc):
-                log.warning("fulfillments: database unavailable: %s", exc)
-            else:
-                log.exception("fulfillments: sync pass failed")
-        # Shipped is handled in the consumer's transaction; polling is what notices new rows.
-        await asyncio.sleep(rt.settings.fulfillment_poll_interval)
+    box = SecretBox(rt.settings.secrets_key)
+    async with httpx.AsyncClient(timeout=rt.settings.fulfillment_timeout) as client:
+        while True:
+            try:
+                await sync_due(rt, box, client)
+            except Exception as exc:
+                if is_transient(exc):
+                    log.warning("fulfillments: database unavailable: %s", exc)
+                else:
+                    log.exception("fulfillments: sync pass failed")
+            # Shipped is handled in the consumer's transaction; polling is what notices new rows.
+            await asyncio.sleep(rt.settings.fulfillment_poll_interval)

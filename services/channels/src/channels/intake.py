@@ -1,14 +1,29 @@
-"""Webhook intake: one shop order in, at most one ChannelOrderReceived out.
+"""Intake: one version of a shop order in, at most one ChannelOrderReceived (and, later, at
+most one ChannelOrderCancelled) out.
 
-Runs in the request's transaction. The webhook row is the inbox: unique per shop order,
-so a redelivery (or two deliveries racing: the second waits on the unique index) finds the
-first one. An accepted order is never emitted twice; a rejected one is tried again on
-redelivery, since the merchant may have fixed the SKU map in between."""
+Runs in the caller's transaction (a webhook request, a fetch, a reconciliation pass, an
+operator's retry). The `shop_orders` row is the inbox: unique per (channel, shop, platform
+order id) and locked while a version is applied, so concurrent deliveries of one order
+serialize. Versions are judged by the platform's updated_at, never by arrival order: an
+older version than the one kept changes nothing.
+
+What becomes of a version (the row's status):
+- the order already lives downstream (accepted): a cancellation or full refund emits
+  ChannelOrderCancelled once (orders applies it, or flags it if goods left); other changes
+  are recorded and flagged for the operator (`attention`), not applied;
+- cancelled before we ever accepted it: `cancelled`, no order is ever made;
+- `test` / `awaiting_payment`: recorded, waits (per the connector's rules);
+- `needs_mapping`: a line is neither mapped nor not-goods by rule; waits for the operator's
+  mapping, then proceeds by itself; `needs_review`: unusable (no valid e-mail...);
+- `no_goods`: nothing on it that we make (only a gift card...);
+- `accepted`: ChannelOrderReceived emitted."""
 
 from __future__ import annotations
 
+import logging
+import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -16,92 +31,201 @@ from pydantic import ValidationError
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from channels.domain.channels import Channel, order_id_for
-from channels.domain.shop_orders import PayloadError, ShopOrder, parse_order
-from channels.domain.sku_mapping import MappedLine, SkuTarget, UnmappedSku, map_lines
-from channels.tables import SkuMapEntry, Webhook
-from contracts.events import ChannelOrderReceived
-from contracts.events.base import Customer, OrderLine
+from channels.domain.channels import order_id_for
+from channels.domain.intake_rules import IntakeRules
+from channels.domain.shop_orders import Address, PayloadError, ShopOrder
+from channels.domain.sku_mapping import Mapped, Mapping, MappedLine, SkuTarget, map_lines
+from channels.platforms import platform_for
+from channels.tables import Connector, Fulfillment, ShopOrderRow, SkuMapEntry
+from contracts.events import ChannelOrderCancelled, ChannelOrderReceived
+from contracts.events.base import Customer, OrderLine, PostalAddress, ShopDetails, ShopLinePrice
 from eventkit import Context
+
+log = logging.getLogger("channels.intake")
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Statuses an operator's fix (a mapping, a retry) may move on.
+PARKED = ("needs_mapping", "needs_review")
 
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # accepted | duplicate | rejected
-    webhook_id: uuid.UUID
+    status: str  # a shop order status, or "stale" (an older version than the one kept)
+    shop_order_id: uuid.UUID
     order_id: str
     reason: str | None = None
-    external_sku: str | None = None
 
 
-async def sku_mapping(session, channel: str, shop: str) -> dict[str, SkuTarget]:
+async def load_mapping(session, channel: str, shop: str) -> Mapping:
     rows = (
         await session.execute(select(SkuMapEntry).where(SkuMapEntry.channel == channel, SkuMapEntry.shop == shop))
     ).scalars()
-    return {r.external_sku: SkuTarget(r.sku, r.unit, r.per_item) for r in rows}
+    return {(r.match_on, r.external_sku): SkuTarget(r.sku, r.unit, r.per_item, r.ignore) for r in rows}
 
 
-def _event(channel: Channel, shop: str, order: ShopOrder, lines: list[MappedLine], order_id: str) -> ChannelOrderReceived:
-    return ChannelOrderReceived(
-        order_id=order_id, channel=channel.value, shop=shop, external_order_id=order.external_id,
-        customer=Customer(name=order.name, email=order.email, address=order.address, country=order.country, phone=order.phone),
-        lines=[OrderLine(line_no=li.line_no, sku=li.sku, quantity=li.quantity, unit=li.unit) for li in lines],
-        received_at=datetime.now(timezone.utc),
+async def apply_version(ctx: Context, connector: Connector, order: ShopOrder, raw: bytes, source: str) -> Outcome:
+    """Keep this version of the order if it is not older than the one kept, and decide."""
+    s = ctx.session
+    channel, shop = connector.channel, connector.shop
+    order_id = order_id_for(channel, shop, order.external_id)
+    await s.execute(
+        insert(ShopOrderRow)
+        .values(shop_order_id=uuid.uuid4(), channel=channel, shop=shop, external_id=order.external_id,
+                order_id=order_id, status="received", raw_body=raw, received_at=func.now(), deliveries=0,
+                source=source, updated_at=func.now())
+        .on_conflict_do_nothing(index_elements=["channel", "shop", "external_id"])
     )
+    row = await _locked(s, channel, shop, order.external_id)
+    kept = row.platform_updated_at
+    if kept is not None and order.updated_at is not None and order.updated_at < kept:
+        await s.execute(update(ShopOrderRow).where(ShopOrderRow.shop_order_id == row.shop_order_id)
+                        .values(deliveries=ShopOrderRow.deliveries + 1))
+        return Outcome("stale", row.shop_order_id, order_id, f"older than the version of {kept.isoformat()} kept")
+    same_version = kept is not None and order.updated_at == kept and row.status != "received"
+    await s.execute(
+        update(ShopOrderRow).where(ShopOrderRow.shop_order_id == row.shop_order_id)
+        .values(raw_body=raw, platform_updated_at=order.updated_at or kept, reference=order.reference,
+                platform_status=order.status, deliveries=ShopOrderRow.deliveries + 1, source=source,
+                updated_at=func.now())
+    )
+    if same_version and row.status not in PARKED:
+        return Outcome(row.status, row.shop_order_id, order_id, row.reason)  # a redelivery: decided already
+    await s.refresh(row)
+    return await decide(ctx, connector, row, order)
 
 
-def _refs(lines: list[MappedLine]) -> list[dict[str, Any]]:
+async def retry(ctx: Context, connector: Connector, row: ShopOrderRow) -> Outcome:
+    """Decide again from the version kept (after the operator mapped a line or fixed data)."""
+    try:
+        order = platform_for(connector.channel).parse_order(_json(row.raw_body))
+    except PayloadError as exc:
+        return await _set(ctx, row, "needs_review", str(exc))
+    return await decide(ctx, connector, row, order)
+
+
+async def decide(ctx: Context, connector: Connector, row: ShopOrderRow, order: ShopOrder) -> Outcome:
+    rules = IntakeRules.from_json(connector.rules)
+    gone = order.cancelled or order.refunded
+    if row.accepted_at is not None:
+        return await _after_acceptance(ctx, connector, row, order, rules, gone)
+    if gone:
+        return await _set(ctx, row, "cancelled", None, cancelled_at=order.updated_at or datetime.now(timezone.utc))
+    if (wait := rules.waits(order)) is not None:
+        return await _set(ctx, row, wait, None)
+    mapped = map_lines(order.lines, await load_mapping(ctx.session, connector.channel, connector.shop), rules)
+    if mapped.unmapped:
+        return await _set(ctx, row, "needs_mapping", mapped.reason())
+    if not mapped.goods:
+        return await _set(ctx, row, "no_goods", None)
+    email = (order.email or "").strip()
+    if not email and connector.channel == "etsy":
+        # Etsy withholds buyer e-mails from most apps (since 2024): the order is still made
+        # and shipped; mail to this reserved address fails visibly instead of reaching anyone.
+        email = f"receipt-{order.external_id}@etsy-buyer.invalid"
+        order = replace(order, email=email)
+    if not _EMAIL.match(email):
+        return await _set(ctx, row, "needs_review", f"order has no valid customer e-mail ({email!r})")
+    try:
+        event = received_event(connector, order, mapped, row.order_id)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        return await _set(ctx, row, "needs_review", f"order does not fit: {'.'.join(map(str, err['loc']))}: {err['msg']}")
+    await ctx.emit(event, correlation_id=row.order_id)
+    await ctx.session.execute(
+        update(ShopOrderRow).where(ShopOrderRow.shop_order_id == row.shop_order_id)
+        .values(status="accepted", reason=None, lines=_refs(mapped.goods), accepted_at=func.now(), updated_at=func.now())
+    )
+    return Outcome("accepted", row.shop_order_id, row.order_id)
+
+
+async def _after_acceptance(ctx: Context, connector: Connector, row: ShopOrderRow, order: ShopOrder,
+                            rules: IntakeRules, gone: bool) -> Outcome:
+    if gone:
+        if row.cancelled_at is not None:
+            return Outcome(row.status, row.shop_order_id, row.order_id)
+        at = order.updated_at or datetime.now(timezone.utc)
+        why = "refunded" if order.refunded and not order.cancelled else "cancelled"
+        await ctx.emit(ChannelOrderCancelled(
+            order_id=row.order_id, channel=connector.channel, shop=connector.shop, external_order_id=order.external_id,
+            reason=f"{why} at the shop" + (f" ({order.status})" if order.status else ""), cancelled_at=at,
+        ), correlation_id=row.order_id)
+        shipped = await ctx.session.scalar(select(func.count()).select_from(Fulfillment)
+                                           .where(Fulfillment.order_id == row.order_id))
+        attention = (f"{why} at the shop on {at.date().isoformat()} after {shipped} shipment(s) left: "
+                     "not undone; settle refund or return") if shipped else None
+        return await _set(ctx, row, "cancelled", None, cancelled_at=at, attention=attention)
+    mapped = map_lines(order.lines, await load_mapping(ctx.session, connector.channel, connector.shop), rules)
+    now_lines = sorted((li["line_no"], li["sku"], str(li["quantity"])) for li in _refs(mapped.goods, with_qty=True))
+    was = sorted((li["line_no"], li["sku"], str(li.get("quantity"))) for li in row.lines or [])
+    if was and all("quantity" in li for li in row.lines) and now_lines != was:
+        note = "lines changed at the shop after the order was accepted; not applied: adjust by hand or cancel"
+        await ctx.session.execute(update(ShopOrderRow).where(ShopOrderRow.shop_order_id == row.shop_order_id)
+                                  .values(attention=note))
+        return Outcome("accepted", row.shop_order_id, row.order_id, note)
+    return Outcome("accepted", row.shop_order_id, row.order_id)
+
+
+async def _set(ctx: Context, row: ShopOrderRow, status: str, reason: str | None, **values: Any) -> Outcome:
+    await ctx.session.execute(
+        update(ShopOrderRow).where(ShopOrderRow.shop_order_id == row.shop_order_id)
+        .values(status=status, reason=reason, updated_at=func.now(), **values)
+    )
+    return Outcome(status, row.shop_order_id, row.order_id, reason)
+
+
+async def _locked(session, channel: str, shop: str, external_id: str) -> ShopOrderRow:
+    stmt = (select(ShopOrderRow)
+            .where(ShopOrderRow.channel == channel, ShopOrderRow.shop == shop, ShopOrderRow.external_id == external_id)
+            .with_for_update().execution_options(populate_existing=True))
+    return (await session.execute(stmt)).scalars().one()
+
+
+def _json(raw: bytes) -> Any:
+    import json
+    return json.loads(raw)
+
+
+def _refs(lines: list[MappedLine], with_qty: bool = True) -> list[dict[str, Any]]:
     return [
         dict(line_no=li.line_no, external_line_id=li.external_line_id, external_sku=li.external_sku,
-             sku=li.sku, per_item=str(li.per_item))
+             sku=li.sku, per_item=str(li.per_item), **({"quantity": str(li.quantity)} if with_qty else {}))
         for li in lines
     ]
 
 
-async def receive(ctx: Context, channel: Channel, shop: str, external_id: str, raw: bytes, payload: Any) -> Outcome:
-    s = ctx.session
-    order_id = order_id_for(channel.value, shop, external_id)
-    await s.execute(
-        insert(Webhook)
-        .values(webhook_id=uuid.uuid4(), channel=channel.value, shop=shop, external_id=external_id,
-                order_id=order_id, status="received", raw_body=raw, received_at=func.now())
-        .on_conflict_do_nothing(index_elements=["channel", "shop", "external_id"])
+# -- the event ------------------------------------------------------------------------------
+def _postal(a: Address | None) -> PostalAddress | None:
+    if a is None:
+        return None
+    return PostalAddress(name=_cut(a.name, 200), company=_cut(a.company, 200), address1=_cut(a.address1, 200),
+                         address2=_cut(a.address2, 200), city=_cut(a.city, 200), zip=_cut(a.zip, 20),
+                         province=_cut(a.province, 200), country=a.country, phone=_cut(a.phone, 50))
+
+
+def _cut(text: str | None, n: int) -> str | None:
+    return text[:n] if text else None
+
+
+def received_event(connector: Connector, order: ShopOrder, mapped: Mapped, order_id: str) -> ChannelOrderReceived:
+    ship_to = order.ship_to or order.billing
+    name = order.customer_name or (order.billing.name if order.billing else None) or (ship_to.name if ship_to else None)
+    customer = Customer(
+        name=(name or order.email or "")[:200], email=order.email.strip(), phone=_cut(order.phone, 50),
+        address=ship_to.one_line() if ship_to else None, country=ship_to.country if ship_to else None,
     )
-    hook = (
-        await s.execute(
-            select(Webhook)
-            .where(Webhook.channel == channel.value, Webhook.shop == shop, Webhook.external_id == external_id)
-            .with_for_update()
-        )
-    ).scalars().one()
-    if hook.status == "accepted":
-        await s.execute(update(Webhook).where(Webhook.webhook_id == hook.webhook_id).values(deliveries=Webhook.deliveries + 1))
-        return Outcome("duplicate", hook.webhook_id, order_id)
-    if hook.status == "rejected":  # try again, with what the shop sent this time
-        await s.execute(
-            update(Webhook).where(Webhook.webhook_id == hook.webhook_id)
-            .values(raw_body=raw, deliveries=Webhook.deliveries + 1)
-        )
-
-    async def reject(reason: str, external_sku: str | None = None) -> Outcome:
-        await s.execute(update(Webhook).where(Webhook.webhook_id == hook.webhook_id).values(status="rejected", reason=reason))
-        return Outcome("rejected", hook.webhook_id, order_id, reason, external_sku)
-
-    try:
-        order = parse_order(channel, payload)
-        lines = map_lines(order.lines, await sku_mapping(s, channel.value, shop))
-        event = _event(channel, shop, order, lines, order_id)
-    except PayloadError as exc:
-        return await reject(str(exc))
-    except UnmappedSku as exc:
-        return await reject(str(exc), exc.external_sku)
-    except ValidationError as exc:  # e.g. a quantity with more than 6 decimals after mapping
-        err = exc.errors()[0]
-        return await reject(f"order does not fit: {'.'.join(map(str, err['loc']))}: {err['msg']}")
-
-    await ctx.emit(event, correlation_id=order_id)
-    await s.execute(
-        update(Webhook).where(Webhook.webhook_id == hook.webhook_id)
-        .values(status="accepted", reason=None, lines=_refs(lines), accepted_at=func.now())
+    details = ShopDetails(
+        shop_order_number=_cut(order.reference, 100), currency=order.currency if order.currency and len(order.currency) == 3 else None,
+        subtotal=order.subtotal, tax=order.tax, shipping=order.shipping, total=order.total,
+        lines=[ShopLinePrice(line_no=li.line_no, title=_cut(li.shop_line.title, 300), quantity=li.shop_line.quantity,
+                             unit_price=li.shop_line.unit_price, total=li.shop_line.total)
+               for li in mapped.goods if li.shop_line is not None],
+        ship_to=_postal(order.ship_to), shipping_method=_cut(order.shipping_method, 200),
+        buyer_note=_cut(order.note, 2000), language=_cut(order.language, 10),
+        gift=bool(order.extra.get("is_gift")),
     )
-    return Outcome("accepted", hook.webhook_id, order_id)
+    return ChannelOrderReceived(
+        order_id=order_id, channel=connector.channel, shop=connector.shop, external_order_id=order.external_id,
+        customer=customer,
+        lines=[OrderLine(line_no=li.line_no, sku=li.sku, quantity=li.quantity, unit=li.unit) for li in mapped.goods],
+        wanted_date=order.wanted_date, received_at=datetime.now(timezone.utc), details=details,
+    )

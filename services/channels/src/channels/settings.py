@@ -17,6 +17,25 @@ class Settings(ServiceSettings):
     # Largest webhook body accepted (shop orders are a few KB; this bounds abuse).
     webhook_max_bytes: int = 1_000_000
 
+    # Key that encrypts connector secrets and tokens at rest. The default is for local
+    # development only; a deployment sets its own (and keeps it: rows sealed with another key
+    # cannot be read).
+    secrets_key: str = "batchflow-development-only-key"
+    # Where the shops reach us (the gateway): the connector shows the absolute webhook URL.
+    public_base_url: str = "http://127.0.0.1:8100"
+    # A rotated webhook secret stays valid this long (deliveries signed just before).
+    secret_grace_seconds: float = 3600.0
+    # Calls to the platforms' APIs.
+    api_timeout: float = 10.0
+    # Reconciliation: import orders modified since the last pass, every so often, with an
+    # overlap so an order modified while the last pass ran is not missed.
+    reconcile_interval: float = 900.0
+    reconcile_overlap_seconds: float = 300.0
+    reconcile_poll_interval: float = 5.0
+    # Orders named by a thin notice (Etsy) are fetched by a background job.
+    fetch_poll_interval: float = 0.5
+    fetch_max_attempts: int = 20
+
     # Fulfillment sync to the shops' admin APIs.
     fulfillment_poll_interval: float = 0.5
     fulfillment_timeout: float = 10.0

@@ -1,103 +1,98 @@
-"""Helpers of the channels integration tests: a real HTTP server standing in for a shop's
-admin API, webhook payloads, handing events to handlers as the consumer does, outbox reading.
-(Named uniquely: test directories are not packages, so module names share one namespace.)"""
+"""Helpers of the channels integration tests: the platforms' documented payloads (fixtures),
+connectors pointed at the platforms' stand-ins, signed deliveries, the outbox read back, and
+Shipped handed to the handler as the consumer does. (Named uniquely: test directories are not
+packages, so module names share one namespace.)"""
 
 from __future__ import annotations
 
+import copy
 import json
-import threading
 import uuid
 from datetime import datetime, timezone
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
 
 from channels.handlers import on_shipped
-from contracts.envelope import Envelope
-from contracts.events import Event, Shipped
+from contracts.events import Shipped
 from contracts.events.shipping import ShippedLine
-from devstack.testing import deliver_to_handler, read_outbox
+from devstack.testing import deliver_to_handler, query_scalar, read_outbox
 from eventkit import Runtime
 
-HANDLERS = {Shipped: on_shipped}
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+SECRET = "whsec_test_secret_1"  # Shopify / WooCommerce HMAC secret in these tests
 
 
-class FakeShopAdmin:
-    """A shop admin API on a free local port: records every request; answers with the
-    statuses queued in `fail_with` first, then 201."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict] = []
-        self.fail_with: list[int] = []
-        admin = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server naming
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                status = admin.fail_with.pop(0) if admin.fail_with else 201
-                admin.requests.append({"path": self.path, "headers": dict(self.headers), "json": json.loads(body), "status": status})
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(b'{"fulfillment": {"id": 1}}' if status < 400 else b'{"errors": "try later"}')
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/admin/api/2024-01"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def start(self) -> "FakeShopAdmin":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def accepted(self) -> list[dict]:
-        return [r for r in self.requests if r["status"] < 400]
+def fixture(platform: str, name: str, **over) -> dict:
+    payload = json.loads((FIXTURES / platform / f"{name}.json").read_text())
+    payload.update(copy.deepcopy(over))
+    return payload
 
 
-def shopify_order(external_id: int = 450789469, skus=("SH-CREAM", "SH-SOAP")) -> dict:
-    return {
-        "id": external_id, "name": "#1001", "email": "jon@example.com",
-        "customer": {"first_name": "Jon", "last_name": "Snow", "id": 207119551},
-        "shipping_address": {"address1": "1 Wall St", "city": "Winterfell", "zip": "N1", "country_code": "GB"},
-        "line_items": [{"id": 1000 + i, "sku": sku, "quantity": 2, "title": sku} for i, sku in enumerate(skus)],
-        "total_price": "59.00", "financial_status": "paid",
-    }
+async def connect(client: httpx.AsyncClient, channel: str, shop: str, admin_url: str | None = None,
+                  secret: str | None = SECRET, **extra) -> dict:
+    body = {"channel": channel, "shop": shop, **extra}
+    if secret is not None:
+        body["webhook_secret"] = secret
+    if admin_url is not None:
+        body["admin_url"] = admin_url
+    r = await client.post("/connectors", json=body)
+    assert r.status_code == 200, r.text
+    return r.json()
 
 
-def woo_order(external_id: int = 727) -> dict:
-    return {
-        "id": external_id, "number": str(external_id), "status": "processing",
-        "billing": {"first_name": "Arya", "last_name": "Stark", "email": "arya@example.com", "address_1": "2 Canal", "city": "Braavos", "country": "IT"},
-        "line_items": [{"id": 315, "sku": "WC-CREAM", "quantity": 3}],
-    }
+async def map_skus(client: httpx.AsyncClient, channel: str, shop: str, mapping: dict) -> httpx.Response:
+    r = await client.post(f"/connectors/{channel}/{shop}/sku-map", json=mapping)
+    assert r.status_code == 200, r.text
+    return r
 
 
-def body_of(payload: dict) -> bytes:
-    return json.dumps(payload).encode()
+async def deliver(client: httpx.AsyncClient, channel: str, shop: str, signed: tuple[dict, bytes]) -> httpx.Response:
+    headers, body = signed
+    return await client.post(f"/webhooks/{channel}/{shop}", content=body, headers=headers)
 
 
-def shipped(order_id: str, lines: list[tuple[int, str, str]], carrier: str = "DHL", tracking: str = "JD0146000031") -> Shipped:
+async def events(rt: Runtime, event_type: str) -> list:
+    return [r.envelope for r in await read_outbox(rt.uow) if r.envelope.event_type == event_type]
+
+
+async def shop_order(client: httpx.AsyncClient, channel: str, shop: str, external_id) -> dict:
+    page = (await client.get("/shop-orders", params={"channel": channel, "shop": shop, "limit": 500})).json()
+    (row,) = [o for o in page["items"] if o["external_id"] == str(external_id)]
+    return row
+
+
+async def count(rt: Runtime, table: str) -> int:
+    return await query_scalar(rt.uow, f"SELECT count(*) FROM {table}")
+
+
+def shipped(order_id: str, lines: list[tuple[int, str, str]], carrier: str = "DHL", tracking: str = "JD0146000031",
+            shipment_id: str | None = None, complete: bool = True,
+            tracking_url: str | None = "https://track.example/JD0146000031") -> Shipped:
     return Shipped(
-        order_id=order_id, shipment_id=str(uuid.uuid4()), carrier=carrier, tracking_no=tracking,
-        lines=[
-            ShippedLine(line_no=n, sku=sku, lot_id=f"lot-{n}", lot_no=f"B{n}", quantity=Decimal(q), unit="pcs",
-                        allocation_id=f"a-{n}-{sku}")
-            for n, sku, q in lines
-        ],
-        shipped_at=datetime.now(timezone.utc),
+        order_id=order_id, shipment_id=shipment_id or str(uuid.uuid4()), carrier=carrier, tracking_no=tracking,
+        tracking_url=tracking_url, complete=complete, shipped_at=datetime.now(timezone.utc),
+        lines=[ShippedLine(line_no=n, allocation_id=str(uuid.uuid4()), sku=sku, lot_id=str(uuid.uuid4()),
+                           lot_no="B1", quantity=Decimal(q), unit="pcs") for n, sku, q in lines],
     )
 
 
-async def deliver(rt: Runtime, event: Event) -> Envelope:
-    """Hand an event to its handler as the consumer would (own transaction, fresh event id)."""
-    return await deliver_to_handler(rt.uow, HANDLERS[type(event)], event)
+async def ship(rt: Runtime, event: Shipped) -> None:
+    await deliver_to_handler(rt.uow, on_shipped, event)
 
 
-async def outbox(rt: Runtime, event_type: str | None = None) -> list[dict]:
-    """Rows of the outbox as the relay would publish them: topic, key, envelope, headers."""
-    return [r._asdict() for r in await read_outbox(rt.uow, event_type)]
+async def etsy_connector(client: httpx.AsyncClient, etsy, shop: str, secret: str) -> dict:
+    """An Etsy connector as an operator sets it up after the OAuth consent: keystring and
+    shared secret, the token pair, the numeric shop id, the webhook signing secret."""
+    tokens = etsy.issue_tokens()
+    expires = datetime.fromtimestamp(datetime.now(timezone.utc).timestamp() + tokens["expires_in"], timezone.utc)
+    return await connect(client, "etsy", shop, admin_url=etsy.url, secret=secret, shop_id=str(etsy.shop_id),
+                         api_key=etsy.keystring, api_secret=etsy.shared_secret,
+                         access_token=tokens["access_token"], refresh_token=tokens["refresh_token"],
+                         token_expires_at=expires.isoformat())
+
+
+async def woo_connector(client: httpx.AsyncClient, woo, shop: str) -> dict:
+    return await connect(client, "woocommerce", shop, admin_url=woo.url, api_key=woo.consumer_key,
+                         api_secret=woo.consumer_secret)

@@ -11,7 +11,7 @@ from contracts.events import Delivered, Shipped
 from contracts.events.shipping import ShippedLine
 from eventkit import Runtime
 from shipping import repository as repo
-from shipping.domain.carriers import CARRIERS
+from shipping.domain.carriers import CARRIERS, tracking_url
 from shipping.domain.shipment import Status, deliver_refusal, ship_refusal
 from shipping.notifier import wakeup
 from shipping.schemas import CarrierOut, LineOut, NotificationOut, ShipmentOut, ShipRequest, ShipToOut
@@ -74,6 +74,7 @@ def make_api(rt: Runtime) -> FastAPI:
                 Shipped(
                     order_id=shipment.order_id, shipment_id=str(shipment_id), carrier=body.carrier,
                     tracking_no=body.tracking_no, complete=complete, shipped_at=at,
+                    tracking_url=tracking_url(body.carrier, body.tracking_no),
                     lines=[ShippedLine(**li.model_dump(exclude={"shipment_id"})) for li in lines],
                 ),
                 correlation_id=shipment.order_id,

@@ -127,10 +127,11 @@ class Platform(Protocol):
 
 
 def raise_for_status(resp: httpx.Response, what: str) -> None:
-    """PlatformError for a non-2xx answer, retryable for 408/429/5xx."""
+    """PlatformError for a non-2xx answer, retryable for 408/429/5xx. (409 is final: Etsy
+    answers it for tracking on a cancelled receipt, which no retry fixes.)"""
     if resp.status_code < 300:
         return
-    retryable = resp.status_code in (408, 409, 429) or resp.status_code >= 500
+    retryable = resp.status_code in (408, 429) or resp.status_code >= 500
     raise PlatformError(f"{what}: HTTP {resp.status_code}: {resp.text[:300]}", status=resp.status_code,
                         retryable=retryable)
 

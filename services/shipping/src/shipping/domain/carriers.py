@@ -13,6 +13,20 @@ CARRIERS: tuple[str, ...] = ("DHL", "UPS", "DPD", "GLS", "FedEx", "Local courier
 
 _BY_FOLDED = {c.casefold(): c for c in CARRIERS}
 
+# The carriers' public tracking pages; the shop and the customer get the link.
+_TRACKING_PAGES = {
+    "DHL": "https://www.dhl.com/global-en/home/tracking/tracking-parcel.html?submit=1&tracking-id={}",
+    "UPS": "https://www.ups.com/track?tracknum={}",
+    "DPD": "https://tracking.dpd.de/status/en_US/parcel/{}",
+    "GLS": "https://gls-group.com/track/{}",
+    "FedEx": "https://www.fedex.com/fedextrack/?trknbr={}",
+}
+
+
+def tracking_url(carrier: str, tracking_no: str) -> str | None:
+    page = _TRACKING_PAGES.get(carrier)
+    return page.format(tracking_no) if page else None
+
 # Carrier tracking numbers are letters, digits and dashes (DHL 10 digits, UPS 1Z..., DPD 14).
 TRACKING_NO_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9\-]{3,39}$"
 _TRACKING_NO = re.compile(TRACKING_NO_PATTERN)

@@ -1,0 +1,170 @@
+"""Orders pulled from the platforms rather than pushed: the order a thin notice names (Etsy's
+ORDER_PAID carries only a receipt URL), and reconciliation (every order modified since a
+point in time), so an order whose webhook was lost still arrives.
+
+Both feed the same intake as webhooks, one order per transaction: the shop order row and the
+platform's updated_at make them exactly-once together with webhooks (a version already kept
+is a no-op). Network calls happen outside database transactions."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import httpx
+from sqlalchemy import select, text, update
+
+from channels.domain.fulfillment import backoff
+from channels.domain.shop_orders import PayloadError
+from channels.intake import apply_version
+from channels.platforms import platform_for
+from channels.platforms.base import PlatformError
+from channels.secrets import SecretBox
+from channels.shop_api import ready_for_api, shop_api
+from channels.tables import Connector
+from eventkit import Runtime, is_transient
+
+log = logging.getLogger("channels.order_import")
+
+_DUE = text(
+    "SELECT f.channel, f.shop, f.external_id, f.attempts FROM order_fetches f JOIN connectors c USING (channel, shop) "
+    "WHERE f.status = 'pending' AND f.next_attempt_at <= now() AND c.enabled AND c.admin_url IS NOT NULL "
+    "ORDER BY f.next_attempt_at LIMIT 20"
+)
+_DONE = text("UPDATE order_fetches SET status = 'done', attempts = attempts + 1, last_error = NULL "
+             "WHERE channel = :channel AND shop = :shop AND external_id = :external_id")
+_RETRY = text(
+    "UPDATE order_fetches SET attempts = attempts + 1, last_error = :error, "
+    "status = CASE WHEN :final OR attempts + 1 >= :max_attempts THEN 'failed' ELSE 'pending' END, "
+    "next_attempt_at = now() + make_interval(secs => :delay) "
+    "WHERE channel = :channel AND shop = :shop AND external_id = :external_id"
+)
+
+
+async def take_in(rt: Runtime, connector: Connector, payload, source: str) -> str:
+    """One order payload through intake in its own transaction; returns its outcome."""
+    raw = json.dumps(payload, separators=(",", ":")).encode()
+    try:
+        order = platform_for(connector.channel).parse_order(payload)
+    except PayloadError as exc:
+        log.warning("%s/%s: an order from the API is unusable: %s", connector.channel, connector.shop, exc)
+        return "unusable"
+    async with rt.uow.start(correlation_id=None, name=f"import {source}") as ctx:
+        fresh = await ctx.session.get(Connector, (connector.channel, connector.shop))
+        outcome = await apply_version(ctx, fresh, order, raw, source)
+    return outcome.status
+
+
+async def fetch_due(rt: Runtime, box: SecretBox, client: httpx.AsyncClient) -> int:
+    s = rt.settings
+    async with rt.uow.sessions() as session:
+        due = (await session.execute(_DUE)).all()
+    fetched = 0
+    for row in due:
+        key = {"channel": row.channel, "shop": row.shop, "external_id": row.external_id}
+        async with rt.uow.sessions() as session:
+            connector = await session.get(Connector, (row.channel, row.shop))
+        try:
+            payload = await platform_for(row.channel).fetch_order(shop_api(rt, box, connector, client), row.external_id)
+            await take_in(rt, connector, payload, "fetch")
+        except (PlatformError, httpx.HTTPError, ValueError) as exc:
+            final = isinstance(exc, PlatformError) and not exc.retryable
+            delay = backoff(row.attempts + 1, s.fulfillment_backoff_initial, s.fulfillment_backoff_max)
+            log.warning("fetching %s order %s of %s failed: %s", row.channel, row.external_id, row.shop, exc)
+            async with rt.uow.sessions() as session, session.begin():
+                await session.execute(_RETRY, {**key, "error": str(exc)[:500] or repr(exc), "final": final,
+                                               "delay": delay, "max_attempts": s.fetch_max_attempts})
+            continue
+        async with rt.uow.sessions() as session, session.begin():
+            await session.execute(_DONE, key)
+        fetched += 1
+    return fetched
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    seen: int
+    outcomes: dict[str, int]
+    since: datetime
+    until: datetime
+
+
+async def reconcile(rt: Runtime, box: SecretBox, client: httpx.AsyncClient, connector: Connector,
+                    since: datetime | None = None) -> Reconciled:
+    """Import every order modified since `since` (default: where the last pass left off,
+    minus an overlap). The cursor moves only after the whole pass went through."""
+    s = rt.settings
+    started = datetime.now(timezone.utc)
+    if since is None:
+        since = (connector.reconcile_from or connector.created_at or started) - timedelta(
+            seconds=s.reconcile_overlap_seconds)
+    outcomes: dict[str, int] = {}
+    seen = 0
+    platform = platform_for(connector.channel)
+    try:
+        async for payload in platform.orders_since(shop_api(rt, box, connector, client), since):
+            seen += 1
+            status = await take_in(rt, connector, payload, "reconcile")
+            outcomes[status] = outcomes.get(status, 0) + 1
+    except (PlatformError, httpx.HTTPError, ValueError) as exc:
+        async with rt.uow.sessions() as session, session.begin():
+            await session.execute(update(Connector).where(Connector.channel == connector.channel,
+                                                          Connector.shop == connector.shop)
+                                  .values(reconcile_error=str(exc)[:500] or repr(exc)))
+        raise
+    async with rt.uow.sessions() as session, session.begin():
+        await session.execute(
+            update(Connector).where(Connector.channel == connector.channel, Connector.shop == connector.shop)
+            .values(reconcile_from=started, reconciled_at=started, reconcile_error=None)
+        )
+    return Reconciled(seen, outcomes, since, started)
+
+
+async def reconcile_due(rt: Runtime, box: SecretBox, client: httpx.AsyncClient) -> None:
+    interval = timedelta(seconds=rt.settings.reconcile_interval)
+    now = datetime.now(timezone.utc)
+    async with rt.uow.sessions() as session:
+        connectors = (await session.execute(select(Connector))).scalars().all()
+    for c in connectors:
+        if not ready_for_api(c) or (c.reconciled_at is not None and now - c.reconciled_at < interval):
+            continue
+        # One instance per connector at a time: a session advisory lock, held for the pass.
+        async with rt.uow.sessions() as lock_session:
+            got = await lock_session.scalar(text("SELECT pg_try_advisory_lock(hashtext('reconcile:' || :k))"),
+                                            {"k": f"{c.channel}/{c.shop}"})
+            if not got:
+                continue
+            try:
+                result = await reconcile(rt, box, client, c)
+                log.info("reconciled %s/%s: %d orders since %s: %s", c.channel, c.shop, result.seen,
+                         result.since.isoformat(), result.outcomes)
+            except (PlatformError, httpx.HTTPError, ValueError) as exc:
+                log.warning("reconciling %s/%s failed: %s", c.channel, c.shop, exc)
+            finally:
+                await lock_session.execute(text("SELECT pg_advisory_unlock(hashtext('reconcile:' || :k))"),
+                                           {"k": f"{c.channel}/{c.shop}"})
+
+
+async def _loop(rt: Runtime, interval: float, step, what: str) -> None:
+    box = SecretBox(rt.settings.secrets_key)
+    async with httpx.AsyncClient(timeout=rt.settings.api_timeout) as client:
+        while True:
+            try:
+                await step(rt, box, client)
+            except Exception as exc:
+                if is_transient(exc):
+                    log.warning("%s: database unavailable: %s", what, exc)
+                else:
+                    log.exception("%s: pass failed", what)
+            await asyncio.sleep(interval)
+
+
+async def fetch_orders(rt: Runtime) -> None:
+    await _loop(rt, rt.settings.fetch_poll_interval, fetch_due, "order fetches")
+
+
+async def reconcile_orders(rt: Runtime) -> None:
+    await _loop(rt, rt.settings.reconcile_poll_interval, reconcile_due, "reconciliation")
