@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from eventkit import Runtime
 from production import clock, commands
-from production.adapters import batches, recipes
+from production.adapters import batches, catalog, recipes
 from production.api_models import (
     BatchDetail,
     BatchOut,
@@ -65,6 +65,16 @@ def make_api(rt: Runtime) -> FastAPI:
         if row is None:
             raise commands.NotFound(f"no recipe for {sku}")
         return RecipeOut(**row)
+
+    # The catalog replica recipes are checked against (inventory's ItemDefined): tools and
+    # tests poll it after creating an item instead of guessing how long the relay takes.
+    @app.get("/catalog/{sku}", tags=["recipes"])
+    async def catalog_item(sku: str) -> dict:
+        async with uow.sessions() as s:
+            found = await catalog.item(s, sku)
+        if found is None:
+            raise commands.NotFound(f"production has not (yet) seen item {sku}")
+        return found
 
     # -- batches --------------------------------------------------------------------------
     async def _with_covers(s, found: Sequence[batches.Batch]) -> list[BatchOut]:

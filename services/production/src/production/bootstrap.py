@@ -1,15 +1,15 @@
-"""Composition root: settings, the MaterialsReserved and OrderCancelled handlers and the HTTP
-API in one Service."""
+"""Composition root: settings, the MaterialsReserved, OrderCancelled and ItemDefined (catalog
+replica) handlers and the HTTP API in one Service."""
 
 from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
 
-from contracts.events import MaterialsReserved, OrderCancelled
+from contracts.events import ItemDefined, MaterialsReserved, OrderCancelled
 from eventkit import Service
 from production.api import make_api
-from production.handlers import on_materials_reserved, on_order_cancelled
+from production.handlers import on_item_defined, on_materials_reserved, on_order_cancelled
 from production.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -23,6 +23,7 @@ def build(settings: Settings | None = None) -> Service:
         handlers={
             MaterialsReserved: partial(on_materials_reserved, batches_per_day=settings.batches_per_day),
             OrderCancelled: on_order_cancelled,
+            ItemDefined: on_item_defined,
         },
         http_app=make_api,
     )

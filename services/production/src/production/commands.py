@@ -14,7 +14,7 @@ from contracts.events.base import LotQuantity
 from contracts.events.production import Ingredient
 from eventkit import UnitOfWork
 from production import announce, clock
-from production.adapters import batches, cancellations, recipes
+from production.adapters import batches, cancellations, catalog, recipes
 from production.domain.cancellation import cancel_refusal
 from production.domain.completion import (
     InvalidCompletion,
@@ -23,6 +23,7 @@ from production.domain.completion import (
     reserved_by_lot,
     resolve_consumption,
 )
+from production.domain.catalog_rules import catalog_problems, fractional_pieces
 from production.domain.lifecycle import complete_refusal, saga_of, start_refusal
 from production.domain.recipes import RecipeSpec, recipe_problems
 
@@ -59,11 +60,16 @@ def recipe_event(row: Mapping[str, Any]) -> RecipePublished:
 
 
 async def publish_recipe(uow: UnitOfWork, recipe: RecipeSpec) -> Mapping[str, Any]:
-    problems = recipe_problems(recipe)
-    if problems:
-        raise Invalid(problems)
     async with uow.start(correlation_id=recipe.sku, name="publish recipe") as ctx:
+        # One publication at a time: two recipes published at once cannot close a cycle
+        # that neither sees alone.
+        await recipes.lock_publishing(ctx.session)
         await recipes.lock_sku(ctx.session, recipe.sku)
+        known = await catalog.items(ctx.session, [recipe.sku, *(i.sku for i in recipe.ingredients)])
+        # Every reason at once (form and catalog), so the operator fixes the recipe in one go.
+        problems = recipe_problems(recipe) + catalog_problems(recipe, known, await catalog.recipe_graph(ctx.session))
+        if problems:
+            raise Invalid(problems)
         row = await recipes.insert(ctx.session, recipe, await recipes.next_version(ctx.session, recipe.sku))
         await ctx.emit(recipe_event(row))
     return row
@@ -105,6 +111,10 @@ async def complete_batch(uow: UnitOfWork, batch_id: str, done: Completion) -> ba
             used = resolve_consumption(reserved_by_lot(await batches.reservations(s, batch_id)), done.consumption)
         except InvalidCompletion as exc:
             raise Invalid(exc.reasons) from exc
+        halves = [f"output {done.output_quantity} {batch.unit}"] if fractional_pieces(done.output_quantity, batch.unit) else []
+        halves += [f"lot {u.lot_no}: {u.quantity} {u.unit}" for u in used if fractional_pieces(u.quantity, u.unit)]
+        if halves:
+            raise Invalid([f"{h} is not a whole number of pieces" for h in halves])
         waste = done.waste_quantity if done.waste_quantity is not None else default_waste(batch.planned_quantity, done.output_quantity)
         expiry = done.expiry_date or default_expiry(
             clock.today(), await recipes.shelf_life_days(s, batch.sku, batch.recipe_version)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from contracts.events import MaterialsReserved, OrderCancelled
+from contracts.events import ItemDefined, MaterialsReserved, OrderCancelled
 from contracts.units import IncompatibleUnits, convert
 from eventkit import Context, DomainRejection
 from production import announce, clock
-from production.adapters import batches, cancellations, recipes
+from production.adapters import batches, cancellations, catalog, recipes
 from production.domain.cancellation import Fate, fate, order_cancelled_reason, shrunk_quantity
 from production.domain.completion import LotUse
 from production.domain.lifecycle import BatchStatus, announces_schedule
@@ -66,6 +66,11 @@ async def _withdrawn(ctx: Context, event: MaterialsReserved, batch: batches.Batc
         _in_unit(event.batch_quantity, event.unit, batch.unit) > batch.planned_quantity
     ):
         await announce.scheduled(ctx, batch.batch_id)
+
+
+async def on_item_defined(ctx: Context, event: ItemDefined) -> None:
+    """Keep the catalog replica that recipes are checked against (newest revision wins)."""
+    await catalog.upsert(ctx.session, event)
 
 
 async def on_order_cancelled(ctx: Context, event: OrderCancelled) -> None:

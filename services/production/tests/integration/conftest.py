@@ -15,7 +15,7 @@ from production.settings import Settings
 
 # The tests' helper module sits beside them (a unique name: every service has a conftest).
 sys.path.insert(0, str(Path(__file__).parent))
-from production_testkit import Production  # noqa: E402
+from production_testkit import CATALOG, Production  # noqa: E402
 
 BATCHES_PER_DAY = 2
 
@@ -25,4 +25,7 @@ async def production(fresh_db):
     settings = Settings(database_url=str(fresh_db), batches_per_day=BATCHES_PER_DAY)
     async with runtime(settings, MIGRATIONS, "production", pool_size=4) as rt, \
             asgi_client(make_api(rt), "http://production") as api:
-        yield Production(rt.uow, api, BATCHES_PER_DAY)
+        production = Production(rt.uow, api, BATCHES_PER_DAY)
+        for sku, kind, unit in CATALOG:  # the catalog replica as inventory fills it
+            await production.define(sku, kind, unit)
+        yield production

@@ -10,11 +10,11 @@ from decimal import Decimal
 import httpx
 
 from contracts.envelope import Envelope
-from contracts.events import MaterialsReserved, OrderCancelled
+from contracts.events import ItemDefined, MaterialsReserved, OrderCancelled
 from devstack.testing import deliver_to_handler, read_outbox
 from eventkit import UnitOfWork
 from production import clock
-from production.handlers import on_materials_reserved, on_order_cancelled
+from production.handlers import on_item_defined, on_materials_reserved, on_order_cancelled
 
 
 @dataclass
@@ -32,6 +32,12 @@ class Production:
         """Deliver the orders service's OrderCancelled, as the consumer does."""
         event = OrderCancelled(order_id=order_id, reason=reason, cancelled_at=clock.now())
         return await deliver_to_handler(self.uow, on_order_cancelled, event, event_id)
+
+    async def define(self, sku: str, kind: str, base_unit: str, *, active: bool = True, revision: int = 1) -> Envelope:
+        """Deliver inventory's ItemDefined (the catalog recipes are checked against)."""
+        event = ItemDefined(sku=sku, name=sku.title(), kind=kind, base_unit=base_unit, sellable=kind == "finished",
+                            active=active, revision=revision)
+        return await deliver_to_handler(self.uow, on_item_defined, event)
 
     async def outbox(self, topic_suffix: str | None = None) -> list[tuple[str, str, Envelope]]:
         """What the service has raised so far: (topic, key, envelope), oldest first."""
@@ -57,3 +63,7 @@ def reserved(order_id: str, plan_id: str, *, line_no: int = 1, promised: str = "
 
 def lot(lot_id: str, sku: str, quantity: str, unit: str = "kg") -> dict:
     return {"sku": sku, "lot_id": lot_id, "lot_no": f"LN-{lot_id}", "quantity": quantity, "unit": unit}
+
+
+# The items the tests' recipes use, as inventory would have announced them.
+CATALOG = [("CREAM-50", "finished", "pcs"), ("BASE", "intermediate", "kg"), ("JAR-50", "raw", "pcs")]

@@ -23,6 +23,12 @@ async def lock_sku(session: AsyncSession, sku: str) -> None:
     await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('recipe:' || :sku))"), {"sku": sku})
 
 
+async def lock_publishing(session: AsyncSession) -> None:
+    """Serialize every recipe publication (rare, operator-paced): the cycle check reads the
+    recipes in force and must not miss one being published at the same time."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('recipes:publish'))"))
+
+
 async def next_version(session: AsyncSession, sku: str) -> int:
     row = await session.execute(
         text("SELECT coalesce(max(recipe_version), 0) + 1 FROM recipes WHERE sku = :sku"), {"sku": sku}
