@@ -82,14 +82,17 @@ async def apply_version(ctx: Context, connector: Connector, order: ShopOrder, ra
                         .values(deliveries=ShopOrderRow.deliveries + 1))
         return Outcome("stale", row.shop_order_id, order_id, f"older than the version of {kept.isoformat()} kept")
     same_version = kept is not None and order.updated_at == kept and row.status != "received"
+    if same_version and row.status not in PARKED:
+        # A redelivery of the version already decided (webhook retry, reconciliation overlap).
+        await s.execute(update(ShopOrderRow).where(ShopOrderRow.shop_order_id == row.shop_order_id)
+                        .values(deliveries=ShopOrderRow.deliveries + 1))
+        return Outcome(row.status, row.shop_order_id, order_id, row.reason)
     await s.execute(
         update(ShopOrderRow).where(ShopOrderRow.shop_order_id == row.shop_order_id)
         .values(raw_body=raw, platform_updated_at=order.updated_at or kept, reference=order.reference,
                 platform_status=order.status, deliveries=ShopOrderRow.deliveries + 1, source=source,
                 updated_at=func.now())
     )
-    if same_version and row.status not in PARKED:
-        return Outcome(row.status, row.shop_order_id, order_id, row.reason)  # a redelivery: decided already
     await s.refresh(row)
     return await decide(ctx, connector, row, order)
 

@@ -1,6 +1,6 @@
 """The channels service as it runs (bootstrap.build(...).serve()) on the devstack's Kafka and
 PostgreSQL: a signed webhook over HTTP becomes one ChannelOrderReceived on Kafka (also when
-the shop delivers it twice); Shipped from Kafka reaches the shop's admin API (a local HTTP server)."""
+the shop delivers it twice); Shipped from Kafka reaches Shopify's fulfillment API (its local stand-in)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ import asyncpg
 import pytest
 
 from channels.bootstrap import MIGRATIONS, build
-from channels.domain.channels import sign
 from channels.settings import Settings
-from channels_testkit import body_of, shipped, shopify_order
+from channels_testkit import SECRET, fixture, shipped
 from devstack.testing import kafka_settings, publish, read_until, serving
 from devstack.waiting import poll
 from eventkit.migrate import migrate
@@ -20,7 +19,6 @@ from eventkit.migrate import migrate
 pytestmark = pytest.mark.integration
 
 SHOP = "kafka-shop.myshopify.com"
-SECRET = "shpss_kafka_secret"
 
 
 @pytest.fixture
@@ -31,14 +29,16 @@ async def service(stack, fresh_db):
         yield http
 
 
-async def test_webhook_to_kafka_and_shipped_from_kafka_to_the_shop(stack, fresh_db, service, shop_admin):
-    external_id = int(uuid.uuid4().int % 10**12)
+async def test_webhook_to_kafka_and_shipped_from_kafka_to_the_shop(stack, fresh_db, service, shopify):
     await service.post("/connectors", json={"channel": "shopify", "shop": SHOP, "webhook_secret": SECRET,
-                                            "admin_url": shop_admin.url})
-    await service.post(f"/connectors/shopify/{SHOP}/sku-map", json={"SH-CREAM": "CREAM-50", "SH-SOAP": "SOAP-100"})
-    raw = body_of(shopify_order(external_id))
-    for _ in range(2):  # the shop delivers twice
-        r = await service.post(f"/webhooks/shopify/{SHOP}", content=raw, headers={"X-Shopify-Hmac-Sha256": sign(SECRET, raw)})
+                                            "admin_url": shopify.url, "admin_token": shopify.token})
+    await service.post(f"/connectors/shopify/{SHOP}/sku-map", json={
+        "IPOD2008GREEN": "SOAP-LAV", "IPOD2008RED": "SOAP-ROSE", "IPOD2008BLACK": "SOAP-CHAR"})
+    external_id = int(uuid.uuid4().int % 10**12)
+    payload = shopify.add_order(fixture("shopify", "orders_create", id=external_id))
+    for _ in range(2):  # the shop delivers twice, with two delivery ids
+        headers, body = shopify.webhook("orders/create", payload, SECRET)
+        r = await service.post(f"/webhooks/shopify/{SHOP}", content=body, headers=headers)
         assert r.status_code == 200, r.text
     order_id = r.json()["order_id"]
 
@@ -54,8 +54,9 @@ async def test_webhook_to_kafka_and_shipped_from_kafka_to_the_shop(stack, fresh_
     envelopes = await read_until(stack, ["ChannelOrderReceived"], [order_id], deadline=60)
     assert len(envelopes) == 1 and envelopes[0].data["external_order_id"] == str(external_id)
 
-    await publish(stack, shipped(order_id, [(1, "CREAM-50", "2"), (2, "SOAP-100", "2")], carrier="UPS", tracking="1Z999AA1"))
-    await poll(lambda: shop_admin.accepted(), 60)
-    (req,) = shop_admin.requests
-    assert req["path"].endswith(f"/orders/{external_id}/fulfillments")
-    assert req["json"]["tracking_number"] == "1Z999AA1" and req["json"]["tracking_company"] == "UPS"
+    await publish(stack, shipped(order_id, [(1, "SOAP-LAV", "1"), (2, "SOAP-ROSE", "1"), (3, "SOAP-CHAR", "1")],
+                                 carrier="UPS", tracking="1Z999AA10123456784"))
+    posts = await poll(lambda: shopify.calls_to("POST", r"/admin/api/[^/]+/fulfillments\.json"), 60,
+                       what="the fulfillment at the shop")
+    assert posts[0].json["fulfillment"]["tracking_info"]["number"] == "1Z999AA10123456784"
+    assert posts[0].json["fulfillment"]["tracking_info"]["company"] == "UPS"

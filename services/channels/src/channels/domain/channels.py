@@ -1,10 +1,7 @@
-"""The shop platforms we connect to, how their webhooks are signed, and our order ids."""
+"""The shop platforms we connect to, and our order ids for their orders."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import uuid
 from enum import StrEnum
 
@@ -15,26 +12,8 @@ class Channel(StrEnum):
     etsy = "etsy"
 
 
-# Shopify and WooCommerce both sign the raw body: base64(HMAC-SHA256(secret, body)).
-# Etsy has no order webhooks; an Etsy relay (poller) posts here signed the same way.
-SIGNATURE_HEADER = {
-    Channel.shopify: "X-Shopify-Hmac-Sha256",
-    Channel.woocommerce: "X-WC-Webhook-Signature",
-    Channel.etsy: "X-Etsy-Hmac-Sha256",
-}
-
-
-def sign(secret: str, body: bytes) -> str:
-    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
-
-
-def signature_valid(secret: str, body: bytes, header_value: str | None) -> bool:
-    if not header_value:
-        return False
-    return hmac.compare_digest(sign(secret, body), header_value.strip())
-
-
 def order_id_for(channel: str, shop: str, external_id: str) -> str:
-    """Our order id for a shop order: the same shop order always gives the same id, so a
-    webhook delivered twice (or by two instances at once) is one order downstream."""
+    """Our order id for a shop order: (channel, shop, the platform's order id) always gives
+    the same id, so a webhook delivered twice (or by two instances at once, or once more by
+    reconciliation) is one order downstream, while two shops' order 1042 are two orders."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{channel}/{shop}/{external_id}"))

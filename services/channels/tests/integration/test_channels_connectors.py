@@ -1,0 +1,103 @@
+"""Connector management as a shop owner meets it: the absolute webhook URL to paste, secrets
+sealed at rest and never echoed, rotation with a grace period, disable/enable, delete,
+removing a mapping, and reconciliation that recovers an order whose webhook was lost,
+exactly once together with webhooks."""
+
+from __future__ import annotations
+
+import pytest
+from channels_testkit import SECRET, connect, count, deliver, events, fixture, map_skus, shop_order
+
+from sqlalchemy import text
+
+from devstack.testing import query_scalar
+
+pytestmark = pytest.mark.integration
+
+SHOP = "acme.myshopify.com"
+IPODS = {"IPOD2008GREEN": "SOAP-LAV", "IPOD2008RED": "SOAP-ROSE", "IPOD2008BLACK": "SOAP-CHAR"}
+
+
+async def test_secrets_are_sealed_at_rest_and_never_shown(rt, client, shopify):
+    shown = await connect(client, "shopify", SHOP, admin_url=shopify.url, admin_token="shpat_secret_token")
+    assert shown["webhook_url"] == f"https://shop-hooks.example.com/webhooks/shopify/{SHOP}"
+    assert shown["has_webhook_secret"] and shown["has_admin_token"]
+    listing = (await client.get("/connectors")).text
+    assert SECRET not in listing and "shpat_secret_token" not in listing
+    stored = await query_scalar(rt.uow, "SELECT webhook_secret || admin_token FROM connectors")
+    assert SECRET not in stored and "shpat_secret_token" not in stored and stored.startswith("fernet:")
+    # A partial update keeps what it does not name; an explicit null clears.
+    again = (await client.post("/connectors", json={"channel": "shopify", "shop": SHOP, "enabled": True})).json()
+    assert again["has_webhook_secret"] and again["has_admin_token"]
+    cleared = (await client.post("/connectors", json={"channel": "shopify", "shop": SHOP, "admin_token": None})).json()
+    assert not cleared["has_admin_token"]
+
+
+async def test_rotated_secret_applies_at_once_and_the_old_one_only_during_the_grace(rt, client, shopify):
+    await connect(client, "shopify", SHOP)
+    await map_skus(client, "shopify", SHOP, IPODS)
+    new = "whsec_rotated_secret_2"
+    r = await client.post(f"/connectors/shopify/{SHOP}/rotate-secret", json={"webhook_secret": new})
+    assert r.status_code == 200
+    assert (await deliver(client, "shopify", SHOP, shopify.webhook("orders/create", fixture("shopify", "orders_create"), new))).status_code == 200
+    # Signed with the old secret just before the shop switched: still accepted for now...
+    assert (await deliver(client, "shopify", SHOP, shopify.webhook("orders/create", fixture("shopify", "orders_create_gift"), SECRET))).status_code == 200
+    # ... and refused once the grace is over.
+    async with rt.uow.sessions() as session, session.begin():
+        await session.execute(text("UPDATE connectors SET previous_secret_until = now() - interval '1 second'"))
+    assert (await deliver(client, "shopify", SHOP, shopify.webhook("orders/create", fixture("shopify", "orders_create_test"), SECRET))).status_code == 401
+
+
+async def test_disabled_connector_records_deliveries_but_takes_no_order(rt, client, shopify):
+    await connect(client, "shopify", SHOP)
+    await map_skus(client, "shopify", SHOP, IPODS)
+    await client.post(f"/connectors/shopify/{SHOP}/disable")
+    r = await deliver(client, "shopify", SHOP, shopify.webhook("orders/create", fixture("shopify", "orders_create"), SECRET))
+    assert r.status_code == 200 and r.json()["status"] == "ignored"
+    (d,) = (await client.get("/deliveries")).json()
+    assert d["outcome"] == "ignored" and d["topic"] == "orders/create" and d["external_id"] == "450789469"
+    assert await count(rt, "shop_orders") == 0
+
+
+async def test_removing_a_mapping_and_deleting_a_connector(rt, client, shopify):
+    await connect(client, "shopify", SHOP)
+    await map_skus(client, "shopify", SHOP, {**IPODS, "variant:447654529": {"ignore": True}})
+    assert (await client.delete(f"/connectors/shopify/{SHOP}/sku-map/variant:447654529")).status_code == 204
+    assert (await client.delete(f"/connectors/shopify/{SHOP}/sku-map/variant:447654529")).status_code == 404
+    refs = [m["ref"] for m in (await client.get(f"/connectors/shopify/{SHOP}/sku-map")).json()]
+    assert refs == sorted(IPODS)
+    bad = await client.post(f"/connectors/shopify/{SHOP}/sku-map", json={"X": {"unit": "pcs"}})
+    assert bad.status_code == 422
+    assert (await client.delete(f"/connectors/shopify/{SHOP}")).status_code == 204
+    assert (await client.get(f"/connectors/shopify/{SHOP}")).status_code == 404
+    r = await deliver(client, "shopify", SHOP, shopify.webhook("orders/create", fixture("shopify", "orders_create"), SECRET))
+    assert r.status_code == 404
+
+
+async def test_reconciliation_recovers_a_lost_webhook_exactly_once(rt, client, shopify):
+    await connect(client, "shopify", SHOP, admin_url=shopify.url, admin_token=shopify.token)
+    await map_skus(client, "shopify", SHOP, IPODS)
+    lost = shopify.add_order(fixture("shopify", "orders_create"))  # its webhook never arrived
+    seen = shopify.add_order(fixture("shopify", "orders_create_gift"))
+    await deliver(client, "shopify", SHOP, shopify.webhook("orders/create", seen, SECRET))
+
+    r = await client.post(f"/connectors/shopify/{SHOP}/reconcile", json={"since": "2008-01-01T00:00:00Z"})
+    assert r.status_code == 200, r.text
+    assert r.json()["seen"] == 2 and r.json()["outcomes"] == {"accepted": 2}  # the gift order: same version
+    again = await client.post(f"/connectors/shopify/{SHOP}/reconcile", json={"since": "2008-01-01T00:00:00Z"})
+    assert again.json()["seen"] == 2
+    await deliver(client, "shopify", SHOP, shopify.webhook("orders/create", lost, SECRET))  # the webhook, late
+    envs = await events(rt, "ChannelOrderReceived")
+    assert sorted(e.data["external_order_id"] for e in envs) == ["450789469", "450789471"]
+    assert (await shop_order(client, "shopify", SHOP, 450789469))["source"] == "reconcile"
+    listed = shopify.calls_to("GET", r"/admin/api/[^/]+/orders\.json")
+    assert listed[0].query["status"] == ["any"] and listed[0].query["updated_at_min"]
+
+
+async def test_reconciliation_needs_an_api_and_reports_platform_errors(rt, client, shopify):
+    await connect(client, "shopify", SHOP)
+    assert (await client.post(f"/connectors/shopify/{SHOP}/reconcile")).status_code == 409
+    await connect(client, "shopify", SHOP, admin_url=shopify.url, admin_token="wrong-token")
+    r = await client.post(f"/connectors/shopify/{SHOP}/reconcile")
+    assert r.status_code == 502 and "401" in r.json()["detail"]
+    assert "401" in (await client.get(f"/connectors/shopify/{SHOP}")).json()["reconcile_error"]
