@@ -10,6 +10,9 @@ from fastapi.responses import JSONResponse
 
 from contracts.events.base import OrderLine as LineSpec
 from eventkit import Runtime
+from orders.catalog import check_lines
+from orders.catalog_api import add_catalog_routes
+from orders.settings import DEFAULT_MAX_LINE_QUANTITY
 from orders.cancellation import CancelRefused, OrderNotFound, cancel
 from orders.domain.status import OrderStatus
 from orders.placement import OrderDraft, new_order_id, place
@@ -26,10 +29,13 @@ def make_api(rt: Runtime) -> FastAPI:
 
 
     handling_days = getattr(rt.settings, "handling_days", 1)
+    max_line_quantity = getattr(rt.settings, "max_line_quantity", DEFAULT_MAX_LINE_QUANTITY)
+    add_catalog_routes(app, rt)
 
     @app.post("/orders", status_code=201, response_model=OrderOut,
               responses={200: {"description": "the order already placed under this order_id"},
-                         409: {"description": "order_id already used for a different order"}})
+                         409: {"description": "order_id already used for a different order"},
+                         422: {"description": "invalid, or a line the catalog refuses (detail: one reason per line)"}})
     async def place_order(body: PlaceOrder):
         order_id = body.order_id or new_order_id()
         draft = OrderDraft(
@@ -42,6 +48,10 @@ def make_api(rt: Runtime) -> FastAPI:
             priority=body.priority,
         )
         async with rt.uow.start(correlation_id=order_id, name="place order") as ctx:
+            # Checked against the catalog replica at the door: refused whole, nothing created.
+            problems = await check_lines(ctx.session, draft.lines, max_line_quantity)
+            if problems:
+                raise HTTPException(422, problems)
             placed = await place(ctx, draft, handling_days)
         if not placed.same_content:
             raise HTTPException(409, f"order_id {order_id!r} is already used by a different order")

@@ -16,7 +16,7 @@ def build(settings: Settings) -> Service:
     return Service(
         settings,
         migrations=MIGRATIONS,
-        handlers=OrderHandlers(settings.handling_days).handlers(),
+        handlers=OrderHandlers(settings.handling_days, settings.max_line_quantity).handlers(),
         http_app=make_api,
     )
 

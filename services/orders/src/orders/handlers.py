@@ -4,12 +4,15 @@ already claimed) and records the fact against every order it concerns."""
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 from contracts import events as ev
 from eventkit import Context, DomainRejection, Handler
+from orders.catalog import held_for_review, on_item_defined
 from orders.domain.wording import describe
 from orders.facts import record
 from orders.cancellation import cancel_from_shop
+from orders.settings import DEFAULT_MAX_LINE_QUANTITY
 from orders.placement import OrderDraft, place
 
 log = logging.getLogger("orders.handlers")
@@ -18,12 +21,14 @@ log = logging.getLogger("orders.handlers")
 class OrderHandlers:
     """Bound methods are the handlers; they share the settings they need."""
 
-    def __init__(self, handling_days: int):
+    def __init__(self, handling_days: int, max_line_quantity: Decimal = DEFAULT_MAX_LINE_QUANTITY):
         self.handling_days = handling_days
+        self.max_line_quantity = max_line_quantity
 
     def handlers(self) -> dict[type[ev.Event], Handler]:
         return {
             ev.ChannelOrderReceived: self.on_channel_order_received,
+            ev.ItemDefined: on_item_defined,
             ev.ChannelOrderCancelled: self.on_channel_order_cancelled,
             ev.MaterialsReserved: self.on_order_fact,
             ev.MaterialsShort: self.on_order_fact,
@@ -43,6 +48,8 @@ class OrderHandlers:
         line_nos = [line.line_no for line in event.lines]
         if len(set(line_nos)) != len(line_nos):
             raise DomainRejection(f"channel order {event.external_order_id}: duplicate line numbers {line_nos}")
+        if await held_for_review(ctx, event, self.max_line_quantity):
+            return  # unknown SKU, wrong unit...: on the review list, not placed
         draft = OrderDraft(
             order_id=event.order_id,
             customer=event.customer,

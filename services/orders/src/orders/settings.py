@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from eventkit import ServiceSettings
+
+
+DEFAULT_MAX_LINE_QUANTITY = Decimal(100_000)
 
 
 class Settings(ServiceSettings):
@@ -16,3 +21,6 @@ class Settings(ServiceSettings):
     http_port: int = 8101
     # Days between goods being ready (allocated, or a batch's planned end) and dispatch.
     handling_days: int = Field(default=1, ge=0)
+    # Plausibility bound of one order line in the item's base unit, for items without their
+    # own bound (ItemDefined.max_order_quantity; the smaller wins). Beyond it: 422 / review.
+    max_line_quantity: Decimal = Field(default=DEFAULT_MAX_LINE_QUANTITY, gt=0)

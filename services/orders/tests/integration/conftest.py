@@ -17,7 +17,7 @@ from orders.settings import Settings
 
 # pytest runs with --import-mode=importlib: make the helper module next to this file importable.
 sys.path.insert(0, str(Path(__file__).parent))
-from orders_testkit import Orders  # noqa: E402
+from orders_testkit import CATALOG, Orders, item_defined  # noqa: E402
 
 HANDLING_DAYS = 1
 
@@ -28,4 +28,7 @@ async def orders(fresh_db):
     handlers = OrderHandlers(settings.handling_days).handlers()
     async with runtime(settings, MIGRATIONS, "orders", handlers, pool_size=4) as rt, \
             asgi_client(make_api(rt), "http://orders") as api:
-        yield Orders(rt, api, rt.consumer)
+        orders = Orders(rt, api, rt.consumer)
+        for sku, unit in CATALOG:  # the catalog replica as inventory's ItemDefined fills it
+            await orders.deliver(item_defined(sku, unit))
+        yield orders

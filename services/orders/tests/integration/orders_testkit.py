@@ -171,3 +171,12 @@ def batch_cancelled(covers: list[tuple[str, int]], batch_id: str = "plan-1",
         covers=[LineQuantity(order_id=o, line_no=n, quantity=D(10)) for o, n in covers],
         cancelled_at=datetime.now(timezone.utc),
     )
+
+
+# The finished goods the tests order, as inventory announces them.
+CATALOG = [("SOAP-1", "pcs"), ("CREAM-2", "kg"), ("PAINT-9", "L"), ("A", "pcs"), ("B", "pcs")]
+
+
+def item_defined(sku: str, base_unit: str, kind: str = "finished", revision: int = 1, **over) -> ev.ItemDefined:
+    return ev.ItemDefined(sku=sku, name=sku.title(), kind=kind, base_unit=base_unit, sellable=kind == "finished",
+                          revision=revision, **over)

@@ -13,7 +13,7 @@ from devstack.waiting import poll
 from eventkit.migrate import migrate
 from orders.bootstrap import MIGRATIONS, build
 from orders.settings import Settings
-from orders_testkit import channel_order, delivered, shipped
+from orders_testkit import channel_order, delivered, item_defined, shipped
 
 pytestmark = pytest.mark.integration
 
@@ -26,6 +26,9 @@ async def service(stack, fresh_db):
 
 
 async def test_channel_order_from_kafka_is_placed_once_and_published(stack, service):
+    # The catalog replica first (inventory's ItemDefined), polled until orders has it.
+    await publish(stack, item_defined("SOAP-1", "pcs"))
+    await poll(lambda: _known(service, "SOAP-1"), what="SOAP-1 in orders' catalog")
     oid = str(uuid.uuid4())
     await publish(stack, channel_order(oid, ref="#kafka-1"), times=2)  # redelivered
 
@@ -46,3 +49,7 @@ async def test_channel_order_from_kafka_is_placed_once_and_published(stack, serv
         return view if view["status"] == "delivered" else None
     view = await poll(is_delivered, what="Shipped and Delivered to be applied")
     assert [e["event_type"] for e in view["timeline"]] == ["ChannelOrderReceived", "OrderPlaced", "Shipped", "Delivered"]
+
+
+async def _known(http, sku: str) -> bool:
+    return (await http.get(f"/catalog/{sku}")).status_code == 200
