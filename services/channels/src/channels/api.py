@@ -20,7 +20,7 @@ from channels.domain.sku_mapping import MATCH_KINDS
 from channels.intake import PARKED, apply_version, retry
 from channels.order_import import reconcile
 from channels.platforms import platform_for
-from channels.platforms.base import DeliveryKind, PlatformError
+from channels.platforms.base import API_FAILURES, DeliveryKind
 from channels.schemas import (
     ConnectorIn, ConnectorOut, DeliveryOut, FulfillmentOut, ReconcileIn, ReconcileOut, RotateSecretIn, Shop,
     ShopOrderDetail, ShopOrderOut, ShopOrderPage, SkuMapIn, SkuMapOut, SkuTargetIn, WebhookAnswer,
@@ -215,7 +215,7 @@ def make_api(rt: Runtime) -> FastAPI:
 
     # -- reconciliation ------------------------------------------------------------------------
     @app.post("/connectors/{channel}/{shop}/reconcile", response_model=ReconcileOut,
-              responses={409: {}, 502: {}})
+              responses={409: {}, 424: {"description": "the platform's API failed or refused"}})
     async def reconcile_now(channel: Channel, shop: Shop, body: ReconcileIn | None = None) -> ReconcileOut:
         """Import every order the platform modified since `since` (default: where the last
         pass left off), exactly once together with webhooks."""
@@ -226,8 +226,10 @@ def make_api(rt: Runtime) -> FastAPI:
         async with httpx.AsyncClient(timeout=rt.settings.api_timeout) as client:
             try:
                 result = await reconcile(rt, box, client, connector, body.since if body else None)
-            except (PlatformError, httpx.HTTPError) as exc:
-                raise HTTPException(502, f"{channel.value} API: {exc}") from None
+            except API_FAILURES as exc:
+                # 424, not 502: what failed is the platform this connector points at (its URL,
+                # its credentials), which the operator fixes; our service is fine.
+                raise HTTPException(424, f"{channel.value} API: {exc or type(exc).__name__}") from None
         return ReconcileOut(seen=result.seen, outcomes=result.outcomes, since=result.since, until=result.until)
 
     # -- webhooks ------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from channels.domain.fulfillment import backoff
 from channels.platforms import platform_for
-from channels.platforms.base import FulfillmentLine, FulfillmentRequest, PlatformError
+from channels.platforms.base import API_FAILURES, FulfillmentLine, FulfillmentRequest, PlatformError
 from channels.secrets import SecretBox
 from channels.shop_api import shop_api
 from channels.tables import Connector
@@ -65,7 +65,7 @@ async def sync_due(rt: Runtime, box: SecretBox, client: httpx.AsyncClient) -> in
             platform = platform_for(row.channel)
             try:
                 platform_id = await platform.fulfill(shop_api(rt, box, connector, client), request_of(row))
-            except (PlatformError, httpx.HTTPError, ValueError) as exc:
+            except API_FAILURES as exc:
                 final = isinstance(exc, PlatformError) and not exc.retryable
                 delay = backoff(row.attempts + 1, s.fulfillment_backoff_initial, s.fulfillment_backoff_max)
                 log.warning("fulfillment %s of %s order %s failed (attempt %d): %s",

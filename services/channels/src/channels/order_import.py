@@ -21,7 +21,7 @@ from channels.domain.fulfillment import backoff
 from channels.domain.shop_orders import PayloadError
 from channels.intake import apply_version
 from channels.platforms import platform_for
-from channels.platforms.base import PlatformError
+from channels.platforms.base import API_FAILURES, PlatformError
 from channels.secrets import SecretBox
 from channels.shop_api import ready_for_api, shop_api
 from channels.tables import Connector
@@ -70,7 +70,7 @@ async def fetch_due(rt: Runtime, box: SecretBox, client: httpx.AsyncClient) -> i
         try:
             payload = await platform_for(row.channel).fetch_order(shop_api(rt, box, connector, client), row.external_id)
             await take_in(rt, connector, payload, "fetch")
-        except (PlatformError, httpx.HTTPError, ValueError) as exc:
+        except API_FAILURES as exc:
             final = isinstance(exc, PlatformError) and not exc.retryable
             delay = backoff(row.attempts + 1, s.fulfillment_backoff_initial, s.fulfillment_backoff_max)
             log.warning("fetching %s order %s of %s failed: %s", row.channel, row.external_id, row.shop, exc)
@@ -109,7 +109,7 @@ async def reconcile(rt: Runtime, box: SecretBox, client: httpx.AsyncClient, conn
             seen += 1
             status = await take_in(rt, connector, payload, "reconcile")
             outcomes[status] = outcomes.get(status, 0) + 1
-    except (PlatformError, httpx.HTTPError, ValueError) as exc:
+    except API_FAILURES as exc:
         async with rt.uow.sessions() as session, session.begin():
             await session.execute(update(Connector).where(Connector.channel == connector.channel,
                                                           Connector.shop == connector.shop)
@@ -141,7 +141,7 @@ async def reconcile_due(rt: Runtime, box: SecretBox, client: httpx.AsyncClient) 
                 result = await reconcile(rt, box, client, c)
                 log.info("reconciled %s/%s: %d orders since %s: %s", c.channel, c.shop, result.seen,
                          result.since.isoformat(), result.outcomes)
-            except (PlatformError, httpx.HTTPError, ValueError) as exc:
+            except API_FAILURES as exc:
                 log.warning("reconciling %s/%s failed: %s", c.channel, c.shop, exc)
             finally:
                 await lock_session.execute(text("SELECT pg_advisory_unlock(hashtext('reconcile:' || :k))"),

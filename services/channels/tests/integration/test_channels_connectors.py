@@ -99,5 +99,26 @@ async def test_reconciliation_needs_an_api_and_reports_platform_errors(rt, clien
     assert (await client.post(f"/connectors/shopify/{SHOP}/reconcile")).status_code == 409
     await connect(client, "shopify", SHOP, admin_url=shopify.url, admin_token="wrong-token")
     r = await client.post(f"/connectors/shopify/{SHOP}/reconcile")
-    assert r.status_code == 502 and "401" in r.json()["detail"]
+    assert r.status_code == 424 and "401" in r.json()["detail"]
     assert "401" in (await client.get(f"/connectors/shopify/{SHOP}")).json()["reconcile_error"]
+
+
+async def test_scheduled_reconciliation_imports_each_connector_once_per_interval(rt, client, shopify):
+    import httpx
+
+    from channels.order_import import reconcile_due
+    from channels.secrets import SecretBox
+
+    await connect(client, "shopify", SHOP, admin_url=shopify.url, admin_token=shopify.token)
+    await map_skus(client, "shopify", SHOP, IPODS)
+    # The first pass looks back from the connector's creation: an order modified since then
+    # whose webhook was lost.
+    shopify.add_order(fixture("shopify", "orders_create", updated_at="2099-01-01T00:00:00Z"))
+    async with httpx.AsyncClient(timeout=5) as http:
+        box = SecretBox(rt.settings.secrets_key)
+        await reconcile_due(rt, box, http)
+        await reconcile_due(rt, box, http)  # within the interval: no second pass
+    assert len(await events(rt, "ChannelOrderReceived")) == 1
+    assert len(shopify.calls_to("GET", r"/admin/api/[^/]+/orders\.json")) == 1
+    shown = (await client.get(f"/connectors/shopify/{SHOP}")).json()
+    assert shown["reconciled_at"] is not None and shown["reconcile_error"] is None

@@ -46,6 +46,11 @@ class PlatformError(Exception):
         self.retryable = retryable
 
 
+# What a call to a platform may raise that is the platform's (or its configuration's) fault,
+# not ours: answered, retried or shown to the operator, never a crash of the job.
+API_FAILURES = (PlatformError, httpx.HTTPError, httpx.InvalidURL, ValueError)
+
+
 @dataclass(frozen=True)
 class Credentials:
     """The secrets of one connector, decrypted, as the platform needs them.
