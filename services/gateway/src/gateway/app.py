@@ -9,9 +9,11 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
 
 from gateway.downstream import Downstream
+from gateway.errors import validation_error
 from gateway.routes import channels, health, inventory, orders, production, shipping
 from gateway.settings import Settings
 
@@ -42,6 +44,7 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.add_exception_handler(RequestValidationError, validation_error)
     for module in (orders, inventory, production, shipping, channels):
         app.include_router(module.router)
     app.include_router(channels.webhooks)

@@ -4,7 +4,7 @@ body is forwarded with only the fields the caller set, so the services' defaults
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
@@ -136,23 +136,100 @@ ShopText = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z
 ShopPath = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9.\-_]*$")]
 
 
+# Secrets and tokens a connector holds: validated here, forwarded once, never echoed back
+# (a 422 for one of them leaves its value out: see gateway.errors).
+SECRET_FIELDS = ("webhook_secret", "admin_token", "api_key", "api_secret", "access_token", "refresh_token")
+Secret = Annotated[str, Field(min_length=8, max_length=500)]
+Token = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class IntakeRules(Body):
+    """Which shop orders wait and which shop lines are not goods; fields left out keep the
+    channels service's defaults."""
+
+    hold_unpaid: bool | None = Field(default=None, description="unpaid orders wait, not produced, until paid")
+    skip_test_orders: bool | None = Field(default=None, description="platform test orders are recorded, never produced")
+    ignore_non_shipping: bool | None = Field(default=None, description="lines needing no shipping are not goods")
+    ignore_zero_price: bool | None = Field(default=None, description="free lines nobody mapped are not goods")
+    ignore_product_types: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = Field(
+        default=None, max_length=50, description='e.g. ["gift wrap", "tip"]')
+    ignore_skus: list[Annotated[str, Field(min_length=1, max_length=255)]] | None = Field(default=None, max_length=500)
+
+
 class ConnectorCreate(Body):
+    """Create or update. Fields left out keep their value; an explicit null clears one."""
+
     channel: ChannelName
     shop: ShopText
-    admin_url: AnyHttpUrl | None = Field(default=None, description="the shop's admin API (fulfillment sync)")
-    webhook_secret: str | None = Field(default=None, min_length=8, max_length=500,
-                                       description="HMAC secret the shop signs its webhooks with")
-    admin_token: str | None = Field(default=None, min_length=1, max_length=500)
+    admin_url: AnyHttpUrl | None = Field(default=None, description="the platform API's base URL (orders, fulfillments)")
+    shop_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_\-]+$")] | None = Field(
+        default=None, description="the platform's own shop id (Etsy)")
+    webhook_secret: Secret | None = Field(default=None, description="the secret the shop signs its webhooks with")
+    admin_token: Token | None = Field(default=None, description="Shopify: X-Shopify-Access-Token")
+    api_key: Token | None = Field(default=None, description="WooCommerce consumer key; Etsy keystring")
+    api_secret: Token | None = Field(default=None, description="WooCommerce consumer secret; Etsy shared secret")
+    access_token: Token | None = Field(default=None, description="Etsy OAuth access token")
+    refresh_token: Token | None = Field(default=None, description="Etsy OAuth refresh token")
+    token_expires_at: datetime | None = None
+    rules: IntakeRules | None = None
+    enabled: bool | None = None
+
+
+class RotateSecret(Body):
+    webhook_secret: Secret = Field(description="the new secret; the old one is accepted for a grace period")
+
+
+class ReconcileRequest(Body):
+    since: datetime | None = Field(default=None, description="default: where the last pass left off")
+
+
+# A SKU-map key: the shop's SKU, or "variant:<id>" / "product:<id>" for lines matched by the
+# platform's ids (lines without a SKU: gift wrap, free samples).
+SkuRef = Annotated[str, Field(min_length=1, max_length=255)]
+SkuRefPath = Annotated[str, Path(min_length=1, max_length=255)]
 
 
 class SkuTarget(Body):
-    sku: Sku
+    sku: Sku | None = None
     unit: Unit = Unit.pcs
     per_item: Quantity = Field(default=Decimal(1), description="our quantity per shop item (e.g. 6 for a 6-pack)")
+    ignore: bool = Field(default=False, description="the shop line is not goods (gift wrap, tip): dropped from the order")
+
+    @model_validator(mode="after")
+    def _target(self) -> SkuTarget:
+        if not self.ignore and not self.sku:
+            raise ValueError("a mapping names our sku, or says ignore: true")
+        if self.ignore and self.sku:
+            raise ValueError("a line is either mapped to our sku or ignored, not both")
+        return self
 
 
-class SkuMapping(RootModel[dict[Annotated[str, Field(min_length=1, max_length=255)], Sku | SkuTarget]]):
-    """{shop SKU: our SKU} or {shop SKU: {sku, unit, per_item}}; entries not named stay as they are."""
+class SkuMapping(RootModel[dict[SkuRef, Sku | SkuTarget]]):
+    """{ref: our SKU} or {ref: {sku, unit, per_item}} or {ref: {ignore: true}}; ref is a shop
+    SKU, "variant:<id>" or "product:<id>". Entries not named stay as they are."""
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> SkuMapping:
+        if not self.root:
+            raise ValueError("the SKU map is empty")
+        return self
 
     def forward(self) -> dict:
         return self.model_dump(mode="json", exclude_unset=True)
+
+
+class ShopOrderStatus(StrEnum):
+    received = "received"
+    accepted = "accepted"
+    needs_mapping = "needs_mapping"
+    needs_review = "needs_review"
+    awaiting_payment = "awaiting_payment"
+    test = "test"
+    cancelled = "cancelled"
+    no_goods = "no_goods"
+
+
+class FulfillmentStatus(StrEnum):
+    pending = "pending"
+    synced = "synced"
+    failed = "failed"

@@ -3,10 +3,12 @@ app standing in for it (or to nothing, which is a refused connection)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse, Response
 
 OPERATOR = {"X-API-Key": "op-key"}
 VIEWER = {"X-API-Key": "view-key"}
@@ -144,7 +146,7 @@ def channels_stub(state: dict[str, Any]) -> FastAPI:
     @app.post("/connectors/{channel}/{shop}/sku-map")
     async def sku_map(channel: str, shop: str, body: dict) -> list:
         state["sku_map"] = body
-        return [{"external_sku": k, "sku": v if isinstance(v, str) else v["sku"]} for k, v in body.items()]
+        return [{"ref": k, "sku": v if isinstance(v, str) else v.get("sku")} for k, v in body.items()]
 
     @app.post("/webhooks/{channel}/{shop}", status_code=202)
     async def webhook(channel: str, shop: str, request: Request) -> dict:
@@ -156,5 +158,20 @@ def channels_stub(state: dict[str, Any]) -> FastAPI:
     @app.get("/health/ready")
     async def ready() -> dict:
         return {"ready": True}
+
+    @app.api_route("/{path:path}", methods=["GET", "POST", "DELETE"])
+    async def anything(path: str, request: Request) -> Response:
+        # Every other channels call is recorded as it arrived (the tests assert the path,
+        # method, query and body the gateway relayed) and answered like the service would.
+        body = await request.body()
+        state.setdefault("channels_calls", []).append(
+            # raw_path: the path as sent, still percent-encoded.
+            {"method": request.method, "path": request.scope["raw_path"].decode(), "query": dict(request.query_params),
+             "body": json.loads(body) if body else None})
+        if "missing" in path:
+            raise HTTPException(404, "no such connector")
+        if request.method == "DELETE":
+            return Response(status_code=204)
+        return JSONResponse({"relayed": request.scope["raw_path"].decode()})
 
     return app
