@@ -26,6 +26,9 @@ from devstack._util import DevstackError, Timer, find_repo_root, kill_stale, log
 DEV_KAFKA_PORT = 9092
 DEV_CONTROLLER_PORT = 9093
 DEV_PG_PORT = 5433
+# The mail catcher: shipping's default SMTP port, and its messages over HTTP beside it.
+DEV_SMTP_PORT = 8025
+DEV_MAIL_HTTP_PORT = 8026
 READY_TIMEOUT = 120.0
 STOP_TIMEOUT = 15.0
 
@@ -116,13 +119,19 @@ async def _up(args: argparse.Namespace) -> int:
     procs: dict[str, ServiceProcess] = {}
     follower = LogFollower()
     follow_task: asyncio.Task | None = None
+    mail = None
     try:
         if not await _start_infra(stack, stopper):
             return 0
+        mail = _start_mail_catcher(stack.workdir)
         logs_dir = stack.workdir / "logs"
         wanted = [s for s in SERVICES if not args.only or s.name in args.only]
         for spec in wanted:
-            proc = ServiceProcess(spec.name, spec.module, stack.service_env(spec.name), logs_dir / f"{spec.name}.log")
+            env = stack.service_env(spec.name)
+            if mail is not None:
+                env.update({"SHIPPING_SMTP_HOST": "127.0.0.1", "SHIPPING_SMTP_PORT": str(mail.smtp_port),
+                            "GATEWAY_MAILBOX_URL": mail.url})
+            proc = ServiceProcess(spec.name, spec.module, env, logs_dir / f"{spec.name}.log")
             if not proc.module_available():
                 log(f"{spec.name}: `python -m {spec.module}` is not runnable "
                     "(module or its __main__ missing; not written yet?); skipped")
@@ -186,6 +195,8 @@ async def _up(args: argparse.Namespace) -> int:
             for name in procs:
                 (stack.workdir / "run" / f"{name}.pid").unlink(missing_ok=True)
             log(f"services stopped ({t})")
+        if mail is not None:
+            mail.stop()
         if follow_task is not None:
             follow_task.cancel()
             try:
@@ -193,6 +204,18 @@ async def _up(args: argparse.Namespace) -> int:
             except asyncio.CancelledError:
                 pass
         await _stop_infra(stack)
+
+
+def _start_mail_catcher(workdir: Path):
+    """Customer e-mails really leave shipping and land here (kept in <state>/mail.jsonl)."""
+    from devstack.mailcatcher import MailCatcher
+
+    if port_in_use(DEV_SMTP_PORT) or port_in_use(DEV_MAIL_HTTP_PORT):
+        log(f"mail catcher: port {DEV_SMTP_PORT} or {DEV_MAIL_HTTP_PORT} is in use; e-mails go to whatever listens there")
+        return None
+    mail = MailCatcher(DEV_SMTP_PORT, DEV_MAIL_HTTP_PORT, workdir / "mail.jsonl").start()
+    log(f"mail catcher: SMTP 127.0.0.1:{DEV_SMTP_PORT}, messages at {mail.url}/messages")
+    return mail
 
 
 async def _wait_ready(procs, health_url, stopper: _Stopper) -> set[str]:

@@ -1,37 +1,19 @@
 """The whole system as separate OS processes on a running Stack: every service (optionally
-several instances of one), plus a real SMTP listener standing in for the mail relay so
-shipping's customer e-mails are really delivered somewhere. Used by the end-to-end tests and
-the benchmark."""
+several instances of one), plus the mail catcher (a real SMTP listener) standing in for the
+mail relay so shipping's customer e-mails are really delivered somewhere. Used by the
+end-to-end tests and the benchmark."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from email import message_from_bytes
 from pathlib import Path
 from typing import Any
 
-from aiosmtpd.controller import Controller
-
 from devstack._util import free_port
+from devstack.mailcatcher import MailCatcher, Mailbox
 from devstack.processes import ServiceProcess
 from devstack.services import SERVICES
-
-
-class Mailbox:
-    """aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[dict[str, Any]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        msg = message_from_bytes(envelope.content)
-        part = msg if not msg.is_multipart() else msg.get_payload(0)
-        body = part.get_payload(decode=True) or b""
-        self.messages.append(
-            {"to": list(envelope.rcpt_tos), "subject": msg["Subject"], "body": body.decode("utf-8", "replace")}
-        )
-        return "250 OK"
 
 
 @dataclass
@@ -41,8 +23,12 @@ class System:
     spans: bool = True
     ports: dict[str, int] = field(default_factory=dict)
     procs: dict[str, list[ServiceProcess]] = field(default_factory=dict)
-    mailbox: Mailbox = field(default_factory=Mailbox)
-    smtp: Controller | None = None
+    mail: MailCatcher | None = None
+
+    @property
+    def mailbox(self) -> Mailbox:
+        assert self.mail is not None, "the system is not started"
+        return self.mail.mailbox
 
     @property
     def gateway(self) -> str:
@@ -59,9 +45,11 @@ class System:
         if self.spans:
             env[f"{prefix}_OTEL_SPANS_FILE"] = str(self.workdir / f"spans-{name}-{instance}.jsonl")
         env[f"{prefix}_RETRY_BACKOFF_INITIAL"] = "0.05"
-        if name == "shipping" and self.smtp is not None:
+        if name == "shipping" and self.mail is not None:
             env["SHIPPING_SMTP_HOST"] = "127.0.0.1"
-            env["SHIPPING_SMTP_PORT"] = str(self.smtp.port)
+            env["SHIPPING_SMTP_PORT"] = str(self.mail.smtp_port)
+        if name == "gateway" and self.mail is not None:
+            env["GATEWAY_MAILBOX_URL"] = self.mail.url
         return env
 
     def start_service(self, name: str, instance: int = 0) -> ServiceProcess:
@@ -84,8 +72,7 @@ class System:
 
     async def start(self, extra_instances: dict[str, int] | None = None) -> "System":
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.smtp = Controller(self.mailbox, hostname="127.0.0.1", port=free_port())
-        self.smtp.start()
+        self.mail = MailCatcher(free_port(), free_port()).start()
         self.ports = self.ports or {s.name: free_port() for s in SERVICES}
         for s in SERVICES:
             self.start_service(s.name)
@@ -100,9 +87,9 @@ class System:
             for p in ps:
                 if p.running:
                     p.terminate(timeout=10)
-        if self.smtp is not None:
-            self.smtp.stop()
-            self.smtp = None
+        if self.mail is not None:
+            self.mail.stop()
+            self.mail = None
 
     def pids(self) -> dict[str, int]:
         return {p.name: p.pid for ps in self.procs.values() for p in ps if p.running}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from enum import StrEnum
 
 from fastapi import FastAPI, HTTPException, Query
 from sqlalchemy import func, select, update
@@ -32,6 +33,17 @@ async def _views(session, shipments: list[Shipment]) -> list[ShipmentOut]:
     return [_out(s, lines[s.shipment_id], recipients.get(s.order_id)) for s in shipments]
 
 
+
+
+class NotificationStatus(StrEnum):
+    waiting_recipient = "waiting_recipient"
+    pending = "pending"
+    sent = "sent"
+    failed = "failed"
+
+
+def _note(n: Notification) -> NotificationOut:
+    return NotificationOut(**n.model_dump(exclude={"to_addr", "next_attempt_at"}), to=n.to_addr)
 
 
 def make_api(rt: Runtime) -> FastAPI:
@@ -128,14 +140,35 @@ def make_api(rt: Runtime) -> FastAPI:
 
     @app.get("/notifications", response_model=list[NotificationOut])
     async def list_notifications(
-        order_id: str | None = None, limit: int = Query(100, ge=1, le=1000)
+        order_id: str | None = Query(None, max_length=100), status: NotificationStatus | None = None,
+        limit: int = Query(100, ge=1, le=1000),
     ) -> list[NotificationOut]:
         stmt = select(Notification).order_by(Notification.created_at.desc()).limit(limit)
         if order_id:
             stmt = stmt.where(Notification.order_id == order_id)
+        if status:
+            stmt = stmt.where(Notification.status == status.value)
         async with rt.uow.sessions() as session:
             notes = (await session.execute(stmt)).scalars().all()
-        return [NotificationOut(**n.model_dump(exclude={"to_addr", "next_attempt_at"}), to=n.to_addr) for n in notes]
+        return [_note(n) for n in notes]
+
+    @app.post("/notifications/{notification_id}/retry", response_model=NotificationOut,
+              responses={404: {}, 409: {}})
+    async def retry_notification(notification_id: uuid.UUID) -> NotificationOut:
+        """A failed e-mail goes back to pending with its attempts reset (after the mail relay
+        was fixed); the sender picks it up at once."""
+        async with rt.uow.start(name="retry notification") as ctx:
+            note = (await ctx.session.execute(select(Notification).where(
+                Notification.notification_id == notification_id).with_for_update())).scalars().first()
+            if note is None:
+                raise HTTPException(404, f"notification {notification_id} not found")
+            if note.status != "failed":
+                raise HTTPException(409, f"notification is {note.status}; only a failed one is retried")
+            await ctx.session.execute(update(Notification).where(Notification.notification_id == notification_id)
+                                      .values(status="pending", attempts=0, next_attempt_at=func.now()))
+            await ctx.session.refresh(note)
+        wakeup(rt).set()
+        return _note(note)
 
     @app.get("/carriers", response_model=list[CarrierOut])
     async def carriers() -> list[CarrierOut]:

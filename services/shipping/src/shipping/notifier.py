@@ -4,7 +4,8 @@ One row per transaction, claimed with FOR UPDATE SKIP LOCKED so that several ins
 share the work without mailing a row twice. The lock is held while the SMTP conversation
 runs; a crash between the server's acceptance and our commit resends that one mail (at
 least once; the Message-ID is stable so mail clients can spot the duplicate). A failure
-keeps the row pending with attempts + 1 and an exponential backoff."""
+keeps the row pending with attempts + 1 and an exponential backoff; after
+`notify_max_attempts` it is `failed` (POST /notifications/{id}/retry sends it again)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ _SENT = text(
 )
 _FAILED = text(
     "UPDATE notifications SET attempts = attempts + 1, last_error = :error, "
+    "status = CASE WHEN attempts + 1 >= :max_attempts THEN 'failed' ELSE 'pending' END, "
     "next_attempt_at = now() + make_interval(secs => :delay) WHERE notification_id = :id"
 )
 
@@ -75,7 +77,8 @@ async def send_due(rt: Runtime) -> int:
                 delay = backoff(row.attempts + 1, s.notify_backoff_initial, s.notify_backoff_max)
                 log.warning("notification %s to %s failed (attempt %d, next in %.0fs): %s",
                             row.notification_id, row.to_addr, row.attempts + 1, delay, exc)
-                await session.execute(_FAILED, {"id": row.notification_id, "error": str(exc)[:500], "delay": delay})
+                await session.execute(_FAILED, {"id": row.notification_id, "error": str(exc)[:500] or repr(exc),
+                                                "delay": delay, "max_attempts": s.notify_max_attempts})
             else:
                 await session.execute(_SENT, {"id": row.notification_id})
                 sent += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from eventkit import ServiceSettings
@@ -24,3 +25,5 @@ class Settings(ServiceSettings):
     notify_poll_interval: float = 0.5
     notify_backoff_initial: float = 1.0
     notify_backoff_max: float = 300.0
+    # After this many failed attempts a notification is `failed` (visible; retried by hand).
+    notify_max_attempts: int = Field(default=12, ge=1)

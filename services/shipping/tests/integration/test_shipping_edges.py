@@ -169,3 +169,32 @@ async def test_two_senders_never_mail_the_same_notification_twice(rt, client, sm
 async def test_carriers_are_listed(client):
     names = [c["name"] for c in (await client.get("/carriers")).json()]
     assert names == ["DHL", "UPS", "DPD", "GLS", "FedEx", "Local courier"]
+
+
+async def test_mail_that_keeps_failing_is_failed_visibly_and_a_retry_by_hand_sends_it(rt, client):
+    order_id = new_order_id()
+    await deliver(rt, placed(order_id))
+    sid = await prepared(rt, client, order_id)
+    down = SmtpServer()
+    rt.settings.smtp_port = down.port
+    rt.settings.notify_max_attempts = 2
+    rt.settings.notify_backoff_initial = 0.01
+    await client.post(f"/shipments/{sid}/ship", json=SHIP)
+
+    async def failed():
+        await send_due(rt)
+        return (await client.get("/notifications", params={"status": "failed"})).json()
+
+    (note,) = await poll(failed, 10, what="the notification failed")
+    assert note["attempts"] == 2 and note["last_error"]
+    assert (await client.get("/notifications", params={"status": "bogus"})).status_code == 422
+    down.start()
+    try:
+        r = await client.post(f"/notifications/{note['notification_id']}/retry")
+        assert r.status_code == 200 and r.json()["status"] == "pending"
+        assert await send_due(rt) == 1
+        assert len(down.mailbox.messages) == 1
+    finally:
+        down.stop()
+    again = await client.post(f"/notifications/{note['notification_id']}/retry")
+    assert again.status_code == 409
