@@ -27,6 +27,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from devstack import sessions
+from devstack.catalog import replicated
 from devstack.floor import ShopFloor
 from devstack.postgres import bin_dir
 from devstack.stack import Stack
@@ -51,6 +52,7 @@ async def setup_catalog(c: httpx.AsyncClient, tag: str, orders: int) -> tuple[st
     for sku, kind, unit in ((stock, "finished", "pcs"), (made, "finished", "pcs"), (mat, "raw", "kg")):
         r = await c.post("/api/items", json={"sku": sku, "name": sku, "kind": kind, "base_unit": unit})
         r.raise_for_status()
+    await replicated(c, (stock, made, mat))  # recipes and orders are checked against the replicas
     expiry = (date.today() + timedelta(days=365)).isoformat()
     (await c.post("/api/receipts", json={"sku": stock, "quantity": str(orders * 2), "unit": "pcs", "expiry_date": expiry})).raise_for_status()
     (await c.post("/api/receipts", json={"sku": mat, "quantity": str(orders * 10), "unit": "kg", "expiry_date": expiry})).raise_for_status()

@@ -23,6 +23,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from devstack.catalog import replicated
 from devstack import sessions  # noqa: E402
 from devstack.floor import ShopFloor  # noqa: E402
 from devstack.lag import groups_caught_up  # noqa: E402
@@ -100,6 +101,7 @@ async def catalog(c: httpx.AsyncClient, t: str, n: int) -> dict[str, str]:
         await call(c, "POST", "/api/items", json={"sku": skus[key], "name": skus[key], "kind": "finished", "base_unit": "pcs"})
     for key, unit in (("m1", "kg"), ("m2", "pcs"), ("m3", "kg")):
         await call(c, "POST", "/api/items", json={"sku": skus[key], "name": skus[key], "kind": "raw", "base_unit": unit})
+    await replicated(c, skus.values())  # recipes and orders are checked against the replicas
     # Finished stock for about two thirds of the stock demand: the rest waits or is made.
     receipts = [("stock", n, "pcs"), ("m1", n, "kg"), ("m2", n * 10, "pcs"), ("m3", 2, "kg")]
     for key, qty, unit in receipts:
@@ -110,6 +112,7 @@ async def catalog(c: httpx.AsyncClient, t: str, n: int) -> dict[str, str]:
             "ingredients": [{"sku": skus[s], "quantity": q, "unit": u} for s, q, u in ingredients],
             "batch_min": "4", "batch_multiple": "2", "expected_yield": "1", "lead_time_days": 1, "shelf_life_days": 300,
         })
+    await replicated(c, [], with_recipe=[skus["made"], skus["scarce"]])
     return skus
 
 

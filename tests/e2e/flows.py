@@ -18,6 +18,15 @@ def tag() -> str:
 
 async def item(c: httpx.AsyncClient, sku: str, kind: str, unit: str, **extra) -> None:
     await ok(await c.post("/api/items", json={"sku": sku, "name": sku.title(), "kind": kind, "base_unit": unit, **extra}))
+    # Orders and production check orders and recipes against their replicas of the catalog
+    # (ItemDefined, about a second behind): an operator would see "the catalog may be catching
+    # up" for that second; the tests wait until the item has arrived everywhere.
+    await poll(lambda: _everywhere(c, sku), deadline=30, what=f"item {sku} in every catalog replica")
+
+
+async def _everywhere(c: httpx.AsyncClient, sku: str) -> bool:
+    r = await c.get(f"/api/items/{sku}/replicas")
+    return r.status_code == 200 and r.json()["everywhere"]
 
 
 async def receive(c: httpx.AsyncClient, sku: str, qty: str, unit: str, *, expiry_days: int | None = 365,
@@ -52,8 +61,8 @@ async def recipe_replicated(c: httpx.AsyncClient, sku: str, ingredients: list[st
 
 
 async def _has_recipe(c: httpx.AsyncClient, sku: str) -> bool:
-    r = await c.get(f"/api/items/{sku}")
-    return r.status_code == 200 and bool(r.json().get("has_recipe", True))
+    r = await c.get(f"/api/items/{sku}/replicas")
+    return r.status_code == 200 and r.json()["inventory_recipe_version"] is not None and r.json()["everywhere"]
 
 
 async def place(c: httpx.AsyncClient, lines: list[tuple[str, str, str]], *, name="Ada Lovelace",

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
+from devstack.catalog import replicated
 from devstack.system import System
 
 OPERATOR_KEY = "dev-operator-key"
@@ -55,6 +56,7 @@ async def catalog(system) -> Catalog:
     async with gateway_client(system) as c:
         for sku, kind, unit in ((finished, "finished", "pcs"), (raw, "raw", "kg"), (made, "finished", "pcs")):
             await _ok(await c.post("/api/items", json={"sku": sku, "name": sku.title(), "kind": kind, "base_unit": unit}))
+        await replicated(c, (finished, raw, made))  # recipes and orders are checked against the replicas
         lot = await _ok(await c.post("/api/receipts", json={
             "sku": finished, "quantity": "100", "unit": "pcs", "lot_no": f"L-{t}",
             "received_date": today.isoformat(), "expiry_date": (today + timedelta(days=365)).isoformat()}))
@@ -65,6 +67,7 @@ async def catalog(system) -> Catalog:
             "ingredients": [{"sku": raw, "quantity": "15", "unit": "g"}],
             "batch_min": "50", "batch_multiple": "25", "expected_yield": "1", "lead_time_days": 2,
             "shelf_life_days": 365}))
+        await replicated(c, [], with_recipe=[made])
         order = await _ok(await c.post("/api/orders", json={
             "customer": {"name": "Fuzz Tester", "email": "fuzz@example.com", "address": "1 Random Way"},
             "lines": [{"sku": finished, "quantity": "3", "unit": "pcs"}]}))

@@ -124,10 +124,13 @@ async def load_demo(gateway_url: str, api_key: str = "dev-operator-key") -> None
         api = _Api(client)
         await api.wait_ready()
         today = date.today()
-        # Recipes first: inventory learns them from RecipePublished (over Kafka) meanwhile.
+        # Items, then recipes (checked against production's replica of the items), then stock
+        # and orders (checked against orders' replica), each step once the last has arrived.
         report = [
-            await _recipes(api),
             await _items(api),
+            await _await_replicas(api, "items"),
+            await _recipes(api),
+            await _await_replicas(api, "recipes"),
             await _receipts(api, today),
             await _orders(api, today),
         ]
@@ -176,32 +179,35 @@ class _Api:
 
 
 async def _items(api: _Api) -> str:
+    """Raw materials and the products (finished goods): inventory owns items and announces
+    each (ItemDefined); orders and production check orders and recipes against their replicas."""
     existing = {i["sku"] for i in await api.get_list("/api/items")}
     created = 0
     for sku, name, unit, life in RAW_MATERIALS:
         if sku not in existing:
             item = {"sku": sku, "name": name, "kind": "raw", "base_unit": unit, "supplier_lead_time_days": 7}
             created += await api.create("/api/items", item | ({"shelf_life_days": life} if life else {}))
-    note = await _await_recipes_in_inventory(api)
-    return f"items: {created} raw materials created, {len(RAW_MATERIALS) - created} already there; {note}"
-
-
-async def _await_recipes_in_inventory(api: _Api) -> str:
-    """Inventory learns recipes from RecipePublished (over Kafka) and must know them before
-    the orders come, or it cannot plan batches for them. It records a product as a finished
-    item in the same transaction as its recipe, so the products showing up in /api/items
-    means the recipes arrived. If they do not in time, create the items and go on anyway."""
-    wanted = {p["sku"] for p in PRODUCTS}
-    deadline = time.monotonic() + RECIPES_TIMEOUT
-    while time.monotonic() < deadline:
-        known = {i["sku"] for i in await api.get_list("/api/items", kind="finished")}
-        if wanted <= known:
-            return f"inventory knows the {len(wanted)} products and their recipes"
-        await asyncio.sleep(0.3)
     for p in PRODUCTS:
-        await api.create("/api/items", {"sku": p["sku"], "name": p["name"], "kind": "finished", "base_unit": "pcs",
-                                        "shelf_life_days": p["shelf_life_days"]})
-    return f"WARNING: inventory had not seen the recipes after {RECIPES_TIMEOUT:.0f}s; orders may wait for them"
+        if p["sku"] not in existing:
+            created += await api.create("/api/items", {"sku": p["sku"], "name": p["name"], "kind": "finished",
+                                                       "base_unit": "pcs", "shelf_life_days": p["shelf_life_days"]})
+    total = len(RAW_MATERIALS) + len(PRODUCTS)
+    return f"items: {created} created, {total - created} already there"
+
+
+async def _await_replicas(api: _Api, what: str) -> str:
+    """Orders and production learn items from ItemDefined, inventory learns recipes from
+    RecipePublished (over Kafka, about a second behind): poll until every item and recipe has
+    arrived everywhere, so no demo recipe or order meets a replica that is catching up."""
+    skus = [r[0] for r in RAW_MATERIALS] + [p["sku"] for p in PRODUCTS]
+    deadline = time.monotonic() + RECIPES_TIMEOUT
+    while True:
+        behind = [sku for sku in skus if not (await api.call("GET", f"/api/items/{sku}/replicas"))["everywhere"]]
+        if not behind:
+            return f"{what}: every service has them"
+        if time.monotonic() > deadline:
+            raise DemoError(f"{what}: not replicated after {RECIPES_TIMEOUT:.0f}s: {', '.join(behind)}")
+        await asyncio.sleep(0.3)
 
 
 async def _recipes(api: _Api) -> str:

@@ -64,6 +64,7 @@ class BatchCancelRequest(Body):
 class ItemKind(StrEnum):
     raw = "raw"
     finished = "finished"
+    intermediate = "intermediate"
 
 
 class ItemCreate(Body):
@@ -73,6 +74,16 @@ class ItemCreate(Body):
     base_unit: Unit
     shelf_life_days: int | None = Field(default=None, ge=1, le=36500)
     supplier_lead_time_days: int | None = Field(default=None, ge=0, le=3650)
+    max_order_quantity: Quantity | None = Field(default=None, description="most one order line may ask for (base unit)")
+    active: bool = True
+
+
+class ItemChange(Body):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    shelf_life_days: int | None = Field(default=None, ge=1, le=36500)
+    supplier_lead_time_days: int | None = Field(default=None, ge=0, le=3650)
+    max_order_quantity: Quantity | None = None
+    active: bool | None = None
 
 
 class ReceiptCreate(Body):

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from gateway import compose, views
 from gateway.auth import require_key
 from gateway.downstream import Downstream, downstream
-from gateway.models import ItemCreate, ReceiptCreate, SkuPath
+from gateway.models import ItemChange, ItemCreate, ReceiptCreate, SkuPath
 
 router = APIRouter(prefix="/api", tags=["catalog and stock"], dependencies=[Security(require_key)])
 
@@ -34,6 +34,21 @@ async def list_items(request: Request, ds: Downstream = Depends(downstream)) -> 
 @router.get("/items/{sku}", summary="One item", responses={200: {"model": views.Item}})
 async def get_item(sku: SkuPath, ds: Downstream = Depends(downstream)) -> Response:
     return await ds.relay("inventory", "GET", f"/items/{sku}")
+
+
+@router.patch("/items/{sku}", summary="Change an item (name, bound, active...; kind and unit are fixed)",
+              description="Announced as ItemDefined with the next revision; the replicas follow within about a second.",
+              responses={200: {"model": views.Item}})
+async def change_item(sku: SkuPath, body: ItemChange, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("inventory", "PATCH", f"/items/{sku}", json=body.forward())
+
+
+@router.get("/items/{sku}/replicas", summary="Where an item (and its recipe) has arrived",
+            description="Inventory owns items; orders (checks order lines) and production (checks recipes) keep "
+            "replicas fed by ItemDefined, and inventory replicates recipes. Right after creating an item the "
+            "replicas may lag by about a second: `everywhere` says when orders and recipes may use it.")
+async def item_replicas(sku: SkuPath, ds: Downstream = Depends(downstream)) -> dict:
+    return await compose.item_replicas(ds, sku)
 
 
 @router.post("/receipts", status_code=201, summary="Receive goods (creates a lot)",

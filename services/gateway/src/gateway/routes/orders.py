@@ -66,3 +66,13 @@ async def get_order(order_id: OrderId, ds: Downstream = Depends(downstream)) -> 
 )
 async def trace_order(order_id: OrderId, ds: Downstream = Depends(downstream)) -> dict:
     return await compose.backward_trace(ds, order_id)
+
+
+@router.get(
+    "/review/orders",
+    summary="Channel orders waiting for review",
+    description="Shop orders not placed because a line failed the catalog checks (unknown or unsold SKU, unit, "
+    "half pieces, implausible quantity), each with its reasons. `limit`, `offset`.",
+)
+async def review_orders(request: Request, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("orders", "GET", "/review/orders", params=list(request.query_params.multi_items()))
