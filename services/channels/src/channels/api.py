@@ -10,6 +10,7 @@ from enum import StrEnum
 
 import httpx
 from fastapi import Body, FastAPI, HTTPException, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
@@ -29,6 +30,7 @@ from channels.secrets import SecretBox
 from channels.shop_api import ready_for_api
 from channels.tables import Connector, DeliveryRow, Fulfillment, OrderFetch, ShopOrderRow, SkuMapEntry
 from eventkit import Runtime
+from eventkit.redaction import secret_safe_validation_errors
 
 SECRET_FIELDS = ("webhook_secret", "admin_token", "api_key", "api_secret", "access_token", "refresh_token")
 
@@ -60,6 +62,7 @@ def split_ref(ref: str) -> tuple[str, str]:
 
 def make_api(rt: Runtime) -> FastAPI:
     app = FastAPI(title="batchflow channels", version="1")
+    app.add_exception_handler(RequestValidationError, secret_safe_validation_errors(SECRET_FIELDS + ("previous_secret",)))
     box = SecretBox(rt.settings.secrets_key)
     public = rt.settings.public_base_url.rstrip("/")
 
@@ -96,11 +99,19 @@ def make_api(rt: Runtime) -> FastAPI:
             elif name == "admin_url":
                 value = str(value).rstrip("/") if value else None
             elif name == "rules":
-                value = IntakeRules.from_json(value.model_dump(exclude_none=True) if value else {}).to_json()
+                continue  # merged with the rules in force below
             elif name == "enabled" and value is None:
                 continue
             values[name] = value
         async with rt.uow.start(name="configure connector") as ctx:
+            if "rules" in body.model_fields_set:
+                # Rules not named keep their value (like every other field); null resets all.
+                current = await ctx.session.scalar(
+                    select(Connector.rules).where(Connector.channel == body.channel.value, Connector.shop == body.shop)
+                    .with_for_update())
+                given = body.rules.model_dump(exclude_none=True) if body.rules else None
+                merged = {**IntakeRules.from_json(current).to_json(), **given} if given is not None else {}
+                values["rules"] = IntakeRules.from_json(merged).to_json()
             await ctx.session.execute(
                 insert(Connector)
                 .values(channel=body.channel.value, shop=body.shop, created_at=func.now(), updated_at=func.now(),
@@ -281,6 +292,9 @@ def make_api(rt: Runtime) -> FastAPI:
         if delivery.kind is DeliveryKind.ignored:
             return WebhookAnswer(status="ignored", reason=f"topic {delivery.topic} is not acted on")
         if delivery.kind is DeliveryKind.notice:
+            named = delivery.payload.get("shop_id") if isinstance(delivery.payload, dict) else None
+            if connector.shop_id and named is not None and str(named) != str(connector.shop_id):
+                return WebhookAnswer(status="ignored", reason=f"notice is about shop {named}, not {connector.shop_id}")
             await ctx.session.execute(
                 insert(OrderFetch).values(channel=connector.channel, shop=connector.shop,
                                           external_id=delivery.external_id, status="pending", attempts=0,

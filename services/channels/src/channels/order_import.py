@@ -29,10 +29,15 @@ from eventkit import Runtime, is_transient
 
 log = logging.getLogger("channels.order_import")
 
+# Claimed by moving next_attempt_at a lease ahead: another instance skips the rows (no
+# platform call made twice), and a fetcher that died leaves them due again after the lease.
 _DUE = text(
-    "SELECT f.channel, f.shop, f.external_id, f.attempts FROM order_fetches f JOIN connectors c USING (channel, shop) "
-    "WHERE f.status = 'pending' AND f.next_attempt_at <= now() AND c.enabled AND c.admin_url IS NOT NULL "
-    "ORDER BY f.next_attempt_at LIMIT 20"
+    "UPDATE order_fetches f SET next_attempt_at = now() + make_interval(secs => :lease) "
+    "FROM (SELECT f2.channel, f2.shop, f2.external_id FROM order_fetches f2 JOIN connectors c USING (channel, shop) "
+    "      WHERE f2.status = 'pending' AND f2.next_attempt_at <= now() AND c.enabled AND c.admin_url IS NOT NULL "
+    "      ORDER BY f2.next_attempt_at LIMIT 20 FOR UPDATE OF f2 SKIP LOCKED) due "
+    "WHERE (f.channel, f.shop, f.external_id) = (due.channel, due.shop, due.external_id) "
+    "RETURNING f.channel, f.shop, f.external_id, f.attempts"
 )
 _DONE = text("UPDATE order_fetches SET status = 'done', attempts = attempts + 1, last_error = NULL "
              "WHERE channel = :channel AND shop = :shop AND external_id = :external_id")
@@ -60,8 +65,8 @@ async def take_in(rt: Runtime, connector: Connector, payload, source: str) -> st
 
 async def fetch_due(rt: Runtime, box: SecretBox, client: httpx.AsyncClient) -> int:
     s = rt.settings
-    async with rt.uow.sessions() as session:
-        due = (await session.execute(_DUE)).all()
+    async with rt.uow.sessions() as session, session.begin():
+        due = (await session.execute(_DUE, {"lease": s.fetch_lease_seconds})).all()
     fetched = 0
     for row in due:
         key = {"channel": row.channel, "shop": row.shop, "external_id": row.external_id}
@@ -72,7 +77,7 @@ async def fetch_due(rt: Runtime, box: SecretBox, client: httpx.AsyncClient) -> i
             await take_in(rt, connector, payload, "fetch")
         except API_FAILURES as exc:
             final = isinstance(exc, PlatformError) and not exc.retryable
-            delay = backoff(row.attempts + 1, s.fulfillment_backoff_initial, s.fulfillment_backoff_max)
+            delay = backoff(row.attempts + 1, s.fetch_backoff_initial, s.fetch_backoff_max)
             log.warning("fetching %s order %s of %s failed: %s", row.channel, row.external_id, row.shop, exc)
             async with rt.uow.sessions() as session, session.begin():
                 await session.execute(_RETRY, {**key, "error": str(exc)[:500] or repr(exc), "final": final,

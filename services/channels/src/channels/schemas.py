@@ -22,7 +22,7 @@ Token = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 class RulesIn(BaseModel):
-    """Intake rules (see channels.domain.intake_rules); fields left out keep their defaults."""
+    """Intake rules (see channels.domain.intake_rules); rules left out keep their current value."""
 
     model_config = {"extra": "forbid"}
 

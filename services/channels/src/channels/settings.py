@@ -34,7 +34,11 @@ class Settings(ServiceSettings):
     reconcile_poll_interval: float = 5.0
     # Orders named by a thin notice (Etsy) are fetched by a background job.
     fetch_poll_interval: float = 0.5
+    fetch_backoff_initial: float = 1.0
+    fetch_backoff_max: float = 300.0
     fetch_max_attempts: int = 20
+    # A fetch being made is leased to one instance for this long (then another may retry).
+    fetch_lease_seconds: float = 60.0
 
     # Fulfillment sync to the shops' admin APIs.
     fulfillment_poll_interval: float = 0.5

@@ -122,3 +122,13 @@ async def test_scheduled_reconciliation_imports_each_connector_once_per_interval
     assert len(shopify.calls_to("GET", r"/admin/api/[^/]+/orders\.json")) == 1
     shown = (await client.get(f"/connectors/shopify/{SHOP}")).json()
     assert shown["reconciled_at"] is not None and shown["reconcile_error"] is None
+
+
+async def test_rules_not_named_keep_their_value_and_secrets_are_not_echoed_in_422(rt, client):
+    await connect(client, "shopify", SHOP, rules={"hold_unpaid": False, "ignore_skus": ["GIFTWRAP"]})
+    shown = (await client.post("/connectors", json={"channel": "shopify", "shop": SHOP,
+                                                      "rules": {"skip_test_orders": False}})).json()
+    assert shown["rules"]["hold_unpaid"] is False and shown["rules"]["ignore_skus"] == ["GIFTWRAP"]
+    assert shown["rules"]["skip_test_orders"] is False and shown["rules"]["ignore_zero_price"] is True
+    r = await client.post("/connectors", json={"channel": "shopify", "shop": SHOP, "webhook_secret": "Xy7qZ"})
+    assert r.status_code == 422 and "Xy7qZ" not in r.text and r.json()["detail"]

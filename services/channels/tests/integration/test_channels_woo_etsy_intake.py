@@ -121,3 +121,16 @@ async def test_etsy_stale_or_forged_notices_are_401_and_store_nothing(rt, client
     forged = etsy.webhook("ORDER_PAID", 1, new_webhook_secret())
     assert (await deliver(client, "etsy", ETSY, forged)).status_code == 401
     assert await count(rt, "order_fetches") == 0 and await count(rt, "deliveries") == 0
+
+
+async def test_etsy_notice_about_another_shop_is_not_fetched(rt, client, etsy):
+    secret = new_webhook_secret()
+    await etsy_connector(client, etsy, ETSY, secret)
+    headers, body = etsy.webhook("ORDER_PAID", 42, secret)
+    import json as _json
+    from devstack.shops.etsy import sign_webhook
+    forged_shop = _json.dumps({**_json.loads(body), "shop_id": 999}).encode()
+    headers["webhook-signature"] = sign_webhook(secret, headers["webhook-id"], int(headers["webhook-timestamp"]), forged_shop)
+    r = await deliver(client, "etsy", ETSY, (headers, forged_shop))
+    assert r.status_code == 200 and r.json()["status"] == "ignored"
+    assert await count(rt, "order_fetches") == 0
