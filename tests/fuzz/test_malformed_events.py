@@ -76,6 +76,9 @@ def harmless(event_type: str, u: str) -> ev.Event:
         "OrderPlaced": lambda: ev.OrderPlaced(order_id=order_id, order_no=f"SO-FZ-{u}", customer=customer,
                                               lines=lines, placed_at=now),
         "OrderCancelled": lambda: ev.OrderCancelled(order_id=order_id, reason="fuzz", cancelled_at=now),
+        "PromiseChanged": lambda: ev.PromiseChanged(order_id=order_id, order_no=f"SO-FZ-{u}", promised_date=today,
+                                                    expected_date=today, previous_expected_date=today,
+                                                    reason="fuzz"),
         "ChannelOrderReceived": lambda: ev.ChannelOrderReceived(
             order_id=order_id, channel="shopify", shop=f"fuzz-{u}", external_order_id=u, customer=customer,
             lines=lines, received_at=now),

@@ -35,6 +35,7 @@ class Topic:
 TOPICS: tuple[Topic, ...] = (
     Topic("orders", ev.OrderPlaced),
     Topic("orders", ev.OrderCancelled),
+    Topic("orders", ev.PromiseChanged),
     Topic("channels", ev.ChannelOrderReceived),
     Topic("channels", ev.ChannelOrderCancelled),
     # The catalog (current definition per SKU, like recipes): compacted, keyed by SKU.

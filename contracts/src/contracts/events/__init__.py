@@ -3,7 +3,7 @@
 from contracts.events.base import Event
 from contracts.events.channels import ChannelOrderCancelled, ChannelOrderReceived
 from contracts.events.inventory import ItemDefined, MaterialsReserved, MaterialsShort, OrderAllocated, StockReleased
-from contracts.events.orders import OrderCancelled, OrderPlaced
+from contracts.events.orders import OrderCancelled, OrderPlaced, PromiseChanged
 from contracts.events.production import (
     BatchCancelled,
     BatchCompleted,
@@ -17,6 +17,7 @@ __all__ = [
     "Event",
     "OrderPlaced",
     "OrderCancelled",
+    "PromiseChanged",
     "ChannelOrderReceived",
     "ChannelOrderCancelled",
     "ItemDefined",

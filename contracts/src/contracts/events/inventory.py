@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Literal
 
@@ -58,6 +59,19 @@ class MaterialsShort(Event):
     shortages: list[MaterialShortage] = []
     # Set when the product has no recipe at all (nothing can be made until one is published).
     reason: str = ""
+    # Added in 1.1 (optional). What kind of wait this is, for machines (the operators' stuck
+    # list, analytics): one of SHORTAGE_REASON_CODES; `reason` stays the words for people.
+    reason_code: str | None = None
+    # Added in 1.1 (optional). When the line could be ready if what is missing is bought now:
+    # the longest supplier lead time of the missing materials + the recipe's lead time
+    # (production's capacity is not known to inventory, so this is the earliest). None when
+    # nothing can date it (no recipe, unknown item, a material without a lead time).
+    expected_date: date | None = None
+
+
+# The values MaterialsShort.reason_code takes (new ones may be added within v1: read
+# unknown codes as "other").
+SHORTAGE_REASON_CODES = ("shortage", "unknown_item", "no_recipe", "broken_recipe", "on_hold")
 
 
 class LineOutstanding(BaseModel):

@@ -40,3 +40,21 @@ class OrderCancelled(Event):
     order_id: str
     reason: str = ""
     cancelled_at: datetime
+
+
+class PromiseChanged(Event):
+    """The order's expected date (today's best estimate of when it ships) moved, because its
+    supply changed: a shortage, a yield shortfall, a receipt, a batch scheduled or cancelled.
+    `promised_date` is what the customer was told at placement and never changes; the
+    customer is told when `expected_date` slips past it."""
+
+    event_type = "PromiseChanged"
+    key_field = "order_id"
+
+    order_id: str
+    order_no: str = ""
+    promised_date: date | None = None
+    # None: the order cannot be dated any more (e.g. it waits for a recipe).
+    expected_date: date | None = None
+    previous_expected_date: date | None = None
+    reason: str = ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse
@@ -15,6 +16,7 @@ from production.api_models import (
     BatchOut,
     CancelIn,
     CapacityOut,
+    FirstFreeOut,
     CompleteIn,
     DayCapacityOut,
     LotOut,
@@ -23,7 +25,7 @@ from production.api_models import (
 )
 from production.domain.completion import reserved_by_lot
 from production.domain.lifecycle import BatchStatus
-from production.domain.scheduling import capacity_calendar
+from production.domain.scheduling import capacity_calendar, first_free_day
 
 
 
@@ -140,6 +142,19 @@ def make_api(rt: Runtime) -> FastAPI:
         return CapacityOut(
             batches_per_day=per_day,
             days=[DayCapacityOut(day=d.day, planned=d.planned, capacity=d.capacity, free=d.free) for d in calendar],
+        )
+
+    # The gateway's quote asks this: the day a batch whose materials are ready on `from`
+    # could start. Same rule and load as the planner (handlers._plan), so a quote and the
+    # batch planned a moment later agree unless another batch takes the slot in between.
+    @app.get("/capacity/first-free", response_model=FirstFreeOut, tags=["capacity"])
+    async def first_free(from_: date | None = Query(default=None, alias="from")) -> FirstFreeOut:
+        today = clock.today()
+        start = max(from_ or today, today)  # nothing starts in the past
+        async with uow.sessions() as s:
+            load = await batches.day_load(s, start)
+        return FirstFreeOut(
+            requested=from_ or today, first_free_day=first_free_day(start, load, per_day), batches_per_day=per_day
         )
 
     return app

@@ -152,3 +152,10 @@ class DayCapacityOut(BaseModel):
 class CapacityOut(BaseModel):
     batches_per_day: int
     days: list[DayCapacityOut]
+
+
+class FirstFreeOut(BaseModel):
+    requested: date
+    # The first day on or after max(requested, today) with a free batch slot.
+    first_free_day: date
+    batches_per_day: int

@@ -127,3 +127,20 @@ async def test_two_orders_racing_onto_a_new_plan_make_one_batch(production):
     [batch] = (await production.api.get("/batches")).json()
     assert sorted(c["order_id"] for c in batch["covers"]) == ["order-1", "order-2"]
     assert len(await production.outbox("batch-scheduled.v1")) == 2
+
+
+async def test_first_free_day_answers_what_the_planner_would_choose(production):
+    # 2 batches a day: today full after two plannings, so a batch ready today starts tomorrow.
+    today = clock.today()
+    free = (await production.api.get("/capacity/first-free")).json()
+    assert free["first_free_day"] == today.isoformat() and free["batches_per_day"] == 2
+    for i in range(2):
+        await production.deliver(reserved(f"order-{i}", str(uuid.uuid4())))
+    free = (await production.api.get("/capacity/first-free", params={"from": today.isoformat()})).json()
+    assert free["first_free_day"] == (today + timedelta(days=1)).isoformat()
+    later = today + timedelta(days=5)
+    free = (await production.api.get("/capacity/first-free", params={"from": later.isoformat()})).json()
+    assert free["first_free_day"] == later.isoformat()
+    # A day in the past means "now": nothing is planned to start before today.
+    past = (await production.api.get("/capacity/first-free", params={"from": "2001-01-01"})).json()
+    assert past["first_free_day"] == (today + timedelta(days=1)).isoformat()
