@@ -71,7 +71,7 @@ class MaterialsShort(Event):
 
 # The values MaterialsShort.reason_code takes (new ones may be added within v1: read
 # unknown codes as "other").
-SHORTAGE_REASON_CODES = ("shortage", "unknown_item", "no_recipe", "broken_recipe", "on_hold")
+SHORTAGE_REASON_CODES = ("shortage", "unknown_item", "bad_unit", "no_recipe", "broken_recipe", "on_hold")
 
 
 class LineOutstanding(BaseModel):

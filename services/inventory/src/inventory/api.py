@@ -4,6 +4,8 @@ allocations, shortages, plans, traces). Quantities are in each item's base unit.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import date
+from decimal import Decimal
 from typing import Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Query
@@ -12,14 +14,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.units import Unit
 from eventkit import Runtime
-from inventory.adapters import queries, trace
+from inventory.adapters import queries, quoting, trace
 from inventory.commands import Refused, add_item, announce_all, change_item, receive
 from inventory.handlers import today
 from inventory.resumption import resume_for
 from inventory.tables import Item, RecipeReplica
 from inventory.views import (
-    ItemChange, ItemIn, ItemKind, LotOut, MaterialShortageOut, MovementOut, OrderAllocationsOut, PlanOut, ReceiptIn, StockOut,
+    ItemChange, ItemIn, ItemKind, LotOut, MaterialShortageOut, MovementOut, OrderAllocationsOut, PlanOut, QuoteMaterialOut, QuoteOut, ReceiptIn, StockOut,
 )
 
 
@@ -54,7 +57,12 @@ def make_api(rt: Runtime) -> FastAPI:
     @app.patch("/items/{sku}", response_model=Item)
     async def update_item(sku: str, body: ItemChange) -> Item:
         async with rt.uow.start(correlation_id=sku, name="change item") as ctx:
-            return await change_item(ctx, sku, body)
+            item = await change_item(ctx, sku, body)
+            if "supplier_lead_time_days" in body.model_fields_set:
+                # A supplier's new lead time (a delivery announced late or early) re-dates the
+                # lines waiting for this material: their MaterialsShort carry the new date.
+                await resume_for(ctx, sku, today())
+            return item
 
     @app.post("/items/announce", response_model=dict)
     async def announce_items() -> dict:
@@ -98,8 +106,10 @@ def make_api(rt: Runtime) -> FastAPI:
         raise AssertionError("unreachable")
 
     @app.get("/lots", response_model=list[LotOut])
-    async def list_lots(sku: str | None = None, s: AsyncSession = Depends(reading)):
-        return await queries.lots(s, today(), sku=sku)
+    async def list_lots(sku: str | None = Query(None, max_length=64), lot_no: str | None = Query(None, max_length=64),
+                        s: AsyncSession = Depends(reading)):
+        """`lot_no`: the number printed on the label (our lot number or the supplier's)."""
+        return await queries.lots(s, today(), sku=sku, lot_no=lot_no)
 
     @app.get("/lots/{lot_id}", response_model=LotOut)
     async def get_lot(lot_id: str, s: AsyncSession = Depends(reading)):
@@ -132,6 +142,25 @@ def make_api(rt: Runtime) -> FastAPI:
     @app.get("/shortages", response_model=list[MaterialShortageOut])
     async def get_shortages(s: AsyncSession = Depends(reading)):
         return await queries.shortages(s, today())
+
+    @app.get("/quote", response_model=QuoteOut, responses={422: {"description": "unknown SKU, wrong unit, half pieces"}})
+    async def get_quote(
+        sku: str = Query(min_length=1, max_length=64), quantity: Decimal = Query(gt=0, le=Decimal("1e12")),
+        unit: Unit = Query(), from_: date | None = Query(default=None, alias="from"),
+        s: AsyncSession = Depends(reading),
+    ) -> QuoteOut:
+        """Available/capable to promise from stock, planned surplus and materials (no capacity)."""
+        _, need, a = await quoting.quote_sku(s, sku, quantity, unit.value, from_ or today())
+        item_unit = (await s.get(Item, sku)).base_unit
+        return QuoteOut(
+            sku=sku, quantity=need, unit=item_unit, basis=a.basis, ready_date=a.ready_date,
+            needs_production=a.needs_production, materials_ready_on=a.materials_ready_on,
+            lead_time_days=a.lead_time_days, from_stock=a.from_stock, from_plans=a.from_plans, to_make=a.to_make,
+            explanation=a.explanation,
+            materials=[QuoteMaterialOut(sku=m.sku, required=m.required, available=m.available, missing=m.missing,
+                                        unit=m.unit, supplier_lead_time_days=m.supplier_lead_time_days)
+                       for m in a.materials],
+        )
 
     @app.get("/plans", response_model=list[PlanOut])
     async def get_plans(

@@ -33,7 +33,7 @@ async def cover_line(
     base_unit = item.base_unit if item else (recipe.output_unit if recipe else None)
     if base_unit is None:
         await wait_for(ctx, demand, need or demand.quantity, reason=f"unknown SKU {demand.sku}: no item and no recipe",
-                       before=before)
+                       before=before, code="unknown_item")
         return False
     if demand.unit != base_unit:
         # Nothing of a line is covered before its quantity is in the item's base unit.
@@ -43,7 +43,8 @@ async def cover_line(
             need = None
         except IncompatibleUnits as exc:
             await wait_for(ctx, demand, need or demand.quantity,
-                           reason=f"unit {demand.ordered_unit} does not fit {demand.sku}: {exc}", before=before)
+                           reason=f"unit {demand.ordered_unit} does not fit {demand.sku}: {exc}", before=before,
+                           code="bad_unit")
             return False
     if fractional_pieces(demand.quantity, demand.unit):
         # Orders refuses fractional pieces at the door; an older line still gets whole ones.
@@ -65,7 +66,8 @@ async def cover_line(
         left = await _promise_surplus(ctx, demand, left)
     if left > 0:
         if recipe is None:
-            await wait_for(ctx, demand, left, reason=f"no recipe for {demand.sku}: it cannot be made", before=before)
+            await wait_for(ctx, demand, left, reason=f"no recipe for {demand.sku}: it cannot be made", before=before,
+                           code="no_recipe")
         else:
             await plan_new_batch(ctx, demand, left, recipe_of(recipe), items, today, before=before)
     return allocated

@@ -14,6 +14,7 @@ from eventkit import Context
 from inventory.adapters.stock import lock_usable_lots, new_id, reserve, supply
 from inventory.domain import fefo
 from inventory.domain.planning import Ingredient, Recipe, batch_for, material_needs, shortages
+from inventory.domain.promising import expected_ready, material_checks
 from inventory.tables import DemandLine, Item, Plan, Promise, RecipeReplica
 from inventory.waiting import Waiting, wait_for
 
@@ -41,7 +42,8 @@ async def plan_new_batch(
         batch = batch_for(need, demand.unit, recipe)
         needs = material_needs(batch, demand.unit, recipe, base_units)
     except IncompatibleUnits as exc:
-        await wait_for(ctx, demand, need, reason=f"recipe of {demand.sku} does not fit its units: {exc}", before=before)
+        await wait_for(ctx, demand, need, reason=f"recipe of {demand.sku} does not fit its units: {exc}", before=before,
+                       code="broken_recipe")
         return
 
     # Needs are sorted by material SKU, so the lots are locked in the same order everywhere.
@@ -50,13 +52,16 @@ async def plan_new_batch(
     available = {sku: fefo.available([supply(lot) for lot in found], today, whole[sku]) for sku, found in lots.items()}
     short = shortages(needs, available)
     if short:
+        # Dated: bought now, the missing materials arrive after their supplier lead times
+        # and the batch takes the recipe's lead time (capacity is production's: not counted).
+        checks = material_checks(needs, available, {n.sku: _lead(items.get(n.sku)) for n in needs})
         await wait_for(
             ctx, demand, need,
             shortages=[
                 MaterialShortage(material_sku=s.sku, required=s.required, available=s.available, missing=s.missing, unit=s.unit)
                 for s in short
             ],
-            before=before,
+            before=before, code="shortage", expected_date=expected_ready(today, checks, recipe.lead_time_days),
         )
         return
 
@@ -86,3 +91,7 @@ async def plan_new_batch(
         ),
         correlation_id=demand.order_id,
     )
+
+
+def _lead(item: Item | None) -> int | None:
+    return item.supplier_lead_time_days if item is not None else None

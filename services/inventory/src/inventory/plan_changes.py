@@ -60,11 +60,14 @@ async def cancel_plan(ctx: Context, event: BatchCancelled, today: date) -> None:
 
 
 async def reschedule(ctx: Context, event: BatchScheduled, today: date) -> None:
-    """Only a shrink matters here: a new or grown schedule changes nothing inventory holds."""
+    """A shrink releases material; any schedule dates the plan (its planned end, for quotes)."""
     session = ctx.session
     plan = await session.get(Plan, event.batch_id)
     if plan is None or plan.status != "planned":
         return
+    # Remembered for quotes: the plan's unpromised surplus is ready at its planned end. One
+    # batch's events come in order on its key, so the latest schedule is the one kept.
+    plan.planned_end = event.planned_end
     try:
         planned = to_base(event.planned_quantity, event.unit, plan.unit)
     except IncompatibleUnits as exc:
@@ -78,6 +81,7 @@ async def reschedule(ctx: Context, event: BatchScheduled, today: date) -> None:
     if plan.status != "planned":
         return
     plan.scheduled_quantity = planned
+    plan.planned_end = event.planned_end
     reservations = await open_reservations(session, [plan.plan_id])
     lots = await lock_lots(session, {r.lot_id for r in reservations})
     if await fit_plan(session, plan, reservations, lots, items):

@@ -132,6 +132,9 @@ class DemandLine(Table, table=True):
     waiting: Decimal = Qty(ZERO)
     reason: str = ""
     status: str = "open"  # open | cancelled
+    # What kind of wait (MaterialsShort.reason_code) and when it could end (expected_date).
+    reason_code: str | None = None
+    expected_date: date | None = None
 
 
 class LineShortage(Table, table=True):
@@ -160,6 +163,8 @@ class Plan(Table, table=True):
     output_quantity: Decimal | None = Qty(None)
     # Production's latest planned quantity (BatchScheduled): a shrink to apply when it may.
     scheduled_quantity: Decimal | None = Qty(None)
+    # Production's planned end (latest BatchScheduled): when its surplus can be promised.
+    planned_end: date | None = None
     created_at: datetime = Stamp()
     completed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     cancelled_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

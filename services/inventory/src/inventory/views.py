@@ -188,6 +188,35 @@ class PlanOut(BaseModel):
     batch_no: str | None
     output_quantity: Decimal | None
     scheduled_quantity: Decimal | None
+    planned_end: date | None = None
     created_at: datetime
     cancelled_at: datetime | None
     promises: list[PromiseOut]
+
+
+class QuoteMaterialOut(BaseModel):
+    sku: str
+    required: Decimal
+    available: Decimal
+    missing: Decimal
+    unit: str
+    supplier_lead_time_days: int | None
+
+
+class QuoteOut(BaseModel):
+    """What inventory can promise (capacity excluded: that is production's)."""
+
+    sku: str
+    quantity: Decimal  # in the item's base unit
+    unit: str
+    basis: Literal["stock", "planned_batch", "production", "purchase", "unavailable"]
+    # Inventory's view: today, a planned batch's end, or materials ready + lead time.
+    ready_date: date | None
+    needs_production: bool
+    materials_ready_on: date | None
+    lead_time_days: int
+    from_stock: Decimal
+    from_plans: Decimal
+    to_make: Decimal
+    explanation: str
+    materials: list[QuoteMaterialOut] = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import delete, select
@@ -27,6 +28,10 @@ class Waiting:
     quantity: Decimal
     reason: str
     shortages: frozenset[tuple]  # (material_sku, required, available, missing, unit)
+    # A retry on a later day dates the wait later (today + lead times): a changed date is
+    # news for the order's expected date, so it is told again.
+    reason_code: str | None = None
+    expected_date: date | None = None
 
 
 NOT_WAITING = Waiting(ZERO, "", frozenset())
@@ -47,6 +52,7 @@ async def waiting_of(session: AsyncSession, demand: DemandLine) -> Waiting:
     return Waiting(
         demand.waiting, demand.reason,
         frozenset(_key(s.material_sku, s.required, s.available, s.missing, s.unit) for s in rows),
+        demand.reason_code, demand.expected_date,
     )
 
 
@@ -54,6 +60,8 @@ async def stop_waiting(session: AsyncSession, demand: DemandLine) -> None:
     """The line waits for nothing (it is being retried, or cancelled)."""
     demand.waiting = ZERO
     demand.reason = ""
+    demand.reason_code = None
+    demand.expected_date = None
     await session.execute(
         delete(LineShortage).where(LineShortage.order_id == demand.order_id, LineShortage.line_no == demand.line_no)
     )
@@ -61,12 +69,16 @@ async def stop_waiting(session: AsyncSession, demand: DemandLine) -> None:
 
 async def wait_for(
     ctx: Context, demand: DemandLine, quantity: Decimal, reason: str = "",
-    shortages: Sequence[MaterialShortage] = (), before: Waiting | None = None,
+    shortages: Sequence[MaterialShortage] = (), before: Waiting | None = None, *,
+    code: str, expected_date: date | None = None,
 ) -> None:
     """The rest of the line waits: recorded on the demand (and its shortages) and told with
-    MaterialsShort, unless it waited for exactly this before (`before`, a retry)."""
+    MaterialsShort, unless it waited for exactly this before (`before`, a retry).
+    `code`: contracts' SHORTAGE_REASON_CODES; `expected_date`: when it could be ready."""
     demand.waiting = demand.waiting + quantity
     demand.reason = reason
+    demand.reason_code = code
+    demand.expected_date = expected_date
     for s in shortages:
         ctx.session.add(
             LineShortage(
@@ -77,6 +89,7 @@ async def wait_for(
     now = Waiting(
         demand.waiting, reason,
         frozenset(_key(s.material_sku, s.required, s.available, s.missing, s.unit) for s in shortages),
+        code, expected_date,
     )
     if before is not None and now == before:
         return
@@ -84,6 +97,7 @@ async def wait_for(
         MaterialsShort(
             order_id=demand.order_id, line_no=demand.line_no, sku=demand.sku, quantity=quantity,
             unit=Unit(demand.unit), shortages=list(shortages), reason=reason,
+            reason_code=code, expected_date=expected_date,
         ),
         correlation_id=demand.order_id,
     )

@@ -44,10 +44,14 @@ def lot_out(lot: Lot, unit: str, today: date) -> LotOut:
     )
 
 
-async def lots(session: AsyncSession, today: date, sku: str | None = None, lot_id: str | None = None) -> list[LotOut]:
+async def lots(session: AsyncSession, today: date, sku: str | None = None, lot_id: str | None = None,
+               lot_no: str | None = None) -> list[LotOut]:
     query = select(Lot, Item.base_unit).join(Item, Item.sku == Lot.sku)
     if sku:
         query = query.where(Lot.sku == sku)
+    if lot_no:
+        # The number printed on the label: ours, or the supplier's for a bought lot.
+        query = query.where((Lot.lot_no == lot_no) | (Lot.supplier_lot_no == lot_no))
     if lot_id:
         query = query.where(Lot.lot_id == lot_id)
     query = query.order_by(Lot.sku, Lot.expiry_date.asc().nulls_last(), Lot.received_date, Lot.lot_no)

@@ -1,0 +1,99 @@
+"""The quote's reads: free stock, planned surplus and a new batch's materials of one SKU,
+from the database, judged by `domain.promising`. Read-only and lock-free: a quote is an
+offer, not a reservation (placement decides under locks)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.units import IncompatibleUnits, Unit, is_count
+from inventory.commands import Refused
+from inventory.domain.pieces import fractional_pieces
+from inventory.domain.planning import batch_for, material_needs
+from inventory.domain.promising import Answer, PlannedSurplus, material_checks, quote
+from inventory.domain.quantities import to_base
+from inventory.making import recipe_of
+from inventory.tables import Item, Plan, RecipeReplica
+
+# Uses the partial index lots_free (migration 0004): only lots with something free are read.
+# Whole pieces: a lot holding 1.5 pcs can give 1 (as FEFO does).
+_FREE = text("""
+    SELECT sku, COALESCE(SUM(CASE WHEN CAST(:whole AS boolean) THEN floor(on_hand - reserved - allocated)
+                                  ELSE on_hand - reserved - allocated END), 0) AS free
+    FROM lots
+    WHERE sku = ANY(:skus) AND on_hand > reserved + allocated AND (expiry_date IS NULL OR expiry_date > :today)
+    GROUP BY sku
+""")
+
+
+async def free_stock(session: AsyncSession, skus: list[str], today: date, whole: bool) -> dict[str, Decimal]:
+    rows = await session.execute(_FREE, {"skus": skus, "today": today, "whole": whole})
+    return {sku: Decimal(free) for sku, free in rows}
+
+
+def check_request(item: Item | None, sku: str, quantity: Decimal, unit: str) -> Decimal:
+    """The quantity in the item's base unit, or Refused(422) with the reason - the same
+    rules orders applies at the door (its catalog replica is built from these items)."""
+    if item is None:
+        raise Refused(422, f"unknown SKU {sku}")
+    if item.kind != "finished":
+        raise Refused(422, f"{sku} is a {item.kind} item, not sold to customers")
+    if not item.active:
+        raise Refused(422, f"{sku} is inactive")
+    if fractional_pieces(quantity, unit):
+        raise Refused(422, f"{quantity} {unit}: {sku} is counted in whole pieces")
+    try:
+        base = to_base(quantity, unit, item.base_unit, round_up=True)
+    except IncompatibleUnits:
+        raise Refused(422, f"unit {unit} does not fit {sku}, kept in {item.base_unit}") from None
+    if fractional_pieces(base, item.base_unit):
+        raise Refused(422, f"{quantity} {unit} is not a whole number of pieces of {sku}")
+    return base
+
+
+async def quote_sku(session: AsyncSession, sku: str, quantity: Decimal, unit: str, today: date) -> tuple[Item, Decimal, Answer]:
+    item = await session.get(Item, sku)
+    need = check_request(item, sku, quantity, unit)
+    base = item.base_unit
+    stock = (await free_stock(session, [sku], today, is_count(base))).get(sku, Decimal(0))
+    plans = (
+        await session.execute(
+            select(Plan)
+            .where(Plan.sku == sku, Plan.status == "planned", Plan.promised < Plan.batch_quantity)
+            .order_by(Plan.created_at, Plan.plan_id)  # the order placement promises in
+        )
+    ).scalars().all()
+    surplus = [
+        # Not scheduled yet (BatchScheduled on its way): planning day + lead time, as orders estimates.
+        PlannedSurplus(p.plan_id, p.batch_quantity - p.promised,
+                       p.planned_end or p.created_at.date() + timedelta(days=p.lead_time_days))
+        for p in plans
+    ]
+    row = await session.get(RecipeReplica, sku)
+    answer = quote(today=today, need=need, unit=base, free_stock=stock, surplus=surplus, has_recipe=row is not None)
+    if answer.needs_production and row is not None:
+        answer = await _with_materials(session, row, answer, need, stock, surplus, base, today)
+    return item, need, answer
+
+
+async def _with_materials(session, row, first: Answer, need, stock, surplus, base: str, today: date) -> Answer:
+    recipe = recipe_of(row)
+    try:
+        batch = batch_for(first.to_make, base, recipe)
+        skus = sorted({i.sku for i in recipe.ingredients})
+        items = {i.sku: i for i in (await session.execute(select(Item).where(Item.sku.in_(skus)))).scalars()}
+        needs = material_needs(batch, base, recipe, {s: Unit(i.base_unit) for s, i in items.items()})
+    except IncompatibleUnits as exc:
+        return Answer("unavailable", None, f"the recipe of {row.sku} does not fit its units: {exc}")
+    available: dict[str, Decimal] = {}
+    for whole in (True, False):
+        group = [n.sku for n in needs if is_count(n.unit) == whole]
+        if group:
+            available.update(await free_stock(session, group, today, whole))
+    checks = material_checks(needs, available, {s: i.supplier_lead_time_days for s, i in items.items()})
+    return quote(today=today, need=need, unit=base, free_stock=stock, surplus=surplus, has_recipe=True,
+                 lead_time_days=recipe.lead_time_days, materials=checks)
