@@ -14,7 +14,7 @@ SERVICE_TESTS := contracts/tests libs/eventkit/tests tests/devstack services/ord
 # chaos suite in its short form.
 E2E_TESTS := tests/e2e tests/fuzz tests/chaos
 
-.PHONY: help install run infra test test-unit test-integration test-e2e bench chaos schemas asyncapi dlt clean reset
+.PHONY: help install browser-deps run infra test test-unit test-integration test-e2e bench chaos schemas asyncapi dlt clean reset
 
 help:
 	@echo "make run     - start Kafka, PostgreSQL and every service (gateway on http://127.0.0.1:8100), demo data loaded"
@@ -34,13 +34,17 @@ $(CURDIR)/.tools/bin/uv:
 install: $(UV)
 	$(UV) sync --locked --group dev --quiet
 
+# Chromium (Debian package) and axe-core (npm) for the console's browser tests.
+browser-deps:
+	deploy/scripts/browser-deps.sh
+
 run: install
 	$(PY) -m devstack up $(ARGS)
 
 infra: install
 	$(PY) -m devstack infra
 
-test: install
+test: install browser-deps
 	$(PYTEST) -q $(SERVICE_TESTS) $(E2E_TESTS)
 
 test-unit: install
@@ -49,7 +53,7 @@ test-unit: install
 test-integration: install
 	$(PYTEST) -q -m "integration" $(SERVICE_TESTS)
 
-test-e2e: install
+test-e2e: install browser-deps
 	$(PYTEST) -q $(E2E_TESTS)
 
 bench: install

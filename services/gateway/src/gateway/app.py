@@ -1,5 +1,7 @@
-"""The gateway application: auth, the composed operator API, the web console.
-`create_app()` does no I/O; the shared httpx client is made in the lifespan."""
+"""The gateway application: auth, the composed operator API, the web console (static files
+under /console, served at /), the API docs with their assets served locally (no CDN), and
+the live feed. `create_app()` does no I/O; the shared httpx client and the Kafka reader of
+the live feed are made in the lifespan."""
 
 from __future__ import annotations
 
@@ -10,14 +12,23 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from gateway.downstream import Downstream
 from gateway.errors import validation_error
-from gateway.routes import channels, health, inventory, orders, production, shipping
+from gateway.live import LiveFeed
+from gateway.routes import channels, console, health, inventory, orders, production, shipping
 from gateway.settings import Settings
 
-_CONSOLE = Path(__file__).parent / "static" / "console.html"
+_CONSOLE = Path(__file__).parent / "static" / "console"
+
+
+def _docs_assets() -> Path:
+    import importlib.resources
+
+    return Path(str(importlib.resources.files("fastapi_offline") / "static"))
 
 
 def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
@@ -33,7 +44,14 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
         limits = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=2.0)
         async with httpx.AsyncClient(timeout=timeout, limits=limits, transport=transport) as client:
             app.state.downstream = Downstream(client, settings.service_urls())
-            yield
+            if settings.kafka_bootstrap:
+                app.state.live = LiveFeed(settings.kafka_bootstrap, settings.topic_prefix)
+                app.state.live.start()
+            try:
+                yield
+            finally:
+                if app.state.live is not None:
+                    await app.state.live.stop()
 
     app = FastAPI(
         title="batchflow gateway",
@@ -42,17 +60,36 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
         description="Every `/api` call needs an `X-API-Key` header (operator: everything; viewer: GET only). "
         "A service's 4xx answer is passed through; a service that cannot be reached gives 503 naming it.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
+    app.state.live = None
     app.add_exception_handler(RequestValidationError, validation_error)
-    for module in (orders, inventory, production, shipping, channels):
+    for module in (orders, inventory, production, shipping, channels, console):
         app.include_router(module.router)
     app.include_router(channels.webhooks)
     app.include_router(health.router)
 
+    app.mount("/console", StaticFiles(directory=_CONSOLE), name="console")
+    app.mount("/docs-assets", StaticFiles(directory=_docs_assets()), name="docs-assets")
+
     @app.get("/", include_in_schema=False)
-    async def console() -> FileResponse:
-        return FileResponse(_CONSOLE, media_type="text/html")
+    async def index() -> FileResponse:
+        return FileResponse(_CONSOLE / "index.html", media_type="text/html")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="batchflow gateway API",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs-assets/favicon.png")
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url="/openapi.json", title="batchflow gateway API",
+                              redoc_js_url="/docs-assets/redoc.standalone.js",
+                              redoc_favicon_url="/docs-assets/favicon.png", with_google_fonts=False)
 
     return app
 

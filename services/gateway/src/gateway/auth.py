@@ -16,7 +16,7 @@ api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="A
 _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-def _role_of(key: str, keys: dict[str, Role]) -> Role | None:
+def role_of(key: str, keys: dict[str, Role]) -> Role | None:
     # Constant-time comparison against every key, so timing does not reveal key prefixes.
     found = None
     for known, role in keys.items():
@@ -28,7 +28,7 @@ def _role_of(key: str, keys: dict[str, Role]) -> Role | None:
 async def require_key(request: Request, key: str | None = Security(api_key_header)) -> Role:
     if not key:
         raise HTTPException(401, "missing API key (header X-API-Key)", headers={"WWW-Authenticate": "ApiKey"})
-    role = _role_of(key, request.app.state.settings.api_keys)
+    role = role_of(key, request.app.state.settings.api_keys)
     if role is None:
         raise HTTPException(401, "unknown API key", headers={"WWW-Authenticate": "ApiKey"})
     if role != Role.operator and request.method not in _READ_METHODS:

@@ -1,5 +1,6 @@
-"""The gateway's settings (env prefix GATEWAY_). It owns no database and no Kafka client:
-only where the services' HTTP APIs live and which API keys may call it."""
+"""The gateway's settings (env prefix GATEWAY_). It owns no database and nothing durable:
+where the services' HTTP APIs live, which API keys may call it, and (for the live console)
+where Kafka is, read as a read-only consumer."""
 
 from __future__ import annotations
 
@@ -35,6 +36,15 @@ class Settings(BaseSettings):
     request_timeout: float = 10.0
     # Readiness probes of the downstream services answer fast or count as not ready.
     ready_timeout: float = 2.0
+
+    # The live console: events read from Kafka (no consumer group, no commits: the gateway
+    # keeps nothing) and pushed to browsers as server-sent events. None: no live feed.
+    kafka_bootstrap: str | None = None
+    topic_prefix: str = ""
+    # The local mail catcher's HTTP API (devstack): the console shows what was mailed.
+    mailbox_url: str | None = "http://127.0.0.1:8026"
+    # Time zone the console states times in (IANA name); the browser's own if empty.
+    display_time_zone: str = ""
 
     def service_urls(self) -> dict[str, str]:
         return {

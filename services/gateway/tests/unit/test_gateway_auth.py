@@ -45,10 +45,24 @@ async def test_operator_may_write(gateway, state):
                                "lines": [{"sku": "LIP-BALM", "quantity": "5", "unit": "pcs"}]}
 
 
-async def test_health_and_console_need_no_key(gateway):
+async def test_health_console_and_docs_need_no_key_and_nothing_from_the_internet(gateway):
     assert (await gateway.get("/health/live")).status_code == 200
     console = await gateway.get("/")
-    assert console.status_code == 200 and "X-API-Key" in console.text
+    assert console.status_code == 200 and '<script type="module" src="/console/js/app.js">' in console.text
+    assert (await gateway.get("/console/js/app.js")).status_code == 200
+    for page, asset in (("/docs", "/docs-assets/swagger-ui-bundle.js"), ("/redoc", "/docs-assets/redoc.standalone.js")):
+        html = (await gateway.get(page)).text
+        assert asset in html and "cdn.jsdelivr" not in html and "fonts.googleapis" not in html
+        assert (await gateway.get(asset)).status_code == 200
+
+
+async def test_whoami_tells_the_console_which_buttons_to_show(gateway):
+    me = (await gateway.get("/api/whoami", headers={"X-API-Key": "view-key"})).json()
+    assert me["role"] == "viewer" and me["may_act"] is False
+    me = (await gateway.get("/api/whoami", headers={"X-API-Key": "op-key"})).json()
+    assert me["may_act"] is True
+    assert (await gateway.get("/api/whoami")).status_code == 401
+    assert (await gateway.get("/api/live", params={"key": "nope"})).status_code == 401
 
 
 async def test_webhook_needs_no_key_and_forwards_raw_body_and_signature(gateway, state):

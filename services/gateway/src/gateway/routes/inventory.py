@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Security
+from fastapi import APIRouter, Depends, Query, Request, Security
 from fastapi.responses import Response
 
 from gateway import compose, views
@@ -58,9 +58,11 @@ async def receive(body: ReceiptCreate, ds: Downstream = Depends(downstream)) -> 
     return await ds.relay("inventory", "POST", "/receipts", json=body.forward())
 
 
-@router.get("/lots", summary="List lots", description="Filter with `sku`.",
+@router.get("/lots", summary="List lots",
+            description="Filter with `sku`, or `lot_no`: the number printed on the label (ours or the supplier's).",
             responses={200: {"model": list[views.Lot]}})
-async def list_lots(request: Request, sku: str | None = None, ds: Downstream = Depends(downstream)) -> Response:
+async def list_lots(request: Request, sku: str | None = Query(None, max_length=64),
+                    lot_no: str | None = Query(None, max_length=64), ds: Downstream = Depends(downstream)) -> Response:
     return await ds.relay("inventory", "GET", "/lots", params=_params(request))
 
 

@@ -1,0 +1,82 @@
+// Shipping: prepared shipments with their contents and address, ship with a carrier from
+// the list and a tracking number, a printable packing slip, mark delivered.
+import { ApiError, get, post } from "../api.js";
+import { field, h, table } from "../dom.js";
+import { dateTime, day, qty } from "../format.js";
+import { action, badge, lotLink, orderLink, showErrors } from "./common.js";
+
+export async function render(main, [shipmentId, slip], ctx) {
+  if (shipmentId && slip) return packingSlip(main, shipmentId);
+  if (shipmentId) return one(main, shipmentId, ctx);
+  const [prepared, shipped, carriers] = await Promise.all([
+    get("/api/shipments", { status: "prepared" }), get("/api/shipments", { status: "shipped" }), get("/api/carriers")]);
+  main.append(h("h1", {}, "Shipping"), h("h2", {}, `To ship (${prepared.length})`),
+    prepared.length ? prepared.map((s) => shipmentCard(s, carriers, ctx)) : h("p", { class: "muted" }, "Nothing to ship."),
+    h("h2", {}, "On the way"),
+    table([
+      { label: "Order", cell: (s) => orderLink(s.order_id, s.order_no) },
+      { label: "Shipment", cell: (s) => h("a", { href: `#/shipping/${s.shipment_id}`, class: "rowlink" }, `#${s.seq}`) },
+      { label: "Carrier", cell: (s) => s.carrier },
+      { label: "Tracking", cell: (s) => s.tracking_no },
+      { label: "Shipped", cell: (s) => dateTime(s.shipped_at) },
+      { label: "", cell: (s) => action("Mark delivered", () => post(`/api/shipments/${s.shipment_id}/deliver`), ctx) },
+    ], shipped, { empty: "Nothing on the way." }));
+}
+
+async function one(main, shipmentId, ctx) {
+  const [s, carriers] = await Promise.all([get(`/api/shipments/${encodeURIComponent(shipmentId)}`), get("/api/carriers")]);
+  main.append(h("p", {}, h("a", { href: "#/shipping" }, "← Shipping")), h("h1", {}, `Shipment #${s.seq} of ${s.order_no || "order"} `, badge(s.status)),
+    shipmentCard(s, carriers, ctx, true));
+}
+
+function address(s) {
+  const t = s.ship_to || {};
+  return [t.name, t.address, t.country].filter(Boolean).join(", ") || "address not known yet";
+}
+
+function shipmentCard(s, carriers, ctx, full = false) {
+  return h("div", { class: "card" },
+    h("div", { class: "row" }, h("strong", {}, orderLink(s.order_id, s.order_no)), badge(s.status),
+      h("span", {}, `to ${address(s)}`), h("a", { class: "button secondary", href: `#/shipping/${s.shipment_id}/slip` }, "Packing slip")),
+    table([
+      { label: "Line", cell: (l) => String(l.line_no) },
+      { label: "Product", cell: (l) => l.sku },
+      { label: "Lot", cell: (l) => lotLink(l.lot_no) },
+      { label: "Quantity", num: true, cell: (l) => qty(l.quantity, l.unit) },
+      { label: "Expiry", cell: (l) => day(l.expiry_date) },
+    ], s.lines || []),
+    s.status === "prepared" && ctx.mayAct ? shipForm(s, carriers, ctx) : null,
+    full && s.status === "shipped" ? [h("p", {}, `${s.carrier} ${s.tracking_no}, shipped ${dateTime(s.shipped_at)}`),
+      action("Mark delivered", () => post(`/api/shipments/${s.shipment_id}/deliver`), ctx)] : null);
+}
+
+function shipForm(s, carriers, ctx) {
+  const carrier = field("Carrier", { name: "carrier" }, { as: "select", options: carriers.map((c) => ({ value: c.name, label: c.name })) });
+  const tracking = field("Tracking number", { name: "tracking_no", required: true, autocomplete: "off", pattern: "[A-Za-z0-9][A-Za-z0-9-]{3,39}" });
+  const err = h("p", { class: "form-error", role: "alert", tabindex: "-1" });
+  return h("form", { class: "row", novalidate: true, "aria-label": `Ship ${s.order_no || ""}`, onsubmit: async (ev) => {
+    ev.preventDefault();
+    try {
+      await post(`/api/shipments/${s.shipment_id}/ship`, { carrier: carrier.input.value, tracking_no: tracking.input.value.trim() });
+      ctx.rerender();
+    } catch (e) { if (e instanceof ApiError) showErrors(e, { carrier, tracking_no: tracking }, err); else throw e; }
+  } }, carrier, tracking, h("button", { type: "submit" }, "Ship"), err);
+}
+
+async function packingSlip(main, shipmentId) {
+  const s = await get(`/api/shipments/${encodeURIComponent(shipmentId)}`);
+  main.append(h("p", { class: "noprint" }, h("a", { href: `#/shipping/${s.shipment_id}` }, "← Shipment"), " ",
+    h("button", { type: "button", onclick: () => window.print() }, "Print")),
+  h("div", { class: "slip" }, h("h1", {}, `Packing slip — ${s.order_no || s.order_id}`),
+    h("p", {}, `Shipment ${s.seq}${s.complete === false ? " (part of the order; the rest follows)" : ""}`),
+    h("h2", {}, "Ship to"), h("p", {}, address(s)),
+    table([
+      { label: "Product", cell: (l) => l.sku },
+      { label: "Lot", cell: (l) => l.lot_no },
+      { label: "Best before", cell: (l) => day(l.expiry_date) },
+      { label: "Quantity", num: true, cell: (l) => qty(l.quantity, l.unit) },
+    ], s.lines || []),
+    s.tracking_no ? h("p", {}, `${s.carrier} tracking ${s.tracking_no}`) : null));
+}
+
+export const refreshOn = (e) => ["OrderAllocated", "Shipped", "Delivered", "ShipmentWithdrawn", "OrderPlaced"].includes(e.event_type);

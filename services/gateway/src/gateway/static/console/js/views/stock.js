@@ -1,0 +1,86 @@
+// Stock: items with on hand / reserved / allocated / available, lots with expiry and
+// holds, the ledger of a lot, and the goods receipt form.
+import { ApiError, get, post } from "../api.js";
+import { field, h, table } from "../dom.js";
+import { dateTime, day, qty } from "../format.js";
+import { link, lotLink, showErrors } from "./common.js";
+
+export async function render(main, [sku], ctx) {
+  if (sku) return item(main, sku, ctx);
+  const stock = await get("/api/stock");
+  main.append(h("h1", {}, "Stock"),
+    table([
+      { label: "Item", cell: (s) => link(`#/stock/${encodeURIComponent(s.sku)}`, s.sku) },
+      { label: "Name", cell: (s) => s.name },
+      { label: "Kind", cell: (s) => s.kind },
+      { label: "On hand", num: true, cell: (s) => qty(s.on_hand, s.base_unit) },
+      { label: "Reserved", num: true, cell: (s) => qty(s.reserved, s.base_unit) },
+      { label: "Allocated", num: true, cell: (s) => qty(s.allocated, s.base_unit) },
+      { label: "Available", num: true, cell: (s) => qty(s.available, s.base_unit) },
+      { label: "Expired", num: true, cell: (s) => (Number(s.expired) ? qty(s.expired, s.base_unit) : "—") },
+    ], stock, { caption: "Per item, in its base unit" }),
+    ctx.mayAct ? receiptForm(ctx, stock) : null);
+}
+
+async function item(main, sku, ctx) {
+  const [it, lots, ledger] = await Promise.all([
+    get(`/api/items/${encodeURIComponent(sku)}`), get("/api/lots", { sku }), get("/api/ledger", { sku, limit: 100 })]);
+  main.append(h("p", {}, h("a", { href: "#/stock" }, "← Stock")), h("h1", {}, `${it.name} (${it.sku})`),
+    h("p", { class: "muted" }, `${it.kind}, counted in ${it.base_unit}` +
+      (it.supplier_lead_time_days != null ? `, supplier lead time ${it.supplier_lead_time_days} days` : "") +
+      (it.shelf_life_days != null ? `, shelf life ${it.shelf_life_days} days` : "")),
+    h("h2", {}, "Lots"),
+    table([
+      { label: "Lot", cell: (l) => lotLink(l.lot_no) },
+      { label: "Supplier lot", cell: (l) => l.supplier_lot_no || "—" },
+      { label: "Received", cell: (l) => day(l.received_date) },
+      { label: "Expiry", cell: (l) => [day(l.expiry_date), l.expired ? h("span", { class: "risk" }, " expired") : null] },
+      { label: "On hand", num: true, cell: (l) => qty(l.on_hand, l.unit) },
+      { label: "Available", num: true, cell: (l) => qty(l.available, l.unit) },
+      { label: "Hold", cell: (l) => (l.hold || l.on_hold ? h("span", { class: "risk" }, "on hold") : "—") },
+    ], lots, { empty: "No lot of this item." }),
+    h("h2", {}, "Ledger"),
+    table([
+      { label: "When", cell: (m) => dateTime(m.created_at) },
+      { label: "Lot", cell: (m) => m.lot_no },
+      { label: "Kind", cell: (m) => m.kind },
+      { label: "Quantity", num: true, cell: (m) => qty(m.quantity, it.base_unit) },
+      { label: "Note", cell: (m) => m.note || "" },
+    ], ledger, { empty: "No movement yet." }),
+    ctx.mayAct ? receiptForm(ctx, [{ sku: it.sku, base_unit: it.base_unit }], it.sku) : null);
+}
+
+function receiptForm(ctx, stock, fixedSku) {
+  const units = { kg: ["kg", "g"], g: ["kg", "g"], L: ["L", "mL"], mL: ["L", "mL"], pcs: ["pcs"] };
+  const base = Object.fromEntries(stock.map((s) => [s.sku, s.base_unit]));
+  const sku = field("Item", { name: "sku", list: "receipt-items", value: fixedSku || "", required: true });
+  const quantity = field("Quantity", { name: "quantity", type: "number", min: "0", step: "any", required: true, inputmode: "decimal" });
+  const unit = field("Unit", { name: "unit" }, { as: "select", options: [] });
+  const supplierLot = field("Supplier lot number", { name: "supplier_lot_no" });
+  const lotNo = field("Our lot number (optional)", { name: "lot_no" });
+  const expiry = field("Expiry date", { name: "expiry_date", type: "date" });
+  const setUnits = () => {
+    const b = base[sku.input.value.trim()];
+    unit.input.replaceChildren(...(units[b] || ["pcs", "kg", "g", "L", "mL"]).map((u) => h("option", { value: u, selected: u === b }, u)));
+  };
+  sku.input.addEventListener("change", setUnits);
+  setUnits();
+  const err = h("p", { class: "form-error", role: "alert", tabindex: "-1" });
+  const map = { sku, quantity, unit, supplier_lot_no: supplierLot, lot_no: lotNo, expiry_date: expiry };
+  return h("form", { class: "card", novalidate: true, onsubmit: async (ev) => {
+    ev.preventDefault();
+    const body = { sku: sku.input.value.trim(), quantity: quantity.input.value, unit: unit.input.value,
+      supplier_lot_no: supplierLot.input.value.trim() || undefined, lot_no: lotNo.input.value.trim() || undefined,
+      expiry_date: expiry.input.value || undefined };
+    try {
+      const lot = await post("/api/receipts", body);
+      const { toast } = await import("../dom.js");
+      toast(`Received lot ${lot.lot_no}`);
+      ctx.rerender();
+    } catch (e) { if (e instanceof ApiError) showErrors(e, map, err); else throw e; }
+  } }, h("h2", {}, "Goods receipt"), h("datalist", { id: "receipt-items" }, stock.map((s) => h("option", { value: s.sku }))),
+  h("div", { class: "row" }, sku, quantity, unit, supplierLot, lotNo, expiry), err, h("button", { type: "submit" }, "Receive"));
+}
+
+export const refreshOn = (e) => ["MaterialsReserved", "OrderAllocated", "BatchCompleted", "Shipped", "StockReleased",
+  "ItemDefined"].includes(e.event_type);
