@@ -1,0 +1,142 @@
+"""The operator console in a real browser (Debian's chromium driven by Playwright) against
+the running system: an order placed with clicks moves live to `in_production`, its batch is
+completed with the quantities used per lot, it is shipped, the customer's e-mail is read in
+the console, and the ingredient lot is looked up by the number printed on it to find the
+customer. Once on a desktop and once at 390 px. Every page passes axe-core with no serious
+or critical violation."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from flows import item, receive, recipe, recipe_replicated, tag
+from harness import OPERATOR_KEY, client
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
+CHROMIUM = shutil.which("chromium")
+AXE = Path(__file__).resolve().parents[2] / ".tools" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+PAGES = ["#/orders", "#/orders/new", "#/stuck", "#/stock", "#/shortages", "#/production", "#/shipping", "#/shops",
+         "#/trace", "#/mail"]
+
+if not CHROMIUM:
+    pytest.skip("chromium is not installed (make browser-deps installs it as root)", allow_module_level=True)
+async_api = pytest.importorskip("playwright.async_api")
+
+
+@pytest.fixture(scope="module")
+async def browser():
+    async with async_api.async_playwright() as p:
+        b = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        await b.close()
+
+
+async def signed_in(browser, system, width: int):
+    page = await browser.new_page(viewport={"width": width, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    await page.goto(system.gateway + "/")
+    await page.get_by_label("API key").fill(OPERATOR_KEY)
+    await page.get_by_role("button", name="Use this key").click()
+    await page.get_by_role("heading", name="Orders").wait_for()
+    page.errors = errors
+    return page
+
+
+async def a_made_to_order_product(system) -> dict:
+    t = tag()
+    product, base, label = f"CREAM-{t}", f"BASE-{t}", f"LBL-{t}"
+    async with client(system) as c:
+        await item(c, product, "finished", "pcs")
+        await item(c, base, "raw", "kg", supplier_lead_time_days=5)
+        await item(c, label, "raw", "pcs")
+        await receive(c, base, "20", "kg", supplier_lot_no=f"SUP-{t}")
+        await receive(c, label, "500", "pcs")
+        await recipe(c, product, [(base, "0.05", "kg"), (label, "1", "pcs")], batch_min="20", batch_multiple="10")
+        await recipe_replicated(c, product, [base, label])
+    return {"product": product, "base": base, "supplier_lot": f"SUP-{t}", "tag": t}
+
+
+@pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
+async def test_an_order_from_the_form_to_the_customers_mail_and_back_through_the_trace(browser, system, width):
+    setup = await a_made_to_order_product(system)
+    page = await signed_in(browser, system, width)
+    customer = f"Clicky Customer {setup['tag']}"
+    email = f"clicky-{setup['tag'].lower()}@example.com"
+
+    # Place the order with the form.
+    await page.get_by_role("link", name="New order").click()
+    await page.get_by_label("Customer name").fill(customer)
+    await page.get_by_label("Customer e-mail").fill(email)
+    await page.get_by_label("Product").fill(setup["product"])
+    await page.get_by_label("Product").dispatch_event("change")
+    await page.get_by_label("Quantity").fill("12")
+    await page.get_by_role("button", name="Place order").click()
+    heading = page.get_by_role("heading", level=1)
+    await heading.filter(has_text="Order SO-").wait_for()
+    order_url = page.url
+
+    # Live: the batch is started elsewhere (a second tab, like the floor's tablet); this page
+    # follows without a reload.
+    await page.get_by_text("Materials reserved").first.wait_for(timeout=60_000)
+    floor = await signed_in(browser, system, width)
+    await floor.get_by_role("link", name="Production").click()
+    row = floor.get_by_role("row").filter(has_text=setup["product"])
+    await row.get_by_role("button", name="Start").click()
+    await page.locator("h1 .status", has_text="In production").wait_for(timeout=60_000)
+    assert page.url == order_url
+
+    # Complete the batch with what was actually used per lot.
+    await floor.get_by_role("row").filter(has_text=setup["product"]).get_by_role("link", name="Complete…").click()
+    await floor.get_by_label(f"{setup['base']} from lot").fill("1.1")
+    await floor.get_by_role("button", name="Complete batch").click()
+    await floor.locator("h1 .status", has_text="Completed").wait_for(timeout=30_000)
+    await page.locator("h1 .status", has_text="Ready to ship").wait_for(timeout=60_000)
+
+    # Ship it with a carrier from the list.
+    await floor.get_by_role("link", name="Shipping").click()
+    card = floor.locator(".card").filter(has_text=customer.split()[0]).filter(has=floor.get_by_role("button", name="Ship"))
+    if await card.count() == 0:
+        card = floor.locator(".card").filter(has=floor.get_by_role("button", name="Ship")).first
+    tracking = f"JD{setup['tag']}0001"
+    await card.get_by_label("Carrier").select_option("UPS")
+    await card.get_by_label("Tracking number").fill(tracking)
+    await card.get_by_role("button", name="Ship").click()
+    await page.locator("h1 .status", has_text="Shipped").wait_for(timeout=60_000)
+
+    # The customer's e-mail, as the mail catcher received it.
+    await floor.get_by_role("link", name="E-mails").click()
+    mail = floor.locator("details").filter(has_text=email)
+    await mail.first.wait_for(timeout=60_000)
+    await mail.first.locator("summary").click()
+    assert tracking in await mail.first.inner_text()
+
+    # The ingredient lot by the number printed on the supplier's label reaches the customer.
+    await floor.get_by_role("link", name="Trace").click()
+    await floor.get_by_label("Lot number (as printed on the label)").fill(setup["supplier_lot"])
+    await floor.get_by_role("button", name="Trace").click()
+    await floor.get_by_role("cell", name=customer).wait_for(timeout=30_000)
+
+    assert page.errors == [] and floor.errors == []
+    await page.close()
+    await floor.close()
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make browser-deps)")
+async def test_every_page_has_no_serious_accessibility_violation(browser, system):
+    page = await signed_in(browser, system, 1280)
+    problems = {}
+    for route in PAGES:
+        await page.goto(f"{system.gateway}/{route}")
+        await page.locator("main h1").wait_for()
+        await page.add_script_tag(path=str(AXE))
+        result = await page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        serious = [f"{v['id']}: {v['help']} ({len(v['nodes'])}x)" for v in result["violations"]
+                   if v["impact"] in ("serious", "critical")]
+        if serious:
+            problems[route] = serious
+    assert problems == {}
+    await page.close()
