@@ -6,124 +6,17 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaProducer
 
-from contracts.envelope import Envelope
-from contracts.events import OrderPlaced
-from contracts.topics import qualified, topic_for
-from devstack._util import free_port
-from devstack.processes import ServiceProcess
-from devstack.topics import create_topics
 from devstack.waiting import poll
 from eventkit.dlt import dead_letter_counts, describe, replay
-from eventkit.topic_reader import read_to_end
+from probe_rig import PLACED, all_applied, applied_is, committed_is, placed_envelope
 
 pytestmark = pytest.mark.integration
-
-TESTS_DIR = Path(__file__).resolve().parents[1]
-PLACED = topic_for(OrderPlaced)
-
-
-def placed_envelope(order_id: str, customer: str = "Ada") -> Envelope:
-    body = OrderPlaced(
-        order_id=order_id,
-        order_no=order_id,
-        customer={"name": customer, "email": "ada@example.com"},
-        lines=[{"line_no": 1, "sku": "SKU-1", "quantity": "1", "unit": "pcs"}],
-        placed_at=datetime.now(timezone.utc),
-    )
-    return Envelope(event_type="OrderPlaced", producer="test", correlation_id=order_id, data=body.model_dump(mode="json"))
-
-
-@dataclass
-class ProbeRig:
-    stack: object
-    db: str
-    prefix: str
-    logs: Path
-    procs: list[ServiceProcess] = field(default_factory=list)
-
-    @property
-    def topic(self) -> str:
-        return qualified(PLACED.name, self.prefix)
-
-    @property
-    def group(self) -> str:
-        return f"probe-{self.prefix}"
-
-    async def start(self, instance: str = "a", **env: str) -> ServiceProcess:
-        port = free_port()
-        full_env = {
-            "PYTHONPATH": str(TESTS_DIR),
-            "PROBE_DATABASE_URL": self.db,
-            "PROBE_KAFKA_BOOTSTRAP": self.stack.bootstrap,
-            "PROBE_TOPIC_PREFIX": self.prefix,
-            "PROBE_CONSUMER_GROUP": self.group,
-            "PROBE_HTTP_PORT": str(port),
-            "PROBE_INSTANCE": instance,
-            "PROBE_MAX_ATTEMPTS": "3",
-            "PROBE_RETRY_BACKOFF_INITIAL": "0.05",
-            "PROBE_RETRY_BACKOFF_MAX": "0.5",
-            **env,
-        }
-        proc = ServiceProcess(f"probe-{instance}", "probe", full_env, self.logs / f"probe-{instance}.log", cwd=TESTS_DIR)
-        proc.url = f"http://127.0.0.1:{port}"
-        proc.start()
-        self.procs.append(proc)  # before waiting: a probe that never gets healthy is still killed
-        await proc.wait_healthy_async(f"{proc.url}/health/ready", deadline=60)
-        return proc
-
-    async def produce(self, key: str, value: bytes):
-        """Send and return the record's metadata (partition, offset)."""
-        producer = AIOKafkaProducer(bootstrap_servers=self.stack.bootstrap, enable_idempotence=True)
-        await producer.start()
-        try:
-            return await producer.send_and_wait(self.topic, value, key=key.encode())
-        finally:
-            await producer.stop()
-
-    async def applied(self) -> dict[str, int]:
-        conn = await asyncpg.connect(self.db.dsn)
-        try:
-            if not await conn.fetchval("SELECT to_regclass('probe_seen') IS NOT NULL"):
-                return {}
-            return {r["order_id"]: r["applied"] for r in await conn.fetch("SELECT order_id, applied FROM probe_seen")}
-        finally:
-            await conn.close()
-
-    async def read_all(self, topic: str, min_count: int = 1, deadline: float = 20.0) -> list:
-        """The records of `topic`, once there are at least `min_count` of them."""
-        return await poll(lambda: _at_least(read_to_end(self.stack.bootstrap, [topic]), min_count),
-                          deadline=deadline, what=f"{min_count} record(s) on {topic}")
-
-    async def committed(self, partition: int) -> int | None:
-        """The group's committed offset on one partition of the topic."""
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.stack.bootstrap)
-        await admin.start()
-        try:
-            offsets = await admin.list_consumer_group_offsets(self.group)
-        finally:
-            await admin.close()
-        meta = offsets.get(TopicPartition(self.topic, partition))
-        return meta.offset if meta else None
-
-
-@pytest.fixture
-async def rig(stack, fresh_db, tmp_path):
-    prefix = f"ek{uuid.uuid4().hex[:8]}"
-    await create_topics(stack.bootstrap, prefix, topics=[PLACED])
-    r = ProbeRig(stack, fresh_db, prefix, tmp_path)
-    yield r
-    for p in r.procs:
-        p.kill()
 
 
 async def test_event_committed_before_a_crash_is_published_after_restart(rig):
@@ -144,16 +37,11 @@ async def test_event_committed_before_a_crash_is_published_after_restart(rig):
     assert [json.loads(r.value)["event_id"] for r in records] == [event_id]
     assert dict(records[0].headers)["event_id"].decode() == event_id
     assert "traceparent" in dict(records[0].headers)
-    await poll(lambda: _applied_is(rig, "o-crash", 1), what="o-crash applied")
+    await poll(lambda: applied_is(rig, "o-crash", 1), what="o-crash applied")
 
 
-async def _at_least(records, n: int):
-    found = await records
-    return found if len(found) >= n else None
 
 
-async def _applied_is(rig: ProbeRig, order_id: str, n: int) -> bool:
-    return (await rig.applied()).get(order_id) == n
 
 
 async def test_the_same_event_delivered_twice_changes_state_once(rig):
@@ -163,7 +51,7 @@ async def test_the_same_event_delivered_twice_changes_state_once(rig):
     await rig.produce("k1", dup)
     # Same key, same partition: once the marker is applied, both copies have been handled.
     await rig.produce("k1", placed_envelope("o-marker").to_bytes())
-    await poll(lambda: _applied_is(rig, "o-marker", 1), what="marker applied")
+    await poll(lambda: applied_is(rig, "o-marker", 1), what="marker applied")
     assert (await rig.applied())["o-dup"] == 1
 
 
@@ -174,7 +62,7 @@ async def test_poison_messages_are_dead_lettered_and_the_partition_keeps_flowing
     garbage_offset = (await rig.produce("k2", b"{not json")).offset
     await rig.produce("k2", placed_envelope("o-reject", customer="REJECT").to_bytes())
     await rig.produce("k2", placed_envelope("o-after").to_bytes())
-    await poll(lambda: _applied_is(rig, "o-after", 1), what="the message after the poison")
+    await poll(lambda: applied_is(rig, "o-after", 1), what="the message after the poison")
 
     dead = await rig.read_all(f"{rig.topic}.dlt", min_count=3)
     by_offset = {int(dict(r.headers)["dlt.original.offset"]): dict(r.headers) for r in dead}
@@ -202,14 +90,14 @@ async def test_poison_messages_are_dead_lettered_and_the_partition_keeps_flowing
     assert await replay(rig.stack.bootstrap, dlt_topic, offsets={r.offset for r in dead}, partition=dead[0].partition) >= 3
     await replay(rig.stack.bootstrap, dlt_topic, offsets={r.offset for r in dead}, partition=dead[0].partition)
     await rig.produce("k2", placed_envelope("o-after-replay").to_bytes())
-    await poll(lambda: _applied_is(rig, "o-after-replay", 1), what="the message after the replays")
+    await poll(lambda: applied_is(rig, "o-after-replay", 1), what="the message after the replays")
     assert (await rig.applied())["o-poison"] == 1
 
 
 async def test_offset_does_not_advance_while_the_database_is_down(rig, stack):
     probe = await rig.start("a")
     partition = (await rig.produce("k3", placed_envelope("o-before").to_bytes())).partition
-    await poll(lambda: _applied_is(rig, "o-before", 1), what="o-before applied")
+    await poll(lambda: applied_is(rig, "o-before", 1), what="o-before applied")
     committed_before = await poll(lambda: rig.committed(partition), what="a committed offset")
 
     stack.postgres.stop()
@@ -220,12 +108,10 @@ async def test_offset_does_not_advance_while_the_database_is_down(rig, stack):
         assert await rig.committed(partition) == committed_before == offset
     finally:
         stack.postgres.start()
-    await poll(lambda: _applied_is(rig, "o-during", 1), deadline=60, what="o-during applied after the outage")
-    await poll(lambda: _committed_is(rig, partition, offset + 1), what="offset advanced past o-during")
+    await poll(lambda: applied_is(rig, "o-during", 1), deadline=60, what="o-during applied after the outage")
+    await poll(lambda: committed_is(rig, partition, offset + 1), what="offset advanced past o-during")
 
 
-async def _committed_is(rig: ProbeRig, partition: int, offset: int) -> bool:
-    return await rig.committed(partition) == offset
 
 
 async def test_two_instances_split_the_partitions_and_handle_each_event_once(rig):
@@ -245,7 +131,7 @@ async def test_two_instances_split_the_partitions_and_handle_each_event_once(rig
         await asyncio.gather(*sends)
     finally:
         await producer.stop()
-    applied = await poll(lambda: _all_applied(rig, 200), deadline=60, what="200 orders applied")
+    applied = await poll(lambda: all_applied(rig, 200), deadline=60, what="200 orders applied")
     assert set(applied.values()) == {1}
     conn = await asyncpg.connect(rig.db.dsn)
     try:
@@ -254,7 +140,3 @@ async def test_two_instances_split_the_partitions_and_handle_each_event_once(rig
         await conn.close()
     assert handlers == {"a", "b"}
 
-
-async def _all_applied(rig: ProbeRig, n: int):
-    applied = await rig.applied()
-    return applied if len(applied) == n else None

@@ -2,4 +2,5 @@
 
 It consumes OrderPlaced and counts, per order, how many times the handler's effect was
 applied (a duplicate would show 2). Customer names steer failures: "POISON" raises on every
-attempt, "REJECT" raises DomainRejection."""
+attempt, "REJECT" raises DomainRejection, "TRANSIENT" raises an OSError every time, "SLOW" takes
+PROBE_SLOW_MS to apply."""

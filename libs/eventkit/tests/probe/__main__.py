@@ -17,6 +17,8 @@ class ProbeSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="PROBE_", extra="ignore")
     service_name: str = "probe"
     instance: str = "a"
+    # How long a "SLOW" order takes to apply: makes batches long enough to interrupt.
+    slow_ms: int = 50
 
 
 async def on_order_placed(ctx: Context, event: OrderPlaced) -> None:
@@ -27,6 +29,11 @@ async def on_order_placed(ctx: Context, event: OrderPlaced) -> None:
             raise ValueError("probe: this order can never be handled")
     if event.customer.name == "REJECT":
         raise DomainRejection("probe: rejected by the domain")
+    if event.customer.name == "TRANSIENT":
+        # Classed transient (an OSError) but deterministic: retried until the stuck bound.
+        raise OSError("probe: no space left on this order's device")
+    if event.customer.name == "SLOW":
+        await ctx.session.execute(text("SELECT pg_sleep(:s)"), {"s": int(os.environ.get("PROBE_SLOW_MS", "50")) / 1000})
     await ctx.session.execute(
         text(
             "INSERT INTO probe_seen (order_id, applied, handled_by) VALUES (:o, 1, :i) "
