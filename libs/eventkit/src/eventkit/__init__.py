@@ -1,6 +1,7 @@
-"""The shared messaging mechanics of every service: transactional outbox and relay,
-idempotent consumer (inbox) with retries and dead-lettering, trace propagation, migrations,
-and the service runtime. No domain code lives here."""
+"""The shared messaging mechanics of every service: transactional outbox and relay (with
+parking of unpublishable rows), idempotent consumer (inbox) with retries and dead-lettering,
+retention of both tables, trace propagation, migrations, and the service runtime. No domain
+code lives here. The delivery contract is stated in `eventkit.consumer`."""
 
 from eventkit.consumer import EventConsumer, Handler
 from eventkit.errors import DomainRejection, is_transient

@@ -53,6 +53,22 @@ KIT_MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX inbox_saga ON inbox (correlation_id, processed_at DESC);
         """,
     ),
+    (
+        "eventkit_0003_outbox_parking_retention",
+        """
+        -- A row the relay cannot publish (too big for the broker, topic missing) is parked
+        -- with its attempts and last error instead of blocking every later row; only later
+        -- rows of its topic+key wait for it (this partial index finds them, and stays tiny).
+        ALTER TABLE outbox ADD COLUMN attempts INT NOT NULL DEFAULT 0,
+                           ADD COLUMN last_error TEXT,
+                           ADD COLUMN parked_at TIMESTAMPTZ;
+        CREATE INDEX outbox_parked ON outbox (topic, key, id)
+            WHERE parked_at IS NOT NULL AND published_at IS NULL;
+        -- Retention deletes inbox rows by age; rows arrive in processed_at order, so a BRIN
+        -- index finds them at almost no cost to each insert.
+        CREATE INDEX inbox_processed_at ON inbox USING brin (processed_at);
+        """,
+    ),
 ]
 
 _LOCK_KEY = 7_301_001  # arbitrary, constant: "migrations of this database"

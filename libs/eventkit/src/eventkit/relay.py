@@ -5,6 +5,13 @@ It takes unpublished outbox rows in id order, sends them with the idempotent pro
 transaction that selected them. A crash anywhere before that commit means the rows are sent
 again: consumers deduplicate by event_id. A transaction-scoped advisory lock makes one relay
 at a time work on a database, so two instances of a service never interleave a key's events.
+
+A row that cannot be published because of what it is (bigger than the producer's
+max_request_size, a topic that does not exist while the cluster answers, refused by the
+broker for good) is parked: its attempts and last error are recorded and it is set aside.
+Later rows of the same topic+key wait behind it (per-key order); every other row flows.
+An operator fixes the cause and unparks it (`python -m eventkit.outbox`). A broker outage
+parks nothing: the batch is retried with backoff.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import logging
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError, MessageSizeTooLargeError, UnknownTopicOrPartitionError
 
 from eventkit.db import asyncpg_dsn
 from eventkit.errors import is_transient
@@ -22,6 +30,21 @@ from eventkit.errors import is_transient
 log = logging.getLogger("eventkit.relay")
 
 _RELAY_LOCK = 7_301_002
+
+# Unpublished rows in id order, except those parked and those behind a parked row of their
+# topic+key (which must not overtake it).
+_NEXT_ROWS = """
+SELECT o.id, o.topic, o.key, o.payload, o.headers FROM outbox o
+WHERE o.published_at IS NULL AND o.parked_at IS NULL
+  AND NOT EXISTS (SELECT 1 FROM outbox p
+                  WHERE p.parked_at IS NOT NULL AND p.published_at IS NULL
+                    AND p.topic = o.topic AND p.key = o.key AND p.id < o.id)
+ORDER BY o.id LIMIT $1
+"""
+
+_PARK = (
+    "UPDATE outbox SET attempts = attempts + 1, last_error = $2, parked_at = now() WHERE id = $1"
+)
 
 
 class OutboxRelay:
@@ -35,6 +58,7 @@ class OutboxRelay:
         self._conn: asyncpg.Connection | None = None
         self._listen_conn: asyncpg.Connection | None = None
         self.published = 0
+        self.parked = 0
         self.healthy = False
 
     async def stop(self) -> None:
@@ -94,31 +118,76 @@ class OutboxRelay:
         self._conn = self._listen_conn = None
 
     async def publish_batch(self) -> int:
+        """Publish the next rows; return how many were taken (published or parked)."""
         conn = self._conn
         assert conn is not None
         async with conn.transaction():
             if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", _RELAY_LOCK):
                 return 0  # another instance is relaying this database
-            rows = await conn.fetch(
-                "SELECT id, topic, key, payload, headers FROM outbox "
-                "WHERE published_at IS NULL ORDER BY id LIMIT $1",
-                self._batch_size,
-            )
+            rows = await conn.fetch(_NEXT_ROWS, self._batch_size)
             if not rows:
                 return 0
-            acks = []
-            for row in rows:
-                headers = json.loads(row["headers"]) if isinstance(row["headers"], str) else dict(row["headers"])
-                payload = bytes(row["payload"])
-                kafka_headers = [(k, str(v).encode()) for k, v in headers.items()]
+            sent, parked, outage = await self._send(rows)
+            if outage is not None:
+                # Nothing is marked: the whole batch goes again (consumers deduplicate), so a
+                # key's rows cannot be split around the outage.
+                raise outage
+            if sent:
+                await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", sent)
+            for row_id, exc in parked:
+                log.error("relay: outbox row %d parked: %s: %s", row_id, type(exc).__name__, exc)
+                await conn.execute(_PARK, row_id, f"{type(exc).__name__}: {exc}"[:2000])
+        self.published += len(sent)
+        self.parked += len(parked)
+        return len(sent) + len(parked)
+
+    async def _send(self, rows) -> tuple[list[int], list[tuple[int, BaseException]], BaseException | None]:
+        """Send `rows`; return the ids acknowledged, the rows to park, and an outage if any."""
+        parked: list[tuple[int, BaseException]] = []
+        blocked: set[tuple[str, str]] = set()  # keys with a row parked earlier in this batch
+        pending = []
+        for row in rows:
+            key = (row["topic"], row["key"])
+            if key in blocked:
+                continue  # behind its parked predecessor: taken again once that one is unparked
+            headers = json.loads(row["headers"]) if isinstance(row["headers"], str) else dict(row["headers"])
+            kafka_headers = [(k, str(v).encode()) for k, v in headers.items()]
+            try:
                 # send() only enqueues; rows go out in id order per partition, and the
                 # idempotent producer keeps that order through its own retries.
-                acks.append(
-                    await self._producer.send(row["topic"], payload, key=row["key"].encode(), headers=kafka_headers)
-                )
-            await asyncio.gather(*acks)
-            await conn.execute(
-                "UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", [r["id"] for r in rows]
-            )
-        self.published += len(rows)
-        return len(rows)
+                ack = await self._producer.send(row["topic"], bytes(row["payload"]), key=row["key"].encode(),
+                                                headers=kafka_headers)
+            except Exception as exc:
+                if not await self._is_the_rows_fault(exc):
+                    return [], [], exc
+                parked.append((row["id"], exc))
+                blocked.add(key)
+                continue
+            pending.append((row, ack))
+        results = await asyncio.gather(*(ack for _, ack in pending), return_exceptions=True)
+        sent: list[int] = []
+        for (row, _), result in zip(pending, results):
+            if not isinstance(result, BaseException):
+                sent.append(row["id"])
+            elif isinstance(result, KafkaError) and not result.retriable:
+                # Refused by the broker for good (e.g. over the topic's max.message.bytes).
+                # Rows of its key sent after it in this batch have gone ahead of it: rare
+                # (the producer's own size check catches most), and logged.
+                parked.append((row["id"], result))
+            else:
+                return [], [], result
+        return sent, parked, None
+
+    async def _is_the_rows_fault(self, exc: BaseException) -> bool:
+        if isinstance(exc, MessageSizeTooLargeError):
+            return True
+        if isinstance(exc, UnknownTopicOrPartitionError):
+            # Also what a send says when no broker answers: only a cluster that answers
+            # makes it the topic's absence.
+            try:
+                await asyncio.wait_for(self._producer.client.fetch_all_metadata(), timeout=5)
+                return True
+            except Exception:
+                return False
+        # Not Kafka's word (a header that will not encode...): the row's content.
+        return not isinstance(exc, (KafkaError, OSError, asyncio.TimeoutError))

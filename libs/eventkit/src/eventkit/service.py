@@ -27,6 +27,7 @@ from eventkit.db import make_engine, make_sessions
 from eventkit.errors import is_bad_value, is_transient
 from eventkit.migrate import migrate
 from eventkit.relay import OutboxRelay
+from eventkit.retention import run_retention
 from eventkit.settings import ServiceSettings
 from eventkit.tracing import setup_tracing
 from eventkit.unit_of_work import UnitOfWork
@@ -99,6 +100,7 @@ class Service:
             enable_idempotence=True,  # implies acks=all; retries keep per-partition order
             acks="all",
             linger_ms=1,
+            max_request_size=s.relay_max_request_size,
         )
         await self._retry("connect to Kafka", producer.start)
         relay = OutboxRelay(s.database_url, producer, batch_size=s.relay_batch_size, poll_interval=s.relay_poll_interval)
@@ -114,6 +116,7 @@ class Service:
             asyncio.create_task(relay.run() if s.relay_enabled else self._stop.wait(), name="relay"),
             asyncio.create_task(consumer.run(), name="consumer"),
             asyncio.create_task(server.serve(), name="http"),
+            asyncio.create_task(run_retention(engine, s, self._stop), name="retention"),
         ] + [asyncio.create_task(job(rt), name=getattr(job, "__name__", "job")) for job in self.background]
         log.info("%s up: http://%s:%d, consuming %s", s.service_name, s.http_host, s.http_port, consumer.topics)
 
@@ -165,6 +168,12 @@ def _add_bad_value_handler(app: FastAPI) -> None:
         return JSONResponse({"detail": f"invalid value: {exc.orig}"}, status_code=422)
 
 
+_PARKED = text(
+    "SELECT id, topic, key, attempts, last_error FROM outbox "
+    "WHERE parked_at IS NOT NULL AND published_at IS NULL ORDER BY id LIMIT 20"
+)
+
+
 def _add_health(app: FastAPI, rt: Runtime) -> None:
     @app.get("/health/live", tags=["health"])
     async def live() -> dict:
@@ -173,10 +182,12 @@ def _add_health(app: FastAPI, rt: Runtime) -> None:
     @app.get("/health/ready", tags=["health"])
     async def ready() -> JSONResponse:
         checks = {"database": False, "kafka_consumer": rt.consumer.healthy or not rt.consumer.topics, "relay": rt.relay.healthy or not rt.settings.relay_enabled}
+        parked: list[dict] = []
         try:
             async with rt.engine.connect() as conn:
                 await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=2)
-            checks["database"] = True
+                checks["database"] = True
+                parked = [dict(r._mapping) for r in await conn.execute(_PARKED)]
         except Exception:
             pass
         ok = all(checks.values())
@@ -184,6 +195,11 @@ def _add_health(app: FastAPI, rt: Runtime) -> None:
             "ready": ok,
             "checks": checks,
             "partitions": rt.consumer.assignment(),
+            # Partitions held on one offset by failures, and for how many seconds; a message
+            # is dead-lettered once stuck past stuck_dead_letter_after while the DB answers.
+            "stuck_seconds": rt.consumer.stuck(),
+            # Outbox rows the relay set aside (python -m eventkit.outbox list / unpark).
+            "outbox_parked": parked,
             # Since this process started: what operators watch besides consumer lag.
             "events": {"handled": rt.consumer.handled, "duplicates_skipped": rt.consumer.duplicates,
                        "dead_lettered": rt.consumer.dead_lettered, "published": rt.relay.published},

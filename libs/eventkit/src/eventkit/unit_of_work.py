@@ -2,7 +2,9 @@
 the service's state and writes the events it raises to the outbox.
 
 `Context.emit` fills the envelope: correlation id (the saga: the order), causation id (the
-event being handled) and the trace context, so the relay has nothing to decide."""
+event being handled) and the trace context, so the relay has nothing to decide. It also
+holds a per-topic+key lock until the transaction ends, so events of one key commit in the
+order they were emitted, whichever path emits them."""
 
 from __future__ import annotations
 
@@ -24,9 +26,16 @@ _SAGA_TRACE = text(
     "ORDER BY processed_at DESC LIMIT 1"
 )
 
+# The transaction-scoped advisory lock on topic+key is taken before the row gets its id, so
+# two transactions emitting for one key are serialized: the second one's row gets a higher id
+# *and* commits after the first one's. Without it the relay, which publishes committed rows
+# in id order, could publish the second before the first committed: a key out of order.
+# Two transactions emitting for two keys in opposite orders can deadlock; PostgreSQL breaks
+# it (SQLSTATE 40P01), which is transient: the handler is retried.
 _INSERT_OUTBOX = text(
     "INSERT INTO outbox (event_id, topic, key, payload, headers) "
-    "VALUES (:event_id, :topic, :key, :payload, CAST(:headers AS jsonb))"
+    "SELECT :event_id, :topic, :key, :payload, CAST(:headers AS jsonb) "
+    "FROM (SELECT pg_advisory_xact_lock(hashtextextended(:topic || '/' || :key, 0))) AS emit_in_key_order"
 )
 
 
