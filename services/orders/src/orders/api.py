@@ -17,7 +17,8 @@ from orders.cancellation import CancelRefused, OrderNotFound, cancel
 from orders.domain.status import OrderStatus
 from orders.placement import OrderDraft, new_order_id, place
 from orders.queries import OrderFilter, get_order, list_orders
-from orders.views import CancelOrder, OrderOut, OrderPage, PlaceOrder
+from orders.stuck import stuck_orders
+from orders.views import CancelOrder, OrderOut, OrderPage, PlaceOrder, PromiseRules, StuckPage
 
 OrderIdPath = Annotated[str, Path(min_length=1, max_length=100)]
 
@@ -87,6 +88,16 @@ def make_api(rt: Runtime) -> FastAPI:
         f = OrderFilter(status.value if status else None, customer, channel, sku, placed_from, placed_to, attention)
         async with rt.uow.sessions() as session:
             return await list_orders(session, f, limit, offset)
+
+    @app.get("/promise-rules", response_model=PromiseRules)
+    async def promise_rules() -> PromiseRules:
+        return PromiseRules(handling_days=handling_days)
+
+    @app.get("/stuck", response_model=StuckPage)
+    async def stuck(limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0)] = 0) -> StuckPage:
+        """Orders awaiting materials, oldest first: each waiting line's category and action."""
+        async with rt.uow.sessions() as session:
+            return StuckPage(**await stuck_orders(session, limit, offset))
 
     @app.get("/orders/{order_id}", response_model=OrderOut)
     async def order(order_id: OrderIdPath) -> OrderOut:

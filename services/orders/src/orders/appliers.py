@@ -60,6 +60,8 @@ async def materials_reserved(s: AsyncSession, order: Order, lines: Lines, env: E
     plan.quantity = plan.quantity or e.quantity_promised
     plan.unit = plan.unit or e.unit.value
     plan.ready_estimate = plan.ready_estimate or reservation_estimate(env.occurred_at.date(), e.lead_time_days)
+    # The latest reservation of the line: one said after its shortage ends the wait.
+    plan.reserved_at = max(plan.reserved_at or env.occurred_at, env.occurred_at)
     return OrderStatus.materials_reserved
 
 
@@ -68,6 +70,11 @@ async def materials_short(s: AsyncSession, order: Order, lines: Lines, env: Enve
     line = _line(lines, order, e.line_no, e.event_type)
     line.shortages = [sh.model_dump(mode="json") for sh in e.shortages]
     line.short_reason = e.reason or None
+    # The newest shortage of the line wins (an older one redelivered late does not).
+    if line.short_at is None or env.occurred_at >= line.short_at:
+        line.short_at = env.occurred_at
+        line.waiting_date = e.expected_date
+        line.short_code = e.reason_code
     return OrderStatus.awaiting_materials
 
 
@@ -121,10 +128,14 @@ async def order_allocated(s: AsyncSession, order: Order, lines: Lines, env: Enve
         open_total = sum((_in(a.quantity, a.unit.value, unit) for a in allocs), Decimal(0))
         total = max(open_total, _allocated_so_far(line, missing, unit))
         if total > 0:
+            if total > line.allocated_quantity:
+                line.allocated_at = max(line.allocated_at or env.occurred_at, env.occurred_at)
             line.allocated_quantity = max(line.allocated_quantity, total)
             line.allocated_unit = unit
         # A line not outstanding has everything allocated (perhaps shipped already).
         if e.fully_allocated or missing is None:
+            if not line.fully_allocated:
+                line.allocated_at = max(line.allocated_at or env.occurred_at, env.occurred_at)
             line.fully_allocated = True
     if e.fully_allocated:
         order.fully_allocated_on = order.fully_allocated_on or env.occurred_at.date()

@@ -10,20 +10,21 @@ the order is created (an advisory lock on the order id closes the race between t
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import Envelope
-from contracts.events import Event
+from contracts.events import Event, PromiseChanged
+from eventkit import Context
 from contracts.topics import parse_body
 from orders.appliers import APPLIERS as SAGA_APPLIERS
 from orders.domain.numbers import fact_hash as fact_of
-from orders.domain.promise import plan_ready, promised_date
-from orders.domain.status import LineFacts, OrderStatus, advance, derive_status
-from orders.domain.wording import describe
+from orders.domain.promise import LineDating, Unknown, expected_date, plan_ready, waits
+from orders.domain.status import LineFacts, OrderStatus, advance, derive_status, goods_left
+from orders.domain.wording import describe, describe_move
 from orders.tables import LinePlan, Order, OrderLine, ParkedEvent, TimelineEntry
 from orders.undoing import UNDO_APPLIERS
 
@@ -55,8 +56,10 @@ async def order_lines(session: AsyncSession, order_id: str) -> dict[int, OrderLi
     return {line.line_no: line for line in rows}
 
 
-async def record(session: AsyncSession, envelope: Envelope, event: Event, order_id: str, handling_days: int) -> bool:
-    """Apply one event to one order. False when there was nothing to do (duplicate or parked)."""
+async def record(ctx: Context, envelope: Envelope, event: Event, order_id: str, handling_days: int) -> bool:
+    """Apply one event to one order. False when there was nothing to do (duplicate or parked).
+    When the order's expected date moved, PromiseChanged goes out in the same transaction."""
+    session = ctx.session
     order = await locked_order(session, order_id)
     if order is None:
         await lock_order_id(session, order_id)
@@ -71,14 +74,27 @@ async def record(session: AsyncSession, envelope: Envelope, event: Event, order_
     implied = await APPLIERS[type(event)](session, order, lines, envelope, event)
     if implied is not None:
         order.progress = advance(order.progress, implied)
+    previous = order.expected_date
     plans = await refresh(session, order, lines, handling_days)
     # After a cancellation events still leave their trace (status after: cancelled), and
     # the timeline says so when goods left anyway.
     detail = describe(event, order_id, cancelled=order.cancelled_at is not None,
                       plan_units={p.plan_id: p.unit for p in plans})
     add_timeline(session, order, envelope, detail, fact_hash)
+    # Once goods left, the customer has them (or a tracking number): no date to announce.
+    if order.expected_date != previous and order.cancelled_at is None and not goods_left(order.progress):
+        await _promise_changed(ctx, order, previous, detail)
     await session.flush()
     return True
+
+
+async def _promise_changed(ctx: Context, order: Order, previous: date | None, cause: str) -> None:
+    changed = PromiseChanged(
+        order_id=order.order_id, order_no=order.order_no, promised_date=order.promised_date,
+        expected_date=order.expected_date, previous_expected_date=previous, reason=cause,
+    )
+    envelope = await ctx.emit(changed, correlation_id=order.order_id)
+    add_timeline(ctx.session, order, envelope, describe_move(previous, order.expected_date, cause))
 
 
 async def seen(session: AsyncSession, order_id: str, envelope: Envelope) -> bool:
@@ -117,13 +133,34 @@ async def refresh(session: AsyncSession, order: Order, lines: dict[int, OrderLin
     status = derive_status(order.progress, facts, cancelled=order.cancelled_at is not None)
     order.status = status.value
     order.updated_at = datetime.now(timezone.utc)
-    # A cancelled order promises nothing; cancelled batches make nothing.
-    order.promised_date = None if status is OrderStatus.cancelled else promised_date(
-        handling_days=handling_days,
-        fully_allocated_on=order.fully_allocated_on,
-        plans_ready=[plan_ready(p.planned_end, p.ready_estimate) for p in plans if p.cancelled_at is None],
+    # A cancelled order expects nothing (the promise stays as the record of what was told);
+    # cancelled batches make nothing.
+    if status is OrderStatus.cancelled:
+        order.expected_date = None
+        return plans
+    expected = expected_date(
+        handling_days=handling_days, fully_allocated_on=order.fully_allocated_on,
+        lines=[line_dating(line, [p for p in plans if p.line_no == line.line_no]) for line in lines.values()],
     )
+    if expected is Unknown.NOT_YET:
+        return plans  # news of some line still in flight: the date stays as it was
+    order.expected_date = None if expected is Unknown.UNDATABLE else expected
+    # The promise is the first date known after placement, and is never overwritten.
+    order.promised_date = order.promised_date or order.expected_date
     return plans
+
+
+def line_dating(line: OrderLine, plans: list[LinePlan]) -> LineDating:
+    live = [p for p in plans if p.cancelled_at is None]
+    parts = [plan_ready(p.planned_end, p.ready_estimate) for p in live if p.completed_at is None]
+    if line.allocated_quantity > 0 and line.allocated_at is not None:
+        parts.append(line.allocated_at.date())
+    return LineDating(
+        fully_allocated_on=line.allocated_at.date() if line.fully_allocated and line.allocated_at else None,
+        waiting=waits(line.short_at, [p.reserved_at for p in live] + [line.allocated_at], line.fully_allocated),
+        waiting_date=line.waiting_date,
+        parts=tuple(d for d in parts if d is not None),
+    )
 
 
 def line_facts(line: OrderLine, plans: list[LinePlan]) -> LineFacts:
@@ -154,10 +191,11 @@ async def park(session: AsyncSession, order_id: str, envelope: Envelope) -> None
     )
 
 
-async def replay_parked(session: AsyncSession, order_id: str, handling_days: int) -> list[Envelope]:
+async def replay_parked(ctx: Context, order_id: str, handling_days: int) -> list[Envelope]:
     """Apply, oldest first, the facts that arrived about the order before it existed here.
     Returns the parked commands (a shop's cancellation) for the caller to run: they emit
     events of their own, which a fact never does."""
+    session = ctx.session
     parked = list(
         await session.scalars(
             select(ParkedEvent).where(ParkedEvent.order_id == order_id).order_by(ParkedEvent.occurred_at)
@@ -169,6 +207,6 @@ async def replay_parked(session: AsyncSession, order_id: str, handling_days: int
         if envelope.event_type in PARKED_COMMANDS:
             commands.append(envelope)
         else:
-            await record(session, envelope, parse_body(envelope), order_id, handling_days)
+            await record(ctx, envelope, parse_body(envelope), order_id, handling_days)
     await session.execute(delete(ParkedEvent).where(ParkedEvent.order_id == order_id))
     return commands

@@ -74,10 +74,10 @@ class OrderHandlers:
         await cancel_from_shop(ctx, ctx.envelope, event, self.handling_days)
 
     async def on_order_fact(self, ctx: Context, event: ev.Event) -> None:
-        await record(ctx.session, ctx.envelope, event, event.order_id, self.handling_days)
+        await record(ctx, ctx.envelope, event, event.order_id, self.handling_days)
 
     async def on_batch_fact(self, ctx: Context, event: ev.BatchScheduled | ev.BatchStarted | ev.BatchCompleted
                             | ev.BatchCancelled) -> None:
         # A batch covers several orders (or none: made to stock).
         for order_id in sorted({c.order_id for c in event.covers}):
-            await record(ctx.session, ctx.envelope, event, order_id, self.handling_days)
+            await record(ctx, ctx.envelope, event, order_id, self.handling_days)

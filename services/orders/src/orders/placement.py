@@ -114,7 +114,7 @@ async def place(ctx: Context, draft: OrderDraft, handling_days: int) -> Placed:
         add_timeline(session, order, *draft.received)
     add_timeline(session, order, envelope, describe(placed, order.order_id))
     await session.flush()
-    for early in await replay_parked(session, order.order_id, handling_days):
+    for early in await replay_parked(ctx, order.order_id, handling_days):
         # A shop's cancellation that overtook the order: the order is cancelled at once.
         await cancel_from_shop(ctx, early, parse_body(early), handling_days)
     return Placed(order.order_id, created=True)

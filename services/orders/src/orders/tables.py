@@ -48,6 +48,7 @@ class Order(OrdersModel, table=True):
     progress: str = "received"
     fully_allocated_on: date | None = None
     promised_date: date | None = None
+    expected_date: date | None = None
     content_hash: str
     cancelled_at: datetime | None = _ts()
     cancel_reason: str | None = None
@@ -67,6 +68,10 @@ class OrderLine(OrdersModel, table=True):
     allocated_quantity: Decimal = _num(nullable=False, default=Decimal(0))
     allocated_unit: str | None = None
     fully_allocated: bool = False
+    waiting_date: date | None = None
+    short_code: str | None = None
+    short_at: datetime | None = _ts()
+    allocated_at: datetime | None = _ts()
 
 
 class LinePlan(OrdersModel, table=True):
@@ -81,6 +86,7 @@ class LinePlan(OrdersModel, table=True):
     ready_estimate: date | None = None
     planned_end: date | None = None
     schedule_seen_at: datetime | None = _ts()
+    reserved_at: datetime | None = _ts()
     started_at: datetime | None = _ts()
     completed_at: datetime | None = _ts()
     cancelled_at: datetime | None = _ts()

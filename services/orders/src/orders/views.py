@@ -74,6 +74,9 @@ class LineOut(BaseModel):
     fully_allocated: bool
     shortages: list[dict[str, Any]] | None
     short_reason: str | None
+    # A waiting line: the kind of wait (MaterialsShort.reason_code) and when it could end.
+    short_code: str | None = None
+    waiting_date: date | None = None
     plans: list[PlanOut]
 
 
@@ -117,7 +120,10 @@ class OrderSummary(BaseModel):
     customer_email: str
     placed_at: datetime
     wanted_date: date | None
+    # What the customer was told (the first date known after placement; kept) and today's
+    # best estimate (recomputed on every supply change; PromiseChanged when it moves).
     promised_date: date | None
+    expected_date: date | None = None
     priority: int
     # Set once a cancellation was requested (the status may still say shipped: goods left).
     cancelled_at: datetime | None = None
@@ -139,6 +145,41 @@ class OrderOut(OrderSummary):
 
 class OrderPage(BaseModel):
     items: list[OrderSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+class PromiseRules(BaseModel):
+    """What orders adds to "goods ready" to date a shipment (the gateway's quote uses it)."""
+
+    handling_days: int
+
+
+class StuckLine(BaseModel):
+    line_no: int
+    sku: str
+    quantity: Decimal
+    unit: str
+    category: str  # shortage | unknown item | no recipe | broken recipe | on hold
+    reason: str
+    shortages: list[dict[str, Any]]
+    expected_date: date | None
+    action: str
+
+
+class StuckOrder(BaseModel):
+    order_id: str
+    order_no: str
+    customer_name: str
+    placed_at: datetime
+    promised_date: date | None
+    expected_date: date | None
+    lines: list[StuckLine]
+
+
+class StuckPage(BaseModel):
+    items: list[StuckOrder]
     total: int
     limit: int
     offset: int

@@ -33,7 +33,7 @@ async def test_same_fact_under_a_new_event_id_adds_nothing(orders):
     await orders.deliver(shipped(oid))
     await orders.deliver(shipped(oid))  # the same shipment again, with a fresh shipped_at
     view = await orders.get(oid)
-    assert [e["event_type"] for e in view["timeline"]] == ["OrderPlaced", "OrderAllocated", "Shipped"]
+    assert [e["event_type"] for e in view["timeline"]] == ["OrderPlaced", "OrderAllocated", "PromiseChanged", "Shipped"]
     assert view["status"] == "shipped"
 
 
@@ -76,17 +76,21 @@ async def test_order_keyed_event_for_a_line_the_order_lacks_is_rejected(orders):
     assert view["status"] == "received" and len(view["timeline"]) == 1
 
 
+ONE_LINE = [{"sku": "SOAP-1", "quantity": "10", "unit": "pcs"}]
+
+
 async def test_event_about_an_unknown_order_is_parked_and_applied_when_it_is_placed(orders):
-    known = (await orders.place())["order_id"]
+    known = (await orders.place(lines=ONE_LINE))["order_id"]
     await orders.deliver(scheduled([(known, 1), ("web-77", 1)], end=date(2026, 11, 27)))
     await orders.deliver(started([("web-77", 1)]))
     assert (await orders.api.get("/orders/web-77")).status_code == 404
     assert await orders.scalar("SELECT count(*) FROM parked_events WHERE order_id = 'web-77'") == 2
     assert (await orders.get(known))["promised_date"] == "2026-11-28"
 
-    view = (await orders.api.post("/orders", json=order_body(order_id="web-77"))).json()
+    view = (await orders.api.post("/orders", json=order_body(order_id="web-77", lines=ONE_LINE))).json()
     assert view["status"] == "in_production" and view["promised_date"] == "2026-11-28"
-    assert [e["event_type"] for e in view["timeline"]] == ["BatchScheduled", "BatchStarted", "OrderPlaced"]
+    assert [e["event_type"] for e in view["timeline"] if e["event_type"] != "PromiseChanged"] == [
+        "BatchScheduled", "BatchStarted", "OrderPlaced"]
     assert await orders.scalar("SELECT count(*) FROM parked_events") == 0
 
 
@@ -120,4 +124,6 @@ async def test_reservation_estimate_until_scheduled(orders):
     env = await orders.deliver(reserved(oid, lead=5))
     assert (await orders.get(oid))["promised_date"] == str(env.occurred_at.date() + timedelta(days=6))
     await orders.deliver(scheduled([(oid, 1)], end=date(2026, 11, 27)))
-    assert (await orders.get(oid))["promised_date"] == "2026-11-28"
+    view = await orders.get(oid)
+    assert view["promised_date"] == str(env.occurred_at.date() + timedelta(days=6))  # kept
+    assert view["expected_date"] == "2026-11-28"

@@ -81,13 +81,16 @@ async def test_batch_cancelled_reaches_each_covered_order_once(orders):
 
 async def test_cancelled_batch_no_longer_makes_a_live_line(orders):
     """Production may cancel a batch an order still counted on: the plan stops covering the
-    line (its shortage shows again) and stops setting the promise."""
-    oid = (await orders.place())["order_id"]
+    line (its shortage shows again) and stops dating the order (the promise stays)."""
+    oid = (await orders.place(lines=[{"sku": "SOAP-1", "quantity": "10", "unit": "pcs"}]))["order_id"]
     await orders.deliver(short(oid, line_no=1, sku="SOAP-1"))
     await orders.deliver(reserved(oid, line_no=1))
+    promised = (await orders.get(oid))["promised_date"]  # reservation day + lead + handling
     await orders.deliver(scheduled([(oid, 1)], end=date(2026, 11, 27)))
-    assert (await orders.get(oid))["promised_date"] == "2026-11-28"
+    assert (await orders.get(oid))["expected_date"] == "2026-11-28"
     await orders.deliver(batch_cancelled([(oid, 1)]))
     view = await orders.get(oid)
-    assert view["status"] == "awaiting_materials" and view["promised_date"] is None
-    assert view["timeline"][-1]["detail"].startswith("batch B261125-0001 (SOAP-1) cancelled")
+    # The shortage it waits for again has no date (no lead time known): undatable now.
+    assert view["status"] == "awaiting_materials" and view["expected_date"] is None
+    assert promised is not None and view["promised_date"] == promised
+    assert [e for e in view["timeline"] if e["event_type"] != "PromiseChanged"][-1]["detail"].startswith("batch B261125-0001 (SOAP-1) cancelled")

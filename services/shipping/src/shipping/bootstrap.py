@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from contracts.events import OrderAllocated, OrderCancelled, OrderPlaced
+from contracts.events import OrderAllocated, OrderCancelled, OrderPlaced, PromiseChanged
 from eventkit import Service
 from shipping.api import make_api
-from shipping.handlers import on_order_allocated, on_order_cancelled, on_order_placed
+from shipping.handlers import on_order_allocated, on_order_cancelled, on_order_placed, on_promise_changed
 from shipping.notifier import send_notifications
 from shipping.settings import Settings
 
@@ -22,6 +22,7 @@ def build(settings: Settings | None = None) -> Service:
             OrderPlaced: on_order_placed,
             OrderAllocated: on_order_allocated,
             OrderCancelled: on_order_cancelled,
+            PromiseChanged: on_promise_changed,
         },
         http_app=make_api,
         background=[send_notifications],

@@ -8,10 +8,11 @@ from __future__ import annotations
 from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert
 
-from contracts.events import OrderAllocated, OrderCancelled, OrderPlaced, ShipmentWithdrawn
+from contracts.events import OrderAllocated, OrderCancelled, OrderPlaced, PromiseChanged, ShipmentWithdrawn
 from eventkit import Context, DomainRejection
 from shipping import repository as repo
 from shipping.domain.address import ship_to_line
+from shipping.domain.notification import tells_customer
 from shipping.domain.shipment import LEFT, AllocationAction, Status, cancel_applies, next_seq, on_allocation
 from shipping.tables import OrderRecord, Shipment
 
@@ -110,3 +111,16 @@ async def on_order_cancelled(ctx: Context, event: OrderCancelled) -> None:
         await ctx.emit(
             ShipmentWithdrawn(order_id=event.order_id, shipment_id=str(shipment.shipment_id), reason=reason, withdrawn_at=at)
         )
+
+
+async def on_promise_changed(ctx: Context, event: PromiseChanged) -> None:
+    """The order's expected date moved: the customer is told once per later date past the
+    promise (none when it moves earlier or stays within it, none for a cancelled order).
+    The row lock on the order serializes this with OrderPlaced's release of waiting mails."""
+    if not tells_customer(event.promised_date, event.expected_date, event.previous_expected_date):
+        return
+    order = await repo.lock_order(ctx.session, event.order_id)
+    if order.cancelled_at is not None:
+        return
+    # Unknown recipient (PromiseChanged overtook OrderPlaced): the mail waits for it.
+    await repo.add_delay_notification(ctx.session, order, event.order_id, event.promised_date, event.expected_date)

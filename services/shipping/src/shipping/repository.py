@@ -4,14 +4,14 @@ transaction, always the caller's)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events.inventory import Allocation
-from shipping.domain.notification import ItemLine, shipped_mail
+from shipping.domain.notification import ItemLine, delayed_mail, shipped_mail
 from shipping.tables import Notification, OrderRecord, Shipment, ShipmentLine
 
 
@@ -145,12 +145,38 @@ async def release_waiting_notifications(session: AsyncSession, order: OrderRecor
         )
     ).scalars().all()
     for note in waiting:
-        shipment = await shipment_by_id(session, note.shipment_id)
-        lines = (await lines_of(session, [note.shipment_id]))[note.shipment_id]
-        subject, body = render(order, shipment, lines)
+        if note.kind == "delayed":
+            subject, body = delayed_mail(order.order_no, order.recipient_name, note.promised_date, note.expected_date)
+        else:
+            shipment = await shipment_by_id(session, note.shipment_id)
+            lines = (await lines_of(session, [note.shipment_id]))[note.shipment_id]
+            subject, body = render(order, shipment, lines)
         await session.execute(
             update(Notification)
             .where(Notification.notification_id == note.notification_id)
             .values(to_addr=order.recipient_email, subject=subject, body=body, status="pending", next_attempt_at=func.now())
         )
     return len(waiting)
+
+
+async def add_delay_notification(
+    session: AsyncSession, order: OrderRecord | None, order_id: str, promised: date, expected: date
+) -> bool:
+    """Once per order and expected date (unique index): a redelivered PromiseChanged, or the
+    same slip announced again, mails nothing more. False when it existed."""
+    order_no = order.order_no if order else None
+    subject, body = delayed_mail(order_no, order.recipient_name if order else None, promised, expected)
+    to_addr = order.recipient_email if order else None
+    inserted = await session.execute(
+        insert(Notification)
+        .values(
+            notification_id=uuid.uuid4(), order_id=order_id, shipment_id=None, kind="delayed",
+            dedup_key=expected.isoformat(), promised_date=promised, expected_date=expected,
+            to_addr=to_addr, subject=subject, body=body, status="pending" if to_addr else "waiting_recipient",
+            attempts=0, next_attempt_at=func.now(), created_at=func.now(),
+        )
+        .on_conflict_do_nothing(index_elements=["order_id", "kind", "dedup_key"],
+                                index_where=Notification.dedup_key.is_not(None))
+        .returning(Notification.notification_id)
+    )
+    return inserted.first() is not None

@@ -78,7 +78,7 @@ class ShipmentOut(BaseModel):
 class NotificationOut(BaseModel):
     notification_id: uuid.UUID
     order_id: str
-    shipment_id: uuid.UUID
+    shipment_id: uuid.UUID | None = None  # None for a delay notice (about the order)
     kind: str
     to: str | None
     subject: str

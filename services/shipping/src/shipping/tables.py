@@ -68,8 +68,12 @@ class Notification(SQLModel, table=True):
 
     notification_id: uuid.UUID = Field(primary_key=True)
     order_id: str
-    shipment_id: uuid.UUID
-    kind: str = "shipped"
+    shipment_id: uuid.UUID | None = None  # None: about the order (a delay notice)
+    kind: str = "shipped"  # shipped | delayed
+    # A delay notice: once per order and new expected date (dedup_key), with its dates.
+    dedup_key: str | None = None
+    promised_date: date | None = None
+    expected_date: date | None = None
     to_addr: str | None = None
     subject: str
     body: str

@@ -14,15 +14,16 @@ from email.message import Message
 from aiosmtpd.controller import Controller
 
 from contracts.envelope import Envelope
-from contracts.events import Event, OrderAllocated, OrderCancelled, OrderPlaced
+from contracts.events import Event, OrderAllocated, OrderCancelled, OrderPlaced, PromiseChanged
 from contracts.events.base import Customer, OrderLine
 from contracts.events.inventory import Allocation, LineOutstanding
 from devstack.testing import deliver_to_handler, free_port, in_background, read_outbox
 from eventkit import Runtime
-from shipping.handlers import on_order_allocated, on_order_cancelled, on_order_placed
+from shipping.handlers import on_order_allocated, on_order_cancelled, on_order_placed, on_promise_changed
 from shipping.notifier import send_notifications
 
-HANDLERS = {OrderPlaced: on_order_placed, OrderAllocated: on_order_allocated, OrderCancelled: on_order_cancelled}
+HANDLERS = {OrderPlaced: on_order_placed, OrderAllocated: on_order_allocated, OrderCancelled: on_order_cancelled,
+            PromiseChanged: on_promise_changed}
 
 
 @dataclass

@@ -118,3 +118,16 @@ def test_shipping_mail_without_known_recipient_still_reads_well():
 
 def test_backoff_doubles_and_is_capped():
     assert [backoff(n, 1.0, 5.0) for n in (1, 2, 3, 4, 5)] == [1.0, 2.0, 4.0, 5.0, 5.0]
+
+
+def test_a_delay_notice_is_due_only_for_a_later_date_past_the_promise():
+    from datetime import date
+
+    from shipping.domain.notification import tells_customer
+
+    p = date(2030, 3, 10)
+    assert tells_customer(p, date(2030, 3, 12), p)
+    assert tells_customer(p, date(2030, 3, 12), None)
+    assert not tells_customer(p, date(2030, 3, 10), date(2030, 3, 9))  # within the promise
+    assert not tells_customer(p, date(2030, 3, 11), date(2030, 3, 20))  # earlier, though still late
+    assert not tells_customer(None, date(2030, 3, 11), None) and not tells_customer(p, None, p)

@@ -100,3 +100,10 @@ def describe(event: ev.Event, order_id: str, *, cancelled: bool = False,
             text = f"batch {event.batch_no} ({event.sku}) cancelled{_covers(event.covers, order_id)}"
             return f"{text}: {event.reason}" if event.reason else text
     return event.event_type
+
+
+def describe_move(previous, expected, cause: str) -> str:
+    """The timeline's words for a moved expected date (PromiseChanged)."""
+    before = previous.isoformat() if previous else "no date"
+    after = expected.isoformat() if expected else "no date (it cannot be dated now)"
+    return f"expected date moved from {before} to {after}: {cause}"

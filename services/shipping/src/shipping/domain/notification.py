@@ -1,8 +1,10 @@
-"""The e-mail a customer gets when (part of) the order ships."""
+"""The e-mails a customer gets: when (part of) the order ships, and when its expected date
+slips past the date promised."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 
@@ -51,4 +53,26 @@ def shipped_mail(
     ]
     lines += [f"  - {_qty(i.quantity)} {i.unit} {i.sku} (lot {i.lot_no})" for i in items]
     lines += ["", "Thank you for your order."]
+    return subject, "\n".join(lines) + "\n"
+
+
+def tells_customer(promised: date | None, expected: date | None, previous: date | None) -> bool:
+    """A delay notice is due when the expected date moved later and past the promise. A move
+    earlier, or one still within the promise, is no news for the customer; each later date
+    is told once (the caller keeps one notice per order and date)."""
+    if promised is None or expected is None or expected <= promised:
+        return False
+    return previous is None or expected > previous
+
+
+def delayed_mail(order_no: str | None, recipient_name: str | None, promised: date, expected: date) -> tuple[str, str]:
+    ref = f"your order {order_no}" if order_no else "your order"
+    subject = f"{ref[0].upper()}{ref[1:]} will ship later than promised"
+    greeting = f"Hello {recipient_name}," if recipient_name else "Hello,"
+    lines = [
+        greeting, "",
+        f"We promised to ship {ref} on {promised.isoformat()}; we now expect to ship it on {expected.isoformat()}.",
+        "We are sorry for the delay. We will write again if the date changes once more.",
+        "", "Thank you for your patience.",
+    ]
     return subject, "\n".join(lines) + "\n"
