@@ -140,3 +140,46 @@ async def test_every_page_has_no_serious_accessibility_violation(browser, system
             problems[route] = serious
     assert problems == {}
     await page.close()
+
+
+async def test_a_shop_line_nobody_mapped_is_mapped_with_clicks_and_the_order_proceeds(browser, system):
+    from devstack.shops.shopify import ShopifyStandIn
+    from shops import SECRET, accepted_order_id, connect, deliver, fixture, listed_in_orders, stocked
+
+    t = tag()
+    shop = f"clicks-{t.lower()}.myshopify.com"
+    product = f"SOAP-{t}"
+    async with client(system) as c:
+        await stocked(c, product, "50")
+        await connect(c, "shopify", shop, webhook_secret=SECRET)
+        with ShopifyStandIn() as shopify:
+            payload = fixture("shopify", "orders_create", id=int(t, 16))
+            payload["line_items"] = payload["line_items"][:1]
+            r = await deliver(system, "shopify", shop, shopify.webhook("orders/create", payload, SECRET))
+            assert r.json()["status"] == "needs_mapping"
+
+        page = await signed_in(browser, system, 1280)
+        await page.get_by_role("link", name="Shops").click()
+        card = page.locator(".card").filter(has_text=shop).filter(has_text="not mapped")
+        await card.get_by_label("Shop SKU, or variant:<id> / product:<id>").fill(payload["line_items"][0]["sku"])
+        await card.get_by_label("Our SKU").fill(product)
+        await card.get_by_role("button", name="Map").click()
+        await page.locator(".card").filter(has_text=shop).filter(has_text="not mapped").wait_for(state="detached")
+        order_id = await accepted_order_id(c, "shopify", shop, payload["id"])
+        (placed,) = await listed_in_orders(c, "shopify", order_id)
+        assert placed["channel_shop"] == shop
+        await page.close()
+
+
+async def test_a_viewer_sees_everything_and_no_action(browser, system):
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    await page.goto(system.gateway + "/")
+    await page.get_by_label("API key").fill("dev-viewer-key")
+    await page.get_by_role("button", name="Use this key").click()
+    await page.get_by_role("heading", name="Orders").wait_for()
+    assert await page.get_by_role("link", name="New order").count() == 0
+    for route, forbidden in (("#/production", "Start"), ("#/shipping", "Ship"), ("#/stock", "Receive")):
+        await page.goto(f"{system.gateway}/{route}")
+        await page.locator("main h1").wait_for()
+        assert await page.get_by_role("button", name=forbidden, exact=True).count() == 0, route
+    await page.close()

@@ -1,8 +1,8 @@
 // Shops: connectors (with the webhook URL to paste), SKU mappings, the needs-mapping queue
 // (map a line right there), webhook deliveries, fulfillment failures with a retry button.
-import { ApiError, get, post } from "../api.js";
+import { ApiError, api, get, post } from "../api.js";
 import { field, h, table } from "../dom.js";
-import { dateTime } from "../format.js";
+import { dateTime, qty } from "../format.js";
 import { action, badge, list, orderLink, showErrors } from "./common.js";
 
 export async function render(main, _params, ctx) {
@@ -22,6 +22,17 @@ export async function render(main, _params, ctx) {
         action(c.enabled ? "Disable" : "Enable", () => post(`/api/connectors/${c.channel}/${c.shop}/${c.enabled ? "disable" : "enable"}`), ctx, { kind: "secondary" }),
         c.enabled && c.admin_url ? action("Import now", () => post(`/api/connectors/${c.channel}/${c.shop}/reconcile`, {}), ctx, { kind: "secondary" }) : null] },
     ], connectors, { empty: "No shop connected yet." }),
+    ctx.mayAct ? connectorForm(ctx) : null,
+    h("h2", {}, "SKU mappings"),
+    connectors.length ? await Promise.all(connectors.map(async (c) => h("details", { class: "card" },
+      h("summary", {}, `${c.channel} · ${c.shop}`),
+      table([
+        { label: "Shop line", cell: (m) => m.ref },
+        { label: "Our SKU", cell: (m) => (m.ignore ? "not goods (dropped)" : m.sku) },
+        { label: "Per shop item", num: true, cell: (m) => (m.ignore ? "—" : qty(m.per_item, m.unit)) },
+        { label: "", cell: (m) => action("Remove", () => api("DELETE", `/api/connectors/${c.channel}/${c.shop}/sku-map/${encodeURIComponent(m.ref)}`), ctx,
+          { kind: "secondary", confirmText: `Remove the mapping of ${m.ref}?` }) },
+      ], await get(`/api/connectors/${c.channel}/${c.shop}/sku-map`), { empty: "Nothing mapped yet." })))) : null,
     h("h2", {}, `Needs mapping (${parked.total ?? list(parked).length})`),
     list(parked).length ? list(parked).map((o) => mappingCard(o, ctx)) : h("p", { class: "muted" }, "Every shop line is mapped."),
     h("h2", {}, `Needs review (${review.total ?? list(review).length})`),
@@ -45,6 +56,33 @@ export async function render(main, _params, ctx) {
       { label: "Order", cell: (d) => d.external_id || "—" },
       { label: "Outcome", cell: (d) => [d.outcome, d.repeats ? ` (+${d.repeats} repeats)` : "", d.detail ? h("div", { class: "muted" }, d.detail) : null] },
     ], deliveries, { empty: "No delivery yet." }));
+}
+
+function connectorForm(ctx) {
+  const channel = field("Platform", { name: "channel" }, { as: "select",
+    options: ["shopify", "woocommerce", "etsy"].map((c) => ({ value: c, label: c })) });
+  const shop = field("Shop handle (e.g. acme.myshopify.com)", { name: "shop", required: true });
+  const secret = field("Webhook secret (from the shop)", { name: "webhook_secret", type: "password", autocomplete: "off" });
+  const url = field("Shop API URL (for fulfillment and imports)", { name: "admin_url", type: "url" });
+  const token = field("API token / consumer key", { name: "token", type: "password", autocomplete: "off" });
+  const apiSecret = field("Consumer secret (WooCommerce)", { name: "api_secret", type: "password", autocomplete: "off" });
+  const err = h("p", { class: "form-error", role: "alert", tabindex: "-1" });
+  const map = { channel, shop, webhook_secret: secret, admin_url: url, admin_token: token, api_key: token, api_secret: apiSecret };
+  return h("details", { class: "card" }, h("summary", {}, "Connect a shop"), h("form", { novalidate: true, onsubmit: async (ev) => {
+    ev.preventDefault();
+    const c = channel.input.value;
+    const body = { channel: c, shop: shop.input.value.trim() };
+    if (secret.input.value) body.webhook_secret = secret.input.value;
+    if (url.input.value) body.admin_url = url.input.value.trim();
+    if (token.input.value) body[c === "shopify" ? "admin_token" : "api_key"] = token.input.value;
+    if (apiSecret.input.value) body.api_secret = apiSecret.input.value;
+    try {
+      const made = await post("/api/connectors", body);
+      const { toast } = await import("../dom.js");
+      toast(`Connected. Paste ${made.webhook_url} into the shop's webhook settings.`);
+      ctx.rerender();
+    } catch (e) { if (e instanceof ApiError) showErrors(e, map, err); else throw e; }
+  } }, h("div", { class: "row" }, channel, shop, secret, url, token, apiSecret), err, h("button", { type: "submit" }, "Save connector")));
 }
 
 function mappingCard(o, ctx) {

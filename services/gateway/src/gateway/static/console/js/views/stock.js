@@ -19,7 +19,8 @@ export async function render(main, [sku], ctx) {
       { label: "Available", num: true, cell: (s) => qty(s.available, s.base_unit) },
       { label: "Expired", num: true, cell: (s) => (Number(s.expired) ? qty(s.expired, s.base_unit) : "—") },
     ], stock, { caption: "Per item, in its base unit" }),
-    ctx.mayAct ? receiptForm(ctx, stock) : null);
+    ctx.mayAct ? receiptForm(ctx, stock) : null,
+    ctx.mayAct ? itemForm(ctx) : null);
 }
 
 async function item(main, sku, ctx) {
@@ -48,6 +49,30 @@ async function item(main, sku, ctx) {
       { label: "Note", cell: (m) => m.note || "" },
     ], ledger, { empty: "No movement yet." }),
     ctx.mayAct ? receiptForm(ctx, [{ sku: it.sku, base_unit: it.base_unit }], it.sku) : null);
+}
+
+function itemForm(ctx) {
+  const sku = field("SKU", { name: "sku", required: true, pattern: "[A-Za-z0-9][A-Za-z0-9._-]*" });
+  const name = field("Name", { name: "name", required: true });
+  const kind = field("Kind", { name: "kind" }, { as: "select", options: [
+    { value: "raw", label: "raw material (bought)" }, { value: "intermediate", label: "intermediate" },
+    { value: "finished", label: "finished good (sold)" }] });
+  const unit = field("Counted in", { name: "base_unit" }, { as: "select",
+    options: ["pcs", "kg", "g", "L", "mL"].map((u) => ({ value: u, label: u })) });
+  const lead = field("Supplier lead time (days)", { name: "supplier_lead_time_days", type: "number", min: "0", step: "1" });
+  const shelf = field("Shelf life (days)", { name: "shelf_life_days", type: "number", min: "0", step: "1" });
+  const err = h("p", { class: "form-error", role: "alert", tabindex: "-1" });
+  const map = { sku, name, kind, base_unit: unit, supplier_lead_time_days: lead, shelf_life_days: shelf };
+  return h("details", { class: "card" }, h("summary", {}, "New item"), h("form", { novalidate: true, onsubmit: async (ev) => {
+    ev.preventDefault();
+    const body = { sku: sku.input.value.trim(), name: name.input.value.trim(), kind: kind.input.value, base_unit: unit.input.value };
+    if (lead.input.value) body.supplier_lead_time_days = Number(lead.input.value);
+    if (shelf.input.value) body.shelf_life_days = Number(shelf.input.value);
+    try {
+      await post("/api/items", body);
+      ctx.rerender();
+    } catch (e) { if (e instanceof ApiError) showErrors(e, map, err); else throw e; }
+  } }, h("div", { class: "row" }, sku, name, kind, unit, lead, shelf), err, h("button", { type: "submit" }, "Create item")));
 }
 
 function receiptForm(ctx, stock, fixedSku) {
