@@ -45,6 +45,8 @@ class System:
         if self.spans:
             env[f"{prefix}_OTEL_SPANS_FILE"] = str(self.workdir / f"spans-{name}-{instance}.jsonl")
         env[f"{prefix}_RETRY_BACKOFF_INITIAL"] = "0.05"
+        # Static membership: a restarted instance takes its partitions back without a rebalance.
+        env[f"{prefix}_INSTANCE_ID"] = f"{name}-{instance}"
         if name == "shipping" and self.mail is not None:
             env["SHIPPING_SMTP_HOST"] = "127.0.0.1"
             env["SHIPPING_SMTP_PORT"] = str(self.mail.smtp_port)
