@@ -44,6 +44,10 @@ TOPICS: tuple[Topic, ...] = (
     Topic("inventory", ev.MaterialsShort),
     Topic("inventory", ev.OrderAllocated),
     Topic("inventory", ev.StockReleased),
+    Topic("inventory", ev.GoodsReceived),
+    # Keyed by purchase order id: a PO's placement and cancellation stay in order.
+    Topic("purchasing", ev.PurchaseOrderPlaced),
+    Topic("purchasing", ev.PurchaseOrderCancelled),
     Topic("production", ev.RecipePublished, partitions=2, compacted=True),
     Topic("production", ev.BatchScheduled),
     Topic("production", ev.BatchStarted),

@@ -2,7 +2,9 @@
 
 from contracts.events.base import Event
 from contracts.events.channels import ChannelOrderCancelled, ChannelOrderReceived
-from contracts.events.inventory import ItemDefined, MaterialsReserved, MaterialsShort, OrderAllocated, StockReleased
+from contracts.events.inventory import (
+    GoodsReceived, ItemDefined, MaterialsReserved, MaterialsShort, OrderAllocated, StockReleased,
+)
 from contracts.events.orders import OrderCancelled, OrderPlaced, PromiseChanged
 from contracts.events.production import (
     BatchCancelled,
@@ -11,6 +13,7 @@ from contracts.events.production import (
     BatchStarted,
     RecipePublished,
 )
+from contracts.events.purchasing import PurchaseOrderCancelled, PurchaseOrderPlaced
 from contracts.events.shipping import Delivered, Shipped, ShipmentWithdrawn
 
 __all__ = [
@@ -25,6 +28,9 @@ __all__ = [
     "MaterialsShort",
     "OrderAllocated",
     "StockReleased",
+    "GoodsReceived",
+    "PurchaseOrderPlaced",
+    "PurchaseOrderCancelled",
     "RecipePublished",
     "BatchScheduled",
     "BatchStarted",

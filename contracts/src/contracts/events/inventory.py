@@ -154,3 +154,26 @@ class ItemDefined(Event):
     # An inactive item is kept for history but may not be ordered or used in new recipes.
     active: bool = True
     revision: int = Field(default=1, ge=1)
+
+
+class GoodsReceived(Event):
+    """Goods arrived and became a lot (stock from now on). Against a purchase order when
+    `purchase_order_id` and `po_line` are set (purchasing moves the PO line); without, a
+    receipt of its own. Keyed by the item's SKU: one material's receipts in order."""
+
+    event_type = "GoodsReceived"
+    key_field = "sku"
+
+    lot_id: str
+    lot_no: str
+    supplier_lot_no: str | None = None
+    sku: Sku
+    # As received (the unit the goods were counted in) and in the item's base unit.
+    quantity: Quantity
+    unit: Unit
+    base_quantity: Quantity
+    base_unit: Unit
+    received_date: date
+    expiry_date: date | None = None
+    purchase_order_id: str | None = None
+    po_line: int | None = Field(default=None, ge=1)
