@@ -16,7 +16,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 import re
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime, timedelta
@@ -35,6 +34,7 @@ from channels.platforms.base import (
     raise_for_status,
     with_token,
 )
+from channels.platforms.fields import json_object
 
 # Standard Webhooks recommends refusing a timestamp further than this from our clock either
 # way: an old one is a replay, a future one a forgery or a broken clock.
@@ -90,7 +90,7 @@ class Etsy:
         return "no webhook-signature matches the body"
 
     def classify(self, headers: Mapping[str, str], raw: bytes) -> Delivery:
-        payload = _json_object(raw)
+        payload = json_object(raw)
         delivery_id = next((v for k, v in headers.items() if k.lower() == "webhook-id"), None)
         event_type = payload.get("event_type")
         if not isinstance(event_type, str) or not event_type:
@@ -397,14 +397,6 @@ def _body(resp: httpx.Response) -> dict:
 
 
 # -- small readers -----------------------------------------------------------------------------
-def _json_object(raw: bytes) -> dict:
-    try:
-        payload = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise PayloadError("the webhook body is not JSON") from exc
-    if not isinstance(payload, dict):
-        raise PayloadError("the webhook body is not a JSON object")
-    return payload
 
 
 def _time(value: Any) -> datetime | None:

@@ -4,10 +4,43 @@ None (or 0 for a quantity) so that intake, not the parser, judges whether the or
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from channels.domain.shop_orders import PayloadError
+
+
+def body_hmac(secret: str, raw: bytes) -> str:
+    """base64(HMAC-SHA256(secret, raw body)): how Shopify and WooCommerce sign webhooks."""
+    return base64.b64encode(hmac.new(secret.encode(), raw, hashlib.sha256).digest()).decode()
+
+
+def json_object(raw: bytes) -> dict:
+    """The webhook body as a JSON object, or PayloadError saying why not."""
+    try:
+        payload = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise PayloadError("the webhook body is not JSON") from None
+    if not isinstance(payload, dict):
+        raise PayloadError("the webhook body is not a JSON object")
+    return payload
+
+
+def object_list(payload: dict, key: str) -> list[dict]:
+    """`payload[key]` as a list of objects ([] when absent); a non-object item is refused."""
+    items = payload.get(key)
+    if not isinstance(items, list):
+        return []
+    for i, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            raise PayloadError(f"{key}[{i}] is not an object")
+    return items
 
 
 def header(headers: Mapping[str, str], name: str) -> str | None:

@@ -8,10 +8,7 @@ Admin API" (Link header cursors)."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
-import json
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -29,7 +26,9 @@ from channels.platforms.base import (
     ShopApi,
     raise_for_status,
 )
-from channels.platforms.fields import header, integral, money, name_of, text, timestamp
+from channels.platforms.fields import (
+    body_hmac, header, integral, json_object, money, name_of, object_list, text, timestamp,
+)
 
 # Topics whose body is the full Order resource. orders/delete (body: the id only) and
 # orders/edited (an order-edit object) are not orders; they are answered and ignored.
@@ -47,8 +46,7 @@ CARRIERS = {"dhl": "DHL Express", "ups": "UPS", "dpd": "DPD", "gls": "GLS", "fed
 PAGE_LIMIT = 250  # the largest page the REST Admin API serves
 
 
-def signature(secret: str, raw: bytes) -> str:
-    return base64.b64encode(hmac.new(secret.encode(), raw, hashlib.sha256).digest()).decode()
+signature = body_hmac  # Shopify signs the raw body: base64 HMAC-SHA256 with the app's secret
 
 
 class Shopify:
@@ -64,7 +62,7 @@ class Shopify:
         return None  # Shopify signs no timestamp: there is nothing to judge staleness by
 
     def classify(self, headers: Mapping[str, str], raw: bytes) -> Delivery:
-        payload = _json_object(raw)
+        payload = json_object(raw)
         topic = header(headers, "X-Shopify-Topic")
         # X-Shopify-Webhook-Id stays the same when Shopify retries a delivery; the documented
         # duplicate marker X-Shopify-Event-Id is the fallback when a relay drops the former.
@@ -97,7 +95,7 @@ class Shopify:
             or (billing.phone if billing else None) or (ship_to.phone if ship_to else None),
             billing=billing,
             ship_to=ship_to,
-            lines=[_line(i, item) for i, item in enumerate(_list(payload, "line_items"), start=1)],
+            lines=[_line(i, item) for i, item in enumerate(object_list(payload, "line_items"), start=1)],
             paid=financial in PAID,
             cancelled=cancelled,
             refunded=financial in REFUNDED,
@@ -107,7 +105,7 @@ class Shopify:
             tax=money(payload.get("total_tax")),
             shipping=_shipping_total(payload),
             total=money(payload.get("total_price")),
-            shipping_method=next((text(s.get("title")) for s in _list(payload, "shipping_lines")), None),
+            shipping_method=next((text(s.get("title")) for s in object_list(payload, "shipping_lines")), None),
             note=text(payload.get("note")),
             language=locale[:2].lower() if locale else None,
             status="cancelled" if cancelled else financial,
@@ -175,14 +173,6 @@ class Shopify:
 
 
 # -- helpers ------------------------------------------------------------------------------------
-def _json_object(raw: bytes) -> dict:
-    try:
-        payload = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise PayloadError(f"body is not JSON: {exc}") from None
-    if not isinstance(payload, dict):
-        raise PayloadError("body is not a JSON object")
-    return payload
 
 
 def _order_id(payload: dict) -> str:
@@ -190,16 +180,6 @@ def _order_id(payload: dict) -> str:
     if value is None or isinstance(value, bool) or str(value).strip() == "":
         raise PayloadError("the order has no id")
     return str(value)
-
-
-def _list(payload: dict, key: str) -> list[dict]:
-    items = payload.get(key)
-    if not isinstance(items, list):
-        return []
-    for i, item in enumerate(items, start=1):
-        if not isinstance(item, dict):
-            raise PayloadError(f"{key}[{i}] is not an object")
-    return items
 
 
 def _address(raw: Any) -> Address | None:
@@ -243,7 +223,7 @@ def _shipping_total(payload: dict) -> Decimal | None:
     price_set = payload.get("total_shipping_price_set")
     if isinstance(price_set, dict) and isinstance(price_set.get("shop_money"), dict):
         return money(price_set["shop_money"].get("amount"))
-    lines = _list(payload, "shipping_lines")
+    lines = object_list(payload, "shipping_lines")
     if not lines:
         return None
     amounts = [money(s.get("discounted_price")) or money(s.get("price")) for s in lines]

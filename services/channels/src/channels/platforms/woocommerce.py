@@ -7,10 +7,7 @@ Authentication, Pagination)."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
-import json
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -28,7 +25,9 @@ from channels.platforms.base import (
     ShopApi,
     raise_for_status,
 )
-from channels.platforms.fields import header, integral, money, name_of, text, timestamp
+from channels.platforms.fields import (
+    body_hmac, header, integral, json_object, money, name_of, object_list, text, timestamp,
+)
 
 ORDER_TOPICS = frozenset({"order.created", "order.updated", "order.deleted", "order.restored"})
 PAID = frozenset({"processing", "completed"})
@@ -38,8 +37,7 @@ PAGE_SIZE = 100  # the largest per_page WordPress accepts
 API = "/wp-json/wc/v3"
 
 
-def signature(secret: str, raw: bytes) -> str:
-    return base64.b64encode(hmac.new(secret.encode(), raw, hashlib.sha256).digest()).decode()
+signature = body_hmac  # WooCommerce signs the raw body: base64 HMAC-SHA256 with the webhook secret
 
 
 class WooCommerce:
@@ -60,7 +58,7 @@ class WooCommerce:
         webhook_id = _ping_webhook_id(raw)
         if webhook_id is not None:
             return Delivery(DeliveryKind.ping, None, None, None, {"webhook_id": webhook_id})
-        payload = _json_object(raw)
+        payload = json_object(raw)
         topic = header(headers, "X-WC-Webhook-Topic")
         if topic is None and header(headers, "X-WC-Webhook-Resource") and header(headers, "X-WC-Webhook-Event"):
             topic = f"{header(headers, 'X-WC-Webhook-Resource')}.{header(headers, 'X-WC-Webhook-Event')}"
@@ -79,7 +77,7 @@ class WooCommerce:
         billing = payload.get("billing") if isinstance(payload.get("billing"), dict) else {}
         shipping = payload.get("shipping") if isinstance(payload.get("shipping"), dict) else {}
         status = text(payload.get("status"))
-        lines = [_line(i, item) for i, item in enumerate(_list(payload, "line_items"), start=1)]
+        lines = [_line(i, item) for i, item in enumerate(object_list(payload, "line_items"), start=1)]
         line_totals = [line.total for line in lines]
         # Blank shipping fields mean "ship to the billing address" (the buyer did not tick
         # "ship to a different address"); a gift has its own shipping address.
@@ -107,7 +105,7 @@ class WooCommerce:
             tax=money(payload.get("total_tax")),
             shipping=money(payload.get("shipping_total")),
             total=money(payload.get("total")),
-            shipping_method=next((text(s.get("method_title")) for s in _list(payload, "shipping_lines")), None),
+            shipping_method=next((text(s.get("method_title")) for s in object_list(payload, "shipping_lines")), None),
             note=note,
             status=status,
             extra={k: payload[k] for k in ("payment_method_title", "date_paid_gmt", "created_via")
@@ -182,31 +180,11 @@ def _ping_webhook_id(raw: bytes) -> str | None:
     return None
 
 
-def _json_object(raw: bytes) -> dict:
-    try:
-        payload = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise PayloadError(f"body is not JSON: {exc}") from None
-    if not isinstance(payload, dict):
-        raise PayloadError("body is not a JSON object")
-    return payload
-
-
 def _order_id(payload: dict) -> str:
     value = payload.get("id")
     if value is None or isinstance(value, bool) or str(value).strip() in ("", "0"):
         raise PayloadError("the order has no id")
     return str(value)
-
-
-def _list(payload: dict, key: str) -> list[dict]:
-    items = payload.get(key)
-    if not isinstance(items, list):
-        return []
-    for i, item in enumerate(items, start=1):
-        if not isinstance(item, dict):
-            raise PayloadError(f"{key}[{i}] is not an object")
-    return items
 
 
 def _address(raw: dict) -> Address | None:
