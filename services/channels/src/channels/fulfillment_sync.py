@@ -10,7 +10,6 @@ row is `failed`: visible to the operator, who can retry it by hand (`POST
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from decimal import Decimal
 
@@ -18,12 +17,13 @@ import httpx
 from sqlalchemy import text
 
 from channels.domain.fulfillment import backoff
+from channels.jobs import every
 from channels.platforms import platform_for
 from channels.platforms.base import API_FAILURES, FulfillmentLine, FulfillmentRequest, PlatformError
 from channels.secrets import SecretBox
 from channels.shop_api import shop_api
 from channels.tables import Connector
-from eventkit import Runtime, is_transient
+from eventkit import Runtime
 
 log = logging.getLogger("channels.fulfillment_sync")
 
@@ -80,15 +80,5 @@ async def sync_due(rt: Runtime, box: SecretBox, client: httpx.AsyncClient) -> in
 
 
 async def sync_fulfillments(rt: Runtime) -> None:
-    box = SecretBox(rt.settings.secrets_key)
-    async with httpx.AsyncClient(timeout=rt.settings.fulfillment_timeout) as client:
-        while True:
-            try:
-                await sync_due(rt, box, client)
-            except Exception as exc:
-                if is_transient(exc):
-                    log.warning("fulfillments: database unavailable: %s", exc)
-                else:
-                    log.exception("fulfillments: sync pass failed")
-            # Shipped is handled in the consumer's transaction; polling is what notices new rows.
-            await asyncio.sleep(rt.settings.fulfillment_poll_interval)
+    # Shipped is handled in the consumer's transaction; polling is what notices new rows.
+    await every(rt, rt.settings.fulfillment_poll_interval, sync_due, "fulfillments", rt.settings.fulfillment_timeout)

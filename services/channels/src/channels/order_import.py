@@ -8,7 +8,6 @@ is a no-op). Network calls happen outside database transactions."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from dataclasses import dataclass
@@ -20,12 +19,13 @@ from sqlalchemy import select, text, update
 from channels.domain.fulfillment import backoff
 from channels.domain.shop_orders import PayloadError
 from channels.intake import apply_version
+from channels.jobs import every
 from channels.platforms import platform_for
 from channels.platforms.base import API_FAILURES, PlatformError
 from channels.secrets import SecretBox
 from channels.shop_api import ready_for_api, shop_api
 from channels.tables import Connector
-from eventkit import Runtime, is_transient
+from eventkit import Runtime
 
 log = logging.getLogger("channels.order_import")
 
@@ -153,23 +153,9 @@ async def reconcile_due(rt: Runtime, box: SecretBox, client: httpx.AsyncClient) 
                                            {"k": f"{c.channel}/{c.shop}"})
 
 
-async def _loop(rt: Runtime, interval: float, step, what: str) -> None:
-    box = SecretBox(rt.settings.secrets_key)
-    async with httpx.AsyncClient(timeout=rt.settings.api_timeout) as client:
-        while True:
-            try:
-                await step(rt, box, client)
-            except Exception as exc:
-                if is_transient(exc):
-                    log.warning("%s: database unavailable: %s", what, exc)
-                else:
-                    log.exception("%s: pass failed", what)
-            await asyncio.sleep(interval)
-
-
 async def fetch_orders(rt: Runtime) -> None:
-    await _loop(rt, rt.settings.fetch_poll_interval, fetch_due, "order fetches")
+    await every(rt, rt.settings.fetch_poll_interval, fetch_due, "order fetches", rt.settings.api_timeout)
 
 
 async def reconcile_orders(rt: Runtime) -> None:
-    await _loop(rt, rt.settings.reconcile_poll_interval, reconcile_due, "reconciliation")
+    await every(rt, rt.settings.reconcile_poll_interval, reconcile_due, "reconciliation", rt.settings.api_timeout)
