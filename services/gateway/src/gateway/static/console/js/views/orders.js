@@ -22,6 +22,7 @@ function go(q) {
 // At risk: promised later than wanted, or a line waiting for materials.
 export function atRisk(o) {
   if (o.status === "awaiting_materials") return "waiting for materials";
+  if (o.expected_date && o.promised_date && o.expected_date > o.promised_date) return "expected after the promised date";
   if (o.wanted_date && o.promised_date && o.promised_date > o.wanted_date) return "promised after the wanted date";
   if (o.attention) return o.attention;
   return null;
@@ -47,6 +48,7 @@ export async function render(main, _params, ctx) {
     { label: "Placed", cell: (o) => dateTime(o.placed_at) },
     { label: "Wanted", cell: (o) => day(o.wanted_date) },
     { label: "Promised", cell: (o) => day(o.promised_date) },
+    { label: "Expected", cell: (o) => day(o.expected_date) },
     { label: "Risk", cell: (o) => { const r = atRisk(o); return r ? h("span", { class: "risk" }, `⚠ ${r}`) : ""; } },
   ], items, { caption: `${page.total} orders`, empty: "No order matches." });
   const last = Math.min(q.offset + PAGE, page.total);
