@@ -8,7 +8,7 @@ PY := $(CURDIR)/.venv/bin/python
 PYTEST := $(PY) -m pytest -p no:cacheprovider
 
 SERVICE_TESTS := contracts/tests libs/eventkit/tests tests/devstack services/orders/tests \
-	services/inventory/tests services/production/tests services/shipping/tests \
+	services/inventory/tests services/production/tests services/shipping/tests services/purchasing/tests \
 	services/channels/tests services/gateway/tests
 # End to end: the saga across processes, fuzzing (OpenAPI and malformed events), and the
 # chaos suite in its short form.

@@ -50,6 +50,12 @@ class PurchaseOrderPlaced(Event):
     sent_at: datetime
 
 
+def receipt_limit(quantity: Decimal, tolerance: Decimal) -> Decimal:
+    """The most that may be received in all against a line of `quantity` sent with
+    `receipt_tolerance` (the rule inventory applies at the goods receipt)."""
+    return quantity * (1 + tolerance)
+
+
 class PurchaseOrderCancelled(Event):
     """A purchase order was cancelled: what is not received of it is no longer expected."""
 

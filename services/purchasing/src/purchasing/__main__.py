@@ -1,0 +1,3 @@
+from purchasing.bootstrap import main
+
+main()
