@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from contracts.events import OrderAllocated, OrderCancelled, OrderPlaced, PromiseChanged
+from contracts.events import OrderAllocated, OrderCancelled, OrderPlaced, PromiseChanged, PurchaseOrderPlaced
 from eventkit import Service
 from shipping.api import make_api
 from shipping.handlers import on_order_allocated, on_order_cancelled, on_order_placed, on_promise_changed
 from shipping.notifier import send_notifications
 from shipping.settings import Settings
+from shipping.supplier_orders import on_purchase_order_placed
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -23,6 +24,7 @@ def build(settings: Settings | None = None) -> Service:
             OrderAllocated: on_order_allocated,
             OrderCancelled: on_order_cancelled,
             PromiseChanged: on_promise_changed,
+            PurchaseOrderPlaced: on_purchase_order_placed,
         },
         http_app=make_api,
         background=[send_notifications],
