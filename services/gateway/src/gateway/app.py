@@ -19,7 +19,9 @@ from fastapi.staticfiles import StaticFiles
 from gateway.downstream import Downstream
 from gateway.errors import validation_error
 from gateway.live import LiveFeed
-from gateway.routes import channels, console, health, inventory, orders, production, promising, shipping
+from gateway.routes import (
+    channels, console, health, inventory, orders, production, promising, purchasing, shipping,
+)
 from gateway.settings import Settings
 
 _CONSOLE = Path(__file__).parent / "static" / "console"
@@ -67,7 +69,7 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
     app.state.live = None
     app.add_exception_handler(RequestValidationError, validation_error)
     # promising first: its /api/orders/stuck must win over orders' /api/orders/{order_id}.
-    for module in (promising, orders, inventory, production, shipping, channels, console):
+    for module in (promising, orders, inventory, production, shipping, purchasing, channels, console):
         app.include_router(module.router)
     app.include_router(channels.webhooks)
     app.include_router(health.router)

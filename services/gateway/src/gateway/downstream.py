@@ -14,7 +14,7 @@ import httpx
 from fastapi import HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
-SERVICES = ("orders", "inventory", "production", "shipping", "channels")
+SERVICES = ("orders", "inventory", "production", "shipping", "channels", "purchasing")
 
 
 class Downstream:

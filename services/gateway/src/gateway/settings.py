@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     production_url: str = "http://127.0.0.1:8103"
     shipping_url: str = "http://127.0.0.1:8104"
     channels_url: str = "http://127.0.0.1:8105"
+    purchasing_url: str = "http://127.0.0.1:8106"
 
     # API key -> role. From the environment as JSON: GATEWAY_API_KEYS='{"k1": "operator"}'.
     # The defaults are for a developer's machine only; set real keys in any deployment.
@@ -53,4 +54,5 @@ class Settings(BaseSettings):
             "production": self.production_url,
             "shipping": self.shipping_url,
             "channels": self.channels_url,
+            "purchasing": self.purchasing_url,
         }

@@ -82,6 +82,11 @@ def expected_ready(today: date, checks: Iterable[MaterialCheck], lead_time_days:
     return ready + timedelta(days=lead_time_days) if ready else None
 
 
+def q(quantity: Decimal) -> str:
+    """A quantity for people: 2.500000 -> 2.5."""
+    return format(quantity.normalize(), "f")
+
+
 def days(n: int) -> str:
     return f"{n} day" if n == 1 else f"{n} days"
 
@@ -94,7 +99,7 @@ def quote(
     (oldest plan first). `materials`: the checks of a new batch for what stock and surplus
     leave (ignored when they cover the need)."""
     if free_stock >= need:
-        return Answer("stock", today, f"{need} {unit} in stock, free to promise today", from_stock=need)
+        return Answer("stock", today, f"{q(need)} {unit} in stock, free to promise today", from_stock=need)
     left = need - max(free_stock, ZERO)
     taken_from_plans, last_plan_ready = ZERO, None
     for plan in surplus:
@@ -102,22 +107,22 @@ def quote(
             break
         if plan.surplus <= 0:
             continue
-        q = min(plan.surplus, left)
-        taken_from_plans += q
-        left -= q
+        take = min(plan.surplus, left)
+        taken_from_plans += take
+        left -= take
         last_plan_ready = max(last_plan_ready or plan.ready_on, plan.ready_on)
     stock_part = need - left - taken_from_plans
-    prefix = f"{stock_part} {unit} from stock; " if stock_part > 0 else ""
+    prefix = f"{q(stock_part)} {unit} from stock; " if stock_part > 0 else ""
     if left <= 0:
         return Answer(
             "planned_batch", last_plan_ready,
-            f"{prefix}{taken_from_plans} {unit} from the unpromised surplus of a planned batch, ready on {last_plan_ready}",
+            f"{prefix}{q(taken_from_plans)} {unit} from the unpromised surplus of a planned batch, ready on {last_plan_ready}",
             from_stock=stock_part, from_plans=taken_from_plans,
         )
     if not has_recipe:
         return Answer(
             "unavailable", None,
-            f"{prefix}only {need - left} {unit} can be promised and there is no recipe to make the rest",
+            f"{prefix}only {q(need - left)} {unit} can be promised and there is no recipe to make the rest",
             from_stock=stock_part, from_plans=taken_from_plans,
         )
     checks = materials or []
@@ -127,12 +132,12 @@ def quote(
         needs_production=True, materials_ready_on=ready_mat, lead_time_days=lead_time_days,
         from_stock=stock_part, from_plans=taken_from_plans, to_make=left, materials=checks,
     )
-    make = f"{prefix}{left} {unit} to make (recipe lead time {days(lead_time_days)})"
+    make = f"{prefix}{q(left)} {unit} to make (recipe lead time {days(lead_time_days)})"
     if not missing:
         ready = today + timedelta(days=lead_time_days)
         return Answer("production", ready, f"{make}; materials on hand", **common)
     buy = ", ".join(
-        f"{c.missing} {c.unit} of {c.sku} (supplier lead time "
+        f"{q(c.missing)} {c.unit} of {c.sku} (supplier lead time "
         f"{days(c.supplier_lead_time_days) if c.supplier_lead_time_days is not None else 'unknown'})"
         for c in missing
     )
