@@ -1,9 +1,9 @@
 """Demo data: a small natural-cosmetics maker, loaded through the gateway API only.
 
-Raw materials with supplier lots, five products with recipes, opening stock of two of them,
-and three orders that show the saga's three paths: one served from stock, one made to order,
+Raw materials with supplier lots, three suppliers with their terms (lead time, pack, minimum,
+price), five products with recipes, opening stock of two of them, and three orders that show the saga's three paths: one served from stock, one made to order,
 one mixed (part from stock, part made; its second line waits for a scarce material, so a
-shortage is visible). Idempotent: everything is looked up first and only what is missing is
+shortage is visible and purchasing suggests what to buy from whom). Idempotent: everything is looked up first and only what is missing is
 created, so running it twice changes nothing.
 
     python -m devstack.demo --gateway http://127.0.0.1:8100
@@ -66,6 +66,22 @@ PRODUCTS: list[dict[str, Any]] = [
                      ("BOTTLE-30ML", "1", "pcs"), ("LABEL", "1", "pcs")]},
 ]
 
+# Suppliers of the raw materials: (name, e-mail, phone, {sku: (lead time days, pack size,
+# minimum order quantity, price per base unit, preferred)}); pack and minimum in the base unit.
+SUPPLIERS = [
+    ("Karite & Co", "orders@karite.example", "+33 1 23 45 67 89", {
+        "SHEA-BUTTER": (10, "5", "10", "9.80", True), "COCOA-BUTTER": (10, "5", "5", "14.50", True),
+        "COCONUT-OIL": (7, "5", "5", "6.20", True), "BEESWAX": (14, "1", "2", "18.00", True)}),
+    ("Apothecary Oils", "sales@apothecary-oils.example", "+44 20 7946 0321", {
+        "ALMOND-OIL": (5, "1", "2", "11.40", True), "LAVENDER-EO": (5, "100", "100", "0.09", True),
+        "VITAMIN-E": (5, "100", "100", "0.12", True), "GLYCERIN": (5, "5", "5", "4.10", True),
+        "EMULSIFYING-WAX": (7, "1", "1", "21.00", True), "SOAP-BASE": (7, "10", "10", "5.60", True),
+        "COCOA-BUTTER": (4, "1", "1", "19.90", False)}),
+    ("PackRight Packaging", "orders@packright.example", None, {
+        "JAR-50ML": (12, "100", "200", "0.42", True), "TIN-15G": (12, "100", "200", "0.31", True),
+        "BOTTLE-30ML": (12, "50", "100", "0.55", True), "LABEL": (6, "500", "500", "0.04", True)}),
+]
+
 # Goods receipts: (sku, quantity, unit, supplier lot, days until expiry or None). Enough for a
 # few batches of everything, except cocoa butter: 0.3 kg is short of one body-butter batch
 # (50 / 0.95 x 0.012 kg = 0.63 kg), so that shortage shows up on /api/shortages.
@@ -111,7 +127,7 @@ ORDERS = [
 READY_TIMEOUT = 60.0
 RECIPES_TIMEOUT = 30.0
 # The demo talks to these only (channels need not be up to load it).
-NEEDED_SERVICES = ("orders", "inventory", "production")
+NEEDED_SERVICES = ("orders", "inventory", "production", "purchasing")
 
 
 class DemoError(RuntimeError):
@@ -129,6 +145,7 @@ async def load_demo(gateway_url: str, api_key: str = "dev-operator-key") -> None
         report = [
             await _items(api),
             await _await_replicas(api, "items"),
+            await _suppliers(api),
             await _recipes(api),
             await _await_replicas(api, "recipes"),
             await _receipts(api, today),
@@ -208,6 +225,22 @@ async def _await_replicas(api: _Api, what: str) -> str:
         if time.monotonic() > deadline:
             raise DemoError(f"{what}: not replicated after {RECIPES_TIMEOUT:.0f}s: {', '.join(behind)}")
         await asyncio.sleep(0.3)
+
+
+async def _suppliers(api: _Api) -> str:
+    """Suppliers and their terms (purchasing): what the shortages' suggestions are bought from."""
+    existing = {s["name"]: s["supplier_id"] for s in await api.get_list("/api/suppliers")}
+    created = 0
+    for name, email, phone, materials in SUPPLIERS:
+        if name not in existing:
+            supplier = await api.call("POST", "/api/suppliers", json={"name": name, "email": email, "phone": phone})
+            existing[name] = supplier["supplier_id"]
+            created += 1
+        for sku, (lead, pack, moq, price, preferred) in materials.items():
+            terms = {"lead_time_days": lead, "pack_size": pack, "min_order_quantity": moq, "price": price,
+                     "currency": "EUR", "preferred": preferred}
+            await api.call("PUT", f"/api/suppliers/{existing[name]}/materials/{sku}", json=terms)  # idempotent
+    return f"suppliers: {created} created, {len(SUPPLIERS) - created} already there"
 
 
 async def _recipes(api: _Api) -> str:

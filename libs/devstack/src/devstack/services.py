@@ -26,6 +26,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("production", "production", 8103, "production"),
     ServiceSpec("shipping", "shipping", 8104, "shipping"),
     ServiceSpec("channels", "channels", 8105, "channels"),
+    ServiceSpec("purchasing", "purchasing", 8106, "purchasing"),
     ServiceSpec("gateway", "gateway", 8100, None),
 )
 

@@ -133,22 +133,25 @@ def orders_in(trace: Any) -> dict[str, list[dict[str, Any]]]:
 
 
 async def item_replicas(ds: Downstream, sku: str) -> dict[str, Any]:
-    """The item's revision in inventory (the owner) and in the replicas of orders and
-    production, and the recipe version production publishes and inventory has replicated."""
-    item, in_orders, in_production, recipe, inventory_recipe = await asyncio.gather(
+    """The item's revision in inventory (the owner) and in the replicas of orders, production
+    and purchasing, and the recipe version production publishes and inventory has replicated."""
+    item, in_orders, in_production, in_purchasing, recipe, inventory_recipe = await asyncio.gather(
         ds.get("inventory", f"/items/{sku}"),
         ds.get_or_none("orders", f"/catalog/{sku}"),
         ds.get_or_none("production", f"/catalog/{sku}"),
+        ds.get_or_none("purchasing", f"/catalog/{sku}"),
         ds.get_or_none("production", f"/recipes/{sku}"),
         ds.get_or_none("inventory", f"/recipes/{sku}"),
     )
     revision = item["revision"]
     orders_rev = in_orders["revision"] if in_orders else None
     production_rev = in_production["revision"] if in_production else None
+    purchasing_rev = in_purchasing["revision"] if in_purchasing else None
     recipe_version = recipe["recipe_version"] if recipe else None
     inventory_recipe = inventory_recipe["recipe_version"] if inventory_recipe else None
     return {
         "sku": sku, "revision": revision, "orders": orders_rev, "production": production_rev,
-        "recipe_version": recipe_version, "inventory_recipe_version": inventory_recipe,
-        "everywhere": orders_rev == revision and production_rev == revision and recipe_version == inventory_recipe,
+        "purchasing": purchasing_rev, "recipe_version": recipe_version, "inventory_recipe_version": inventory_recipe,
+        "everywhere": orders_rev == revision and production_rev == revision and purchasing_rev == revision
+        and recipe_version == inventory_recipe,
     }

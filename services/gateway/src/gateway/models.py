@@ -94,6 +94,9 @@ class ReceiptCreate(Body):
     supplier_lot_no: str | None = Field(default=None, min_length=1, max_length=64)
     expiry_date: date | None = None
     received_date: date | None = Field(default=None, description="defaults to today")
+    # Against a purchase order line (both or neither): checked against the PO's tolerance.
+    purchase_order_id: str | None = Field(default=None, min_length=1, max_length=100)
+    po_line: int | None = Field(default=None, ge=1, le=10_000)
 
 
 # --- production -----------------------------------------------------------------------------
@@ -244,3 +247,55 @@ class FulfillmentStatus(StrEnum):
     pending = "pending"
     synced = "synced"
     failed = "failed"
+
+
+# --- purchasing -----------------------------------------------------------------------------
+IdPath = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+Price = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6)]
+
+
+class SupplierCreate(Body):
+    name: str = Field(min_length=1, max_length=200)
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
+    phone: str | None = Field(default=None, max_length=50)
+
+
+class SupplierTerms(Body):
+    """Pack size and minimum order quantity in the material's base unit."""
+
+    lead_time_days: int = Field(ge=0, le=3650)
+    pack_size: Quantity
+    min_order_quantity: Decimal = Field(default=Decimal(0), ge=0, max_digits=18, decimal_places=6)
+    price: Price | None = None
+    currency: Currency | None = None
+    preferred: bool = False
+
+
+class PurchaseOrderLineIn(Body):
+    material_sku: Sku
+    quantity: Quantity
+    unit: Unit
+    unit_price: Price | None = None
+
+
+class PurchaseOrderCreate(Body):
+    supplier_id: str = Field(min_length=1, max_length=100)
+    currency: Currency | None = None
+    lines: list[PurchaseOrderLineIn] = Field(min_length=1, max_length=200)
+
+
+class PurchaseOrderCancel(Body):
+    reason: str = Field(default="", max_length=200)
+
+
+class FromSuggestions(Body):
+    materials: list[Sku] | None = Field(default=None, max_length=500, description="all suggestions if omitted")
+
+
+class PurchaseOrderStatus(StrEnum):
+    draft = "draft"
+    sent = "sent"
+    partly_received = "partly_received"
+    received = "received"
+    cancelled = "cancelled"

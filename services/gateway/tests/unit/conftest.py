@@ -25,6 +25,7 @@ from gateway_stubs import (  # noqa: E402
     production_stub,
     shipping_stub,
 )
+from gateway_purchasing_stub import purchasing_stub  # noqa: E402
 
 
 @pytest.fixture
@@ -45,6 +46,7 @@ def network(state: dict[str, Any]) -> StubNetwork:
         "production": production_stub(state),
         "shipping": shipping_stub(state),
         "channels": channels_stub(state),
+        "purchasing": purchasing_stub(state),
     })
 
 
@@ -53,6 +55,7 @@ async def gateway(network: StubNetwork) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(
         orders_url="http://orders", inventory_url="http://inventory", production_url="http://production",
         shipping_url="http://shipping", channels_url="http://channels",
+        purchasing_url="http://purchasing",
         api_keys={"op-key": "operator", "view-key": "viewer"},
     )
     app = create_app(settings, transport=network)

@@ -46,7 +46,7 @@ async def change_item(sku: SkuPath, body: ItemChange, ds: Downstream = Depends(d
 @router.get("/items/{sku}/replicas", summary="Where an item (and its recipe) has arrived",
             description="Inventory owns items; orders (checks order lines) and production (checks recipes) keep "
             "replicas fed by ItemDefined, and inventory replicates recipes. Right after creating an item the "
-            "replicas may lag by about a second: `everywhere` says when orders and recipes may use it.")
+            "replicas may lag by about a second: `everywhere` says when orders, recipes and purchase orders may use it.")
 async def item_replicas(sku: SkuPath, ds: Downstream = Depends(downstream)) -> dict:
     return await compose.item_replicas(ds, sku)
 
