@@ -36,6 +36,8 @@ async def browser():
 
 async def signed_in(browser, system, width: int):
     page = await browser.new_page(viewport={"width": width, "height": 900})
+    # Generous: on a loaded 2-core machine a page and its API calls can take seconds.
+    page.set_default_timeout(60_000)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     await page.goto(system.gateway + "/")
@@ -173,6 +175,7 @@ async def test_a_shop_line_nobody_mapped_is_mapped_with_clicks_and_the_order_pro
 
 async def test_a_viewer_sees_everything_and_no_action(browser, system):
     page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(60_000)
     await page.goto(system.gateway + "/")
     await page.get_by_label("API key").fill("dev-viewer-key")
     await page.get_by_role("button", name="Use this key").click()

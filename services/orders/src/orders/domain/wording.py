@@ -104,6 +104,7 @@ def describe(event: ev.Event, order_id: str, *, cancelled: bool = False,
 
 def describe_move(previous, expected, cause: str) -> str:
     """The timeline's words for a moved expected date (PromiseChanged)."""
-    before = previous.isoformat() if previous else "no date"
     after = expected.isoformat() if expected else "no date (it cannot be dated now)"
-    return f"expected date moved from {before} to {after}: {cause}"
+    if previous is None:
+        return f"dated: expected {after} ({cause})"
+    return f"expected date moved from {previous.isoformat()} to {after}: {cause}"
