@@ -45,6 +45,10 @@ TOPICS: tuple[Topic, ...] = (
     Topic("inventory", ev.OrderAllocated),
     Topic("inventory", ev.StockReleased),
     Topic("inventory", ev.GoodsReceived),
+    # Holds keyed by lot id (two topics: consumers keep the highest hold_seq), recalls by recall id.
+    Topic("inventory", ev.LotHeld),
+    Topic("inventory", ev.LotReleased),
+    Topic("inventory", ev.RecallOpened),
     # Keyed by purchase order id: a PO's placement and cancellation stay in order.
     Topic("purchasing", ev.PurchaseOrderPlaced),
     Topic("purchasing", ev.PurchaseOrderCancelled),

@@ -3,7 +3,8 @@
 from contracts.events.base import Event
 from contracts.events.channels import ChannelOrderCancelled, ChannelOrderReceived
 from contracts.events.inventory import (
-    GoodsReceived, ItemDefined, MaterialsReserved, MaterialsShort, OrderAllocated, StockReleased,
+    GoodsReceived, ItemDefined, LotHeld, LotReleased, MaterialsReserved, MaterialsShort, OrderAllocated, RecallOpened,
+    StockReleased,
 )
 from contracts.events.orders import OrderCancelled, OrderPlaced, PromiseChanged
 from contracts.events.production import (
@@ -29,6 +30,9 @@ __all__ = [
     "OrderAllocated",
     "StockReleased",
     "GoodsReceived",
+    "LotHeld",
+    "LotReleased",
+    "RecallOpened",
     "PurchaseOrderPlaced",
     "PurchaseOrderCancelled",
     "RecipePublished",

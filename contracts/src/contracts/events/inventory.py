@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -177,3 +177,87 @@ class GoodsReceived(Event):
     expiry_date: date | None = None
     purchase_order_id: str | None = None
     po_line: int | None = Field(default=None, ge=1)
+
+
+class LotHeld(Event):
+    """A lot was put on hold (a quality hold, or part of a recall when `recall_id` is set):
+    from now on it is neither allocated nor consumed, and what is set aside in it waits.
+    `hold_seq` grows with every hold and release of the lot: LotHeld and LotReleased travel
+    on two topics, so a consumer keeps the highest it saw. `orders`: the orders whose open
+    allocations are in the lot (blocked until the hold ends)."""
+
+    event_type = "LotHeld"
+    key_field = "lot_id"
+
+    lot_id: str
+    lot_no: str
+    supplier_lot_no: str | None = None
+    sku: Sku
+    reason: str = Field(min_length=1, max_length=500)
+    recall_id: str | None = None
+    hold_seq: int = Field(ge=1)
+    held_at: datetime
+    orders: list[str] = []
+
+
+class LotReleased(Event):
+    """A hold ended (quality cleared, or a recall closed with `release`): the lot may be
+    allocated and consumed again. See LotHeld for `hold_seq` and `orders`."""
+
+    event_type = "LotReleased"
+    key_field = "lot_id"
+
+    lot_id: str
+    lot_no: str
+    sku: Sku
+    reason: str = ""
+    recall_id: str | None = None
+    hold_seq: int = Field(ge=1)
+    released_at: datetime
+    orders: list[str] = []
+
+
+class RecalledLot(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    lot_id: str
+    lot_no: str
+    sku: Sku
+    supplier_lot_no: str | None = None
+
+
+class RecalledGoods(LotQuantity):
+    """Goods of a recalled lot that left in a shipment."""
+
+    shipment_id: str | None = None
+
+
+class RecallCustomer(BaseModel):
+    """A customer who received goods of a recalled lot, per order."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    order_id: str
+    order_no: str
+    customer: str = ""
+    shipment_ids: list[str] = []
+    lots: list[str] = []  # lot numbers
+    goods: list[RecalledGoods] = []
+
+
+class RecallOpened(Event):
+    """A recall was opened on a lot: the lot and every lot made from it (`lots`, the forward
+    trace) are on hold (one LotHeld each, with this recall id), and `customers` are those
+    who already received goods of them: each is told once."""
+
+    event_type = "RecallOpened"
+    key_field = "recall_id"
+
+    recall_id: str
+    lot_id: str
+    lot_no: str
+    sku: Sku
+    reason: str = Field(min_length=1, max_length=500)
+    opened_at: datetime
+    lots: list[RecalledLot]
+    customers: list[RecallCustomer] = []
