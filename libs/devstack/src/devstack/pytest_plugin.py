@@ -7,6 +7,10 @@
   service databases named `stack.database("orders")` == `<run id>_orders`; both removed
   at the end. Use `stack.service_env(name)`, `stack.topic(name)`, `stack.database(name)`
   rather than literal names, so tests work in both modes.
+  With BATCHFLOW_TEST_INFRA=testcontainers the servers are containers on a Docker engine
+  (devstack/containers.py: images from BATCHFLOW_TC_KAFKA_IMAGE / BATCHFLOW_TC_POSTGRES_IMAGE),
+  this session's own, removed at the end. Tests that stop or kill the servers themselves (the
+  chaos suite, some event-kit guarantees) need devstack's own; CI runs tests/e2e this way.
 - `fresh_db` (function): a new empty database; its SQLAlchemy URL (postgresql+asyncpg://...),
   a str with `.name` and `.dsn` (postgresql://... for asyncpg.connect). Dropped afterwards.
 
@@ -35,7 +39,12 @@ def stack(request: pytest.FixtureRequest):
     from devstack import sessions
     from devstack.stack import ENV_KAFKA, ENV_PG, ENV_PREFIX, Stack
 
+    from devstack import containers
+
     workdir = sessions.new_session_dir()
+    if containers.selected():
+        yield from _container_stack(request, workdir)
+        return
     run_id = f"t{uuid.uuid4().hex[:8]}"
     prefix = os.environ.get(ENV_PREFIX, "")
     own_prefix = False
@@ -57,6 +66,33 @@ def stack(request: pytest.FixtureRequest):
         request.session.stash[_STACK_KEY] = None
         _clean_shared(s, prefix if own_prefix else "", db_prefix)
         s.stop()
+        if not os.environ.get("BATCHFLOW_DEVSTACK_KEEP"):
+            sessions.remove_session_dir(workdir)
+
+
+def _container_stack(request: pytest.FixtureRequest, workdir):
+    """The `stack` fixture on Kafka and PostgreSQL containers of this session's own: nobody
+    else uses them, so no prefixes; they are removed at the end."""
+    from devstack import sessions
+    from devstack.containers import InfraContainers
+    from devstack.stack import Stack
+
+    infra = InfraContainers()
+    try:
+        infra.start()
+        s = Stack(workdir, kafka_bootstrap=infra.bootstrap, pg_url=infra.pg_server_url)
+        s.timings.update(infra.timings)
+        s.setup()
+    except BaseException:
+        infra.stop()
+        sessions.remove_session_dir(workdir)
+        raise
+    request.session.stash[_STACK_KEY] = s
+    try:
+        yield s
+    finally:
+        request.session.stash[_STACK_KEY] = None
+        infra.stop()
         if not os.environ.get("BATCHFLOW_DEVSTACK_KEEP"):
             sessions.remove_session_dir(workdir)
 
