@@ -34,6 +34,7 @@ from contracts import events as ev
 from contracts.envelope import Envelope
 from contracts.events.base import Customer, OrderLine
 from contracts.events.production import Ingredient
+from contracts.events.purchasing import PurchaseOrderLine
 from contracts.events.shipping import ShippedLine
 from contracts.topics import TOPICS, Topic, topic_for
 from contracts.units import Unit
@@ -114,6 +115,16 @@ def harmless(event_type: str, u: str) -> ev.Event:
         "Delivered": lambda: ev.Delivered(order_id=order_id, shipment_id=shipment, delivered_at=now),
         "ShipmentWithdrawn": lambda: ev.ShipmentWithdrawn(order_id=order_id, shipment_id=shipment, reason="fuzz",
                                                           withdrawn_at=now),
+        # A receipt against, and purchase orders about, a PO nobody has: recorded or nothing to do.
+        "GoodsReceived": lambda: ev.GoodsReceived(
+            lot_id=str(uuid.uuid4()), lot_no=f"L-FZ-{u}", sku=sku, quantity=one, unit=Unit.pcs, base_quantity=one,
+            base_unit=Unit.pcs, received_date=today, purchase_order_id=f"FZ-EV-PO-{u}", po_line=1),
+        "PurchaseOrderPlaced": lambda: ev.PurchaseOrderPlaced(
+            purchase_order_id=f"FZ-EV-PO-{u}", po_no=f"PO-FZ-{u}", supplier_id=f"FZ-SUP-{u}", supplier_name="Fuzz",
+            lines=[PurchaseOrderLine(line_no=1, material_sku=sku, quantity=one, unit=Unit.pcs, expected_date=today)],
+            sent_at=now),
+        "PurchaseOrderCancelled": lambda: ev.PurchaseOrderCancelled(
+            purchase_order_id=f"FZ-EV-PO-{u}", po_no=f"PO-FZ-{u}", reason="fuzz", cancelled_at=now),
     }
     return make[event_type]()
 

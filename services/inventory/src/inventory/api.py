@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.units import Unit
 from eventkit import Runtime
+from inventory import purchasing_replica
+from inventory.adapters.expected_supply import open_lines as expected_supply_of
 from inventory.adapters import queries, quoting, trace
 from inventory.commands import Refused, add_item, announce_all, change_item, receive
 from inventory.handlers import today
@@ -96,8 +98,10 @@ def make_api(rt: Runtime) -> FastAPI:
         for attempt in range(RECEIPT_ATTEMPTS):
             try:
                 async with rt.uow.start(correlation_id=body.sku, name="goods receipt") as ctx:
+                    await purchasing_replica.check_po_line(ctx.session, body, await ctx.session.get(Item, body.sku))
                     lot = await receive(ctx.session, body, today())
                     item = await ctx.session.get(Item, lot.sku)
+                    await purchasing_replica.record_receipt(ctx, body, lot, item)
                     await resume_for(ctx, lot.sku, today())
                 return queries.lot_out(lot, item.base_unit, today())
             except DBAPIError as exc:
@@ -138,6 +142,11 @@ def make_api(rt: Runtime) -> FastAPI:
     @app.get("/orders/{order_id}/trace", response_model=trace.OrderTrace)
     async def trace_order(order_id: str, s: AsyncSession = Depends(reading)):
         return _found(await trace.backward(s, order_id), f"inventory has not seen order {order_id}")
+
+    @app.get("/expected-supply", response_model=list[dict])
+    async def expected_supply(sku: str | None = Query(None, max_length=64), s: AsyncSession = Depends(reading)):
+        """Open purchase order lines (purchasing's POs as inventory counts them): open quantity, expected date."""
+        return await expected_supply_of(s, sku)
 
     @app.get("/shortages", response_model=list[MaterialShortageOut])
     async def get_shortages(s: AsyncSession = Depends(reading)):

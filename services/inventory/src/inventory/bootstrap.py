@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from contracts.events import (
-    BatchCancelled, BatchCompleted, BatchScheduled, OrderCancelled, OrderPlaced, RecipePublished, Shipped,
+    BatchCancelled, BatchCompleted, BatchScheduled, OrderCancelled, OrderPlaced, PurchaseOrderCancelled,
+    PurchaseOrderPlaced, RecipePublished, Shipped,
 )
 from eventkit import Service
 from inventory.api import make_api
@@ -13,6 +14,7 @@ from inventory.handlers import (
     on_batch_cancelled, on_batch_completed, on_batch_scheduled, on_order_cancelled, on_order_placed,
     on_recipe_published, on_shipped,
 )
+from inventory.purchasing_replica import on_purchase_order_cancelled, on_purchase_order_placed
 from inventory.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -25,6 +27,8 @@ HANDLERS = {
     OrderCancelled: on_order_cancelled,
     BatchCancelled: on_batch_cancelled,
     BatchScheduled: on_batch_scheduled,
+    PurchaseOrderPlaced: on_purchase_order_placed,
+    PurchaseOrderCancelled: on_purchase_order_cancelled,
 }
 
 

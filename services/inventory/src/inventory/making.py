@@ -15,6 +15,7 @@ from inventory.adapters.stock import lock_usable_lots, new_id, reserve, supply
 from inventory.domain import fefo
 from inventory.domain.planning import Ingredient, Recipe, batch_for, material_needs, shortages
 from inventory.domain.promising import expected_ready, material_checks
+from inventory.adapters.expected_supply import expected_receipts
 from inventory.tables import DemandLine, Item, Plan, Promise, RecipeReplica
 from inventory.waiting import Waiting, wait_for
 
@@ -54,7 +55,8 @@ async def plan_new_batch(
     if short:
         # Dated: bought now, the missing materials arrive after their supplier lead times
         # and the batch takes the recipe's lead time (capacity is production's: not counted).
-        checks = material_checks(needs, available, {n.sku: _lead(items.get(n.sku)) for n in needs})
+        checks = material_checks(needs, available, {n.sku: _lead(items.get(n.sku)) for n in needs},
+                                 await expected_receipts(session, [s.sku for s in short]))
         await wait_for(
             ctx, demand, need,
             shortages=[

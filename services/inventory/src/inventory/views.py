@@ -52,6 +52,9 @@ class ReceiptIn(BaseModel):
     supplier_lot_no: str | None = Field(default=None, max_length=64)
     expiry_date: date | None = None
     received_date: date | None = None
+    # Against a purchase order line (both or neither): see purchasing_replica.py.
+    purchase_order_id: str | None = Field(default=None, min_length=1, max_length=100)
+    po_line: int | None = Field(default=None, ge=1, le=10_000)
 
 
 class LotOut(BaseModel):

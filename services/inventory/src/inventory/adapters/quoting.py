@@ -17,6 +17,7 @@ from inventory.domain.planning import batch_for, material_needs
 from inventory.domain.promising import Answer, PlannedSurplus, material_checks, quote
 from inventory.domain.quantities import to_base
 from inventory.making import recipe_of
+from inventory.adapters.expected_supply import expected_receipts
 from inventory.tables import Item, Plan, RecipeReplica
 
 # Uses the partial index lots_free (migration 0004): only lots with something free are read.
@@ -94,6 +95,7 @@ async def _with_materials(session, row, first: Answer, need, stock, surplus, bas
         group = [n.sku for n in needs if is_count(n.unit) == whole]
         if group:
             available.update(await free_stock(session, group, today, whole))
-    checks = material_checks(needs, available, {s: i.supplier_lead_time_days for s, i in items.items()})
+    checks = material_checks(needs, available, {s: i.supplier_lead_time_days for s, i in items.items()},
+                             await expected_receipts(session, [n.sku for n in needs]))
     return quote(today=today, need=need, unit=base, free_stock=stock, surplus=surplus, has_recipe=True,
                  lead_time_days=recipe.lead_time_days, materials=checks)

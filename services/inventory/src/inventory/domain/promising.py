@@ -11,7 +11,7 @@ production's first free day."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -36,10 +36,19 @@ class MaterialCheck:
     available: Decimal
     unit: str
     supplier_lead_time_days: int | None
+    # The earliest day open purchase orders bring the missing quantity (None: none do).
+    on_order_by: date | None = None
 
     @property
     def missing(self) -> Decimal:
         return max(self.required - self.available, ZERO)
+
+    def lead_days(self, today: date) -> int | None:
+        """Days until what is missing is here: an open PO's expected date when POs cover it
+        (a PO overdue counts as today), else the supplier's lead time for buying it now."""
+        if self.on_order_by is not None:
+            return max((self.on_order_by - today).days, 0)
+        return self.supplier_lead_time_days
 
 
 @dataclass(frozen=True)
@@ -59,8 +68,8 @@ class Answer:
 def materials_ready_on(today: date, missing_lead_times: Iterable[int | None]) -> date | None:
     """Materials on hand: today. Else today + the longest supplier lead time of what is
     missing; None when a missing material has no known lead time (nothing can date it).
-    Open purchase orders do not exist yet: when they do, a PO's expected receipt date
-    replaces today + lead time for the quantity it covers (see `purchase_orders_seam`)."""
+    Callers pass `MaterialCheck.lead_days`: an open PO's expected date replaces today +
+    lead time for a material the POs cover (see `covered_on`)."""
     leads = list(missing_lead_times)
     if not leads:
         return today
@@ -69,16 +78,25 @@ def materials_ready_on(today: date, missing_lead_times: Iterable[int | None]) ->
     return today + timedelta(days=max(leads))  # type: ignore[arg-type]
 
 
-def purchase_orders_seam(sku: str) -> None:
-    """Seam: expected supply from open purchase orders (none exist yet). Kept named so the
-    place where POs enter the date is obvious; returns no expected receipts."""
+def covered_on(missing: Decimal, expected: Iterable[tuple[date, Decimal]]) -> date | None:
+    """The earliest expected date by which open purchase orders (`expected`: (date, open
+    quantity) per PO line) bring at least `missing`; None when they never do. Each waiting
+    line is dated on its own: lines waiting for the same material are not netted against
+    each other (the date is an estimate, the receipt serves them by priority then age)."""
+    if missing <= 0:
+        return None
+    total = ZERO
+    for when, quantity in sorted(expected):
+        total += quantity
+        if total >= missing:
+            return when
     return None
 
 
 def expected_ready(today: date, checks: Iterable[MaterialCheck], lead_time_days: int) -> date | None:
     """When a line waiting for materials could be ready if they are bought now (the
     `expected_date` of MaterialsShort): materials ready + the recipe's lead time."""
-    ready = materials_ready_on(today, [c.supplier_lead_time_days for c in checks if c.missing > 0])
+    ready = materials_ready_on(today, [c.lead_days(today) for c in checks if c.missing > 0])
     return ready + timedelta(days=lead_time_days) if ready else None
 
 
@@ -127,7 +145,7 @@ def quote(
         )
     checks = materials or []
     missing = [c for c in checks if c.missing > 0]
-    ready_mat = materials_ready_on(today, [c.supplier_lead_time_days for c in missing])
+    ready_mat = materials_ready_on(today, [c.lead_days(today) for c in missing])
     common = dict(
         needs_production=True, materials_ready_on=ready_mat, lead_time_days=lead_time_days,
         from_stock=stock_part, from_plans=taken_from_plans, to_make=left, materials=checks,
@@ -137,6 +155,7 @@ def quote(
         ready = today + timedelta(days=lead_time_days)
         return Answer("production", ready, f"{make}; materials on hand", **common)
     buy = ", ".join(
+        f"{q(c.missing)} {c.unit} of {c.sku} (on order, expected {c.on_order_by})" if c.on_order_by else
         f"{q(c.missing)} {c.unit} of {c.sku} (supplier lead time "
         f"{days(c.supplier_lead_time_days) if c.supplier_lead_time_days is not None else 'unknown'})"
         for c in missing
@@ -148,10 +167,15 @@ def quote(
 
 
 def material_checks(
-    needs: list[MaterialNeed], available: dict[str, Decimal], lead_times: dict[str, int | None]
+    needs: list[MaterialNeed], available: dict[str, Decimal], lead_times: dict[str, int | None],
+    on_order: dict[str, list[tuple[date, Decimal]]] | None = None,
 ) -> list[MaterialCheck]:
-    return [
+    """`on_order`: open purchase order lines per material, (expected date, open quantity)."""
+    checks = [
         MaterialCheck(n.sku, n.quantity, available.get(n.sku, ZERO), n.unit.value if hasattr(n.unit, "value") else str(n.unit),
                       lead_times.get(n.sku))
         for n in needs
     ]
+    if not on_order:
+        return checks
+    return [replace(c, on_order_by=covered_on(c.missing, on_order.get(c.sku, []))) for c in checks]
