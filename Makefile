@@ -14,7 +14,8 @@ SERVICE_TESTS := contracts/tests libs/eventkit/tests tests/devstack services/ord
 # chaos suite in its short form.
 E2E_TESTS := tests/e2e tests/fuzz tests/chaos
 
-.PHONY: help install browser-deps run infra test test-unit test-integration test-e2e bench chaos schemas asyncapi dlt clean reset
+.PHONY: help install browser-deps run infra test test-unit test-integration test-e2e bench chaos schemas asyncapi dlt clean reset \
+	engine engine-stop images compose-smoke test-testcontainers test-deploy
 
 help:
 	@echo "make run     - start Kafka, PostgreSQL and every service (gateway on http://127.0.0.1:8100), demo data loaded"
@@ -26,6 +27,11 @@ help:
 	@echo "make schemas - regenerate contracts/schemas after an (additive) event change"
 	@echo "make asyncapi - regenerate docs/asyncapi (AsyncAPI 3.0 per service, via FastStream)"
 	@echo "make dlt     - dead letters per topic on the local stack (replay: python -m eventkit.dlt replay <topic>)"
+	@echo "make compose-smoke - (root) Docker engine + local images, docker compose up, one order from stock and one"
+	@echo "               made to order through the gateway to shipment and the e-mails read; then everything down"
+	@echo "make test-testcontainers - (root) the end-to-end tier with Kafka and PostgreSQL from testcontainers"
+	@echo "make test-deploy - kustomize renders every overlay; the Deployments match docker-compose.yml"
+	@echo "make engine / engine-stop - start (install) / stop the Docker engine on this machine (root, deploy/docker/engine.sh)"
 
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools
@@ -77,3 +83,27 @@ clean:
 
 reset:
 	$(PY) -m devstack reset
+
+# -- Docker: the production shape run for real (deploy/docker/; DOCKER-NOTES in shared/design) --
+# The engine is Debian's docker.io started by hand (no systemd here); the images are local
+# stand-ins built from Debian packages and Maven Central, for machines without a registry.
+engine:
+	deploy/docker/engine.sh start
+
+engine-stop:
+	deploy/docker/engine.sh stop
+
+images: engine
+	deploy/docker/build-local-images.sh all
+
+compose-smoke: install images
+	PY=$(PY) deploy/docker/compose-smoke.sh
+
+# tests/e2e once more, with the `stack` fixture's Kafka and PostgreSQL from testcontainers.
+test-testcontainers: install engine
+	deploy/docker/build-local-images.sh base
+	set -a && . deploy/docker/local.env && set +a && BATCHFLOW_TEST_INFRA=testcontainers \
+		$(PYTEST) -q tests/devstack/test_containers.py tests/e2e
+
+test-deploy: install
+	BATCHFLOW_KUSTOMIZE=$$(deploy/scripts/kustomize.sh) $(PYTEST) -q tests/deploy

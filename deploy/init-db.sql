@@ -28,3 +28,7 @@ REVOKE ALL ON DATABASE shipping FROM PUBLIC;
 CREATE ROLE channels LOGIN PASSWORD :'service_password';
 CREATE DATABASE channels OWNER channels;
 REVOKE ALL ON DATABASE channels FROM PUBLIC;
+
+CREATE ROLE purchasing LOGIN PASSWORD :'service_password';
+CREATE DATABASE purchasing OWNER purchasing;
+REVOKE ALL ON DATABASE purchasing FROM PUBLIC;
