@@ -31,6 +31,10 @@ owner starts exactly after it and nothing is applied by two owners at once. With
 `instance_id` set, the member is static (`group_instance_id`): a restart within the
 session timeout gets its partitions back without stopping the rest of the group.
 
+Observability: every outcome (applied, duplicate, dead_lettered, retried) is counted per
+event type in the service's metrics, applied events with their handler latency; `lag()`
+tells how far each owned partition is behind its high watermark.
+
 Shutdown: stops between records (and out of any retry wait), commits what was applied,
 then leaves. A crash instead of a shutdown re-reads from the last commit; the inbox makes
 that harmless.
@@ -57,6 +61,7 @@ from contracts.envelope import Envelope
 from contracts.events import Event
 from contracts.topics import UnknownEvent, parse_body, qualified, topic_for
 from eventkit.errors import DomainRejection, is_bad_value, is_transient
+from eventkit.metrics import ServiceMetrics
 from eventkit.settings import ServiceSettings
 from eventkit.tracing import context_from_headers, tracer
 from eventkit.unit_of_work import Context, UnitOfWork
@@ -115,8 +120,10 @@ class EventConsumer:
         uow: UnitOfWork,
         handlers: dict[type[Event], Handler],
         producer: AIOKafkaProducer,
+        metrics: ServiceMetrics | None = None,
     ):
         self._settings = settings
+        self._metrics = metrics or ServiceMetrics()
         self._uow = uow
         self._handlers = {cls.event_type: h for cls, h in handlers.items()}
         self._topics = sorted({qualified(topic_for(cls).name, settings.topic_prefix) for cls in handlers})
@@ -126,6 +133,9 @@ class EventConsumer:
         self._lanes: dict[TopicPartition, _Lane] = {}
         self._applied: dict[TopicPartition, int] = {}  # next offset to commit, per partition
         self._stuck_since: dict[TopicPartition, float] = {}
+        # Next offset after the last record this instance finished with, per partition: the
+        # position lag is measured from (the fetch position runs ahead by the batch in flight).
+        self._finished: dict[TopicPartition, int] = {}
         # Given up in a rebalance that has not finished: records of these still fetched
         # under the old assignment must not be applied (the next owner starts after the commit).
         self._revoked: set[TopicPartition] = set()
@@ -153,6 +163,25 @@ class EventConsumer:
         """Seconds each partition has been held on one offset by failures, as `topic:partition`."""
         now = time.monotonic()
         return {f"{tp.topic}:{tp.partition}": round(now - t, 1) for tp, t in sorted(self._stuck_since.items())}
+
+    async def lag(self) -> dict[tuple[str, int], int]:
+        """Messages between this instance's position and the high watermark, per owned
+        partition whose high watermark is known (it is learnt from fetches)."""
+        if self._consumer is None:
+            return {}
+        out: dict[tuple[str, int], int] = {}
+        for tp in self._consumer.assignment():
+            high = self._consumer.highwater(tp)
+            if high is None:
+                continue
+            position = self._finished.get(tp)
+            if position is None:
+                try:
+                    position = await asyncio.wait_for(self._consumer.position(tp), timeout=1.0)
+                except Exception:  # resetting or just revoked: not known at this moment
+                    continue
+            out[(tp.topic, tp.partition)] = max(high - position, 0)
+        return out
 
     async def run(self) -> None:
         if not self._topics:
@@ -239,6 +268,7 @@ class EventConsumer:
                     self._rewind(lane.tp, record.offset)
                     break
                 self._applied[lane.tp] = record.offset + 1
+                self._finished[lane.tp] = record.offset + 1
         finally:
             lane.done.set()
 
@@ -258,6 +288,7 @@ class EventConsumer:
         await self._commit_applied(only=revoked)
         for tp in revoked:
             self._stuck_since.pop(tp, None)
+            self._finished.pop(tp, None)
 
     async def _commit_applied(self, only: Iterable[TopicPartition] | None = None) -> None:
         if self._consumer is None:
@@ -320,29 +351,31 @@ class EventConsumer:
                     await self._apply(record, envelope, event, handler)
                     return
                 except DomainRejection as exc:
-                    await self._dead_letter(record, exc, attempts + 1, lane)
+                    await self._dead_letter(record, exc, attempts + 1, lane, event_type=envelope.event_type)
                     return
                 except Exception as exc:
                     failing_since = self._stuck_since.setdefault(lane.tp, time.monotonic())
                     if is_bad_value(exc):
                         # A value the database refuses (NUL character...) will be refused again.
-                        await self._dead_letter(record, exc, attempts + 1, lane)
+                        await self._dead_letter(record, exc, attempts + 1, lane, event_type=envelope.event_type)
                         return
                     if is_transient(exc):
                         stuck_for = time.monotonic() - failing_since
                         if stuck_for >= self._settings.stuck_dead_letter_after and await self._database_answers():
                             note = f"stuck {stuck_for:.0f}s on a transient error while the database answers"
-                            await self._dead_letter(record, exc, attempts + 1, lane, note)
+                            await self._dead_letter(record, exc, attempts + 1, lane, note, envelope.event_type)
                             return
                         log.warning("consumer: transient failure on %s@%s: %s; retrying in %.1fs",
                                     record.topic, record.offset, exc, backoff)
+                        self._metrics.events.labels(envelope.event_type, "retried").inc()
                     else:
                         attempts += 1
                         if attempts >= self._settings.max_attempts:
-                            await self._dead_letter(record, exc, attempts, lane)
+                            await self._dead_letter(record, exc, attempts, lane, event_type=envelope.event_type)
                             return
                         log.warning("consumer: %s on %s@%s (attempt %d/%d): %s", type(exc).__name__,
                                     record.topic, record.offset, attempts, self._settings.max_attempts, exc)
+                        self._metrics.events.labels(envelope.event_type, "retried").inc()
             await self._pause(backoff, lane)
             backoff = min(backoff * 2, self._settings.retry_backoff_max)
 
@@ -357,6 +390,7 @@ class EventConsumer:
             return False
 
     async def _apply(self, record: ConsumerRecord, envelope: Envelope, event: Event, handler: Handler) -> None:
+        started = time.perf_counter()
         async with self._uow.handling(envelope) as ctx:
             claimed = await ctx.session.execute(
                 _CLAIM,
@@ -372,12 +406,15 @@ class EventConsumer:
             )
             if claimed.rowcount == 0:
                 self.duplicates += 1
+                self._metrics.events.labels(envelope.event_type, "duplicate").inc()
                 return
             await handler(ctx, event)
         self.handled += 1
+        self._metrics.events.labels(envelope.event_type, "applied").inc()
+        self._metrics.handler_seconds.labels(envelope.event_type).observe(time.perf_counter() - started)
 
     async def _dead_letter(self, record: ConsumerRecord, exc: BaseException, attempts: int, lane: _Lane,
-                           note: str | None = None) -> None:
+                           note: str | None = None, event_type: str | None = None) -> None:
         reason = (f"{note}: " if note else "") + f"{type(exc).__name__}: {exc}"
         reason = reason[:2000]
         log.error("consumer: dead-lettering %s[%d]@%d after %d attempt(s): %s",
@@ -399,6 +436,10 @@ class EventConsumer:
                 # By key, like the original: the DLT may have fewer partitions than its topic.
                 await self._producer.send_and_wait(f"{record.topic}.dlt", record.value, key=record.key, headers=headers)
                 self.dead_lettered += 1
+                # Undecoded, the header copy may still name the type.
+                event_type = event_type or _header(record, "event_type") or "undecodable"
+                self._metrics.events.labels(event_type, "dead_lettered").inc()
+                self._metrics.dead_letters.labels(record.topic).inc()
                 return
             except Exception as exc2:  # whatever it is, the offset must not move past an unstored dead letter
                 self._stuck_since.setdefault(lane.tp, time.monotonic())

@@ -26,6 +26,7 @@ from aiokafka.errors import KafkaError, MessageSizeTooLargeError, UnknownTopicOr
 
 from eventkit.db import asyncpg_dsn
 from eventkit.errors import is_transient
+from eventkit.metrics import ServiceMetrics
 
 log = logging.getLogger("eventkit.relay")
 
@@ -48,7 +49,9 @@ _PARK = (
 
 
 class OutboxRelay:
-    def __init__(self, database_url: str, producer: AIOKafkaProducer, *, batch_size: int = 500, poll_interval: float = 1.0):
+    def __init__(self, database_url: str, producer: AIOKafkaProducer, *, batch_size: int = 500, poll_interval: float = 1.0,
+                 metrics: ServiceMetrics | None = None):
+        self._metrics = metrics or ServiceMetrics()
         self._dsn = asyncpg_dsn(database_url)
         self._producer = producer
         self._batch_size = batch_size
@@ -139,6 +142,8 @@ class OutboxRelay:
                 await conn.execute(_PARK, row_id, f"{type(exc).__name__}: {exc}"[:2000])
         self.published += len(sent)
         self.parked += len(parked)
+        self._metrics.outbox_published.inc(len(sent))
+        self._metrics.outbox_parked_total.inc(len(parked))
         return len(sent) + len(parked)
 
     async def _send(self, rows) -> tuple[list[int], list[tuple[int, BaseException]], BaseException | None]:

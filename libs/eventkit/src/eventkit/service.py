@@ -1,6 +1,6 @@
 """The runtime every service process shares: migrations, the outbox relay, the event
-consumer and the HTTP API in one asyncio loop, with health/readiness endpoints and a
-graceful shutdown (SIGTERM/SIGINT: stop taking requests and messages, finish in-flight
+consumer and the HTTP API in one asyncio loop, with health/readiness endpoints, Prometheus
+metrics on /metrics (eventkit.metrics), traces (eventkit.tracing) and a graceful shutdown (SIGTERM/SIGINT: stop taking requests and messages, finish in-flight
 handlers, commit offsets, flush the outbox, close)."""
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from contracts.events import Event
 from eventkit.consumer import EventConsumer, Handler
 from eventkit.db import make_engine, make_sessions
 from eventkit.errors import is_bad_value, is_transient
+from eventkit.http_telemetry import instrument
+from eventkit.metrics import ServiceMetrics
 from eventkit.migrate import migrate
 from eventkit.relay import OutboxRelay
 from eventkit.retention import run_retention
@@ -46,6 +48,7 @@ class Runtime:
     relay: OutboxRelay
     consumer: EventConsumer
     extras: dict = field(default_factory=dict)
+    metrics: ServiceMetrics = field(default_factory=ServiceMetrics)
 
 
 class _Server(uvicorn.Server):
@@ -85,7 +88,8 @@ class Service:
 
     async def serve(self) -> None:
         s = self.settings
-        setup_tracing(s.service_name, s.otel_exporter, s.otel_spans_file)
+        provider = setup_tracing(s.service_name, s.otel_exporter, s.otel_spans_file, s.otlp_traces_url())
+        metrics = ServiceMetrics()  # this Service's own registry: services in one process never share one
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -103,11 +107,14 @@ class Service:
             max_request_size=s.relay_max_request_size,
         )
         await self._retry("connect to Kafka", producer.start)
-        relay = OutboxRelay(s.database_url, producer, batch_size=s.relay_batch_size, poll_interval=s.relay_poll_interval)
-        consumer = EventConsumer(s, uow, self.handlers, producer)
-        rt = Runtime(s, engine, uow, producer, relay, consumer)
+        relay = OutboxRelay(s.database_url, producer, batch_size=s.relay_batch_size, poll_interval=s.relay_poll_interval,
+                            metrics=metrics)
+        consumer = EventConsumer(s, uow, self.handlers, producer, metrics=metrics)
+        metrics.observe(consumer, engine)
+        rt = Runtime(s, engine, uow, producer, relay, consumer, metrics=metrics)
 
         app = self.http_app(rt)
+        instrument(app, metrics)
         _add_health(app, rt)
         _add_bad_value_handler(app)
         server = _Server(uvicorn.Config(app, host=s.http_host, port=s.http_port, log_level="warning", lifespan="on"))
@@ -137,6 +144,7 @@ class Service:
         await producer.stop()
         await engine.dispose()
         stop_wait.cancel()
+        provider.shutdown()  # the spans still batched for a collector leave with the process
         log.info("%s: stopped", s.service_name)
 
     async def _retry(self, what: str, attempt: Callable[[], Awaitable[object]]) -> None:

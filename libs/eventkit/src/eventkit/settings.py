@@ -6,7 +6,46 @@ from __future__ import annotations
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-class ServiceSettings(BaseSettings):
+class _StandardOtlp(BaseSettings):
+    """OpenTelemetry's own variables (OTEL_EXPORTER_OTLP_ENDPOINT, ..._TRACES_ENDPOINT), the
+    names collectors' docs and operators already use; read only when no prefixed one is set."""
+
+    model_config = SettingsConfigDict(env_prefix="OTEL_EXPORTER_OTLP_", extra="ignore")
+
+    endpoint: str | None = None
+    traces_endpoint: str | None = None
+
+
+class TelemetrySettings(BaseSettings):
+    """Where a process' spans go; shared by the services and the gateway (each subclass has
+    its own env prefix, e.g. ORDERS_OTEL_EXPORTER_OTLP_ENDPOINT)."""
+
+    # "none", "console", or "otlp" (OTLP to the endpoint below, else OpenTelemetry's default
+    # http://localhost:4318). An endpoint alone turns OTLP on.
+    otel_exporter: str = "none"
+    # OTLP/HTTP base URL of a collector (http://otel-collector:4318); spans go to <it>/v1/traces.
+    # Unset: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (full URL) or OTEL_EXPORTER_OTLP_ENDPOINT (base).
+    otel_exporter_otlp_endpoint: str | None = None
+    # Spans as JSON lines in this file (the end-to-end tests read them), beside any exporter.
+    otel_spans_file: str | None = None
+
+    def otlp_traces_url(self) -> str | None:
+        """The URL OTLP spans are POSTed to, or None when OTLP export is off."""
+        if self.otel_exporter_otlp_endpoint:
+            return _traces_path(self.otel_exporter_otlp_endpoint)
+        standard = _StandardOtlp()
+        if standard.traces_endpoint:
+            return standard.traces_endpoint
+        if standard.endpoint:
+            return _traces_path(standard.endpoint)
+        return "http://localhost:4318/v1/traces" if self.otel_exporter == "otlp" else None
+
+
+def _traces_path(base: str) -> str:
+    return base.rstrip("/") + "/v1/traces"
+
+
+class ServiceSettings(TelemetrySettings):
     model_config = SettingsConfigDict(env_prefix="SERVICE_", extra="ignore")
 
     service_name: str = "service"
@@ -51,10 +90,6 @@ class ServiceSettings(BaseSettings):
     retention_batch_size: int = 1000
 
     db_pool_size: int = 10
-
-    # Tracing: "none", "console", or a file path for JSON lines (used by the end-to-end tests).
-    otel_exporter: str = "none"
-    otel_spans_file: str | None = None
 
     @property
     def group_id(self) -> str:

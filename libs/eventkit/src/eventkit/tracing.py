@@ -2,13 +2,17 @@
 
 The trace context is captured when an event is written to the outbox (so it is the context
 of the handler or command that raised it) and sent as W3C `traceparent` headers by the
-relay; the consumer continues the trace from those headers."""
+relay; the consumer continues the trace from those headers. Over HTTP the same header travels
+from the gateway to a service (`inject_trace_headers`, `eventkit.http_telemetry`).
+
+Spans go to an OTLP/HTTP collector when an endpoint is configured (TelemetrySettings) and/or
+to a JSON-lines file; with neither they are made and dropped."""
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -55,7 +59,10 @@ class JsonLinesExporter(SpanExporter):
         return SpanExportResult.SUCCESS
 
 
-def setup_tracing(service_name: str, exporter: str = "none", spans_file: str | None = None) -> TracerProvider:
+def setup_tracing(service_name: str, exporter: str = "none", spans_file: str | None = None,
+                  otlp_url: str | None = None) -> TracerProvider:
+    """Install the process' tracer provider. `otlp_url` is the full traces URL
+    (TelemetrySettings.otlp_traces_url()); None: no OTLP export."""
     provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
     if spans_file:
         # Simple (synchronous) processor: a SIGKILLed process must not lose buffered spans
@@ -63,10 +70,12 @@ def setup_tracing(service_name: str, exporter: str = "none", spans_file: str | N
         provider.add_span_processor(SimpleSpanProcessor(JsonLinesExporter(spans_file)))
     if exporter == "console":
         provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
-    elif exporter == "otlp":
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter  # optional extra
+    if otlp_url:
+        # Imported here: the exporter pulls in protobuf and requests, unused when OTLP is off.
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        # Batched, off the event loop; OTEL_BSP_* tune it, OTEL_EXPORTER_OTLP_HEADERS etc. apply.
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=otlp_url)))
     trace.set_tracer_provider(provider)
     return provider
 
@@ -80,6 +89,11 @@ def current_trace_headers() -> dict[str, str]:
     carrier: dict[str, str] = {}
     _propagator.inject(carrier)
     return carrier
+
+
+def inject_trace_headers(headers: MutableMapping[str, str]) -> None:
+    """Add the current span's `traceparent` to outgoing HTTP request headers."""
+    _propagator.inject(headers)
 
 
 def context_from_headers(headers: Iterable[tuple[str, bytes]] | Mapping[str, str]) -> otel_context.Context:
