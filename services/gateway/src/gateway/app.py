@@ -16,6 +16,10 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from eventkit.http_telemetry import instrument
+from eventkit.metrics import HttpMetrics
+from eventkit.tracing import inject_trace_headers
+
 from gateway.downstream import Downstream
 from gateway.errors import validation_error
 from gateway.live import LiveFeed
@@ -33,6 +37,10 @@ def _docs_assets() -> Path:
     return Path(str(importlib.resources.files("fastapi_offline") / "static"))
 
 
+async def _traced(request: httpx.Request) -> None:
+    inject_trace_headers(request.headers)
+
+
 def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
     """`transport` replaces the network (tests route each service's base URL to a stub app)."""
     settings = settings or Settings()
@@ -44,7 +52,9 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
         # timeout is 5 s, httpx's default expiry too): reusing one the service is closing at that
         # moment fails with "Server disconnected" and the operator would get a spurious 503.
         limits = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=2.0)
-        async with httpx.AsyncClient(timeout=timeout, limits=limits, transport=transport) as client:
+        # Every call to a service carries the operator request's trace context: one trace per order.
+        hooks = {"request": [_traced]}
+        async with httpx.AsyncClient(timeout=timeout, limits=limits, transport=transport, event_hooks=hooks) as client:
             app.state.downstream = Downstream(client, settings.service_urls())
             if settings.kafka_bootstrap:
                 app.state.live = LiveFeed(settings.kafka_bootstrap, settings.topic_prefix)
@@ -73,6 +83,8 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
         app.include_router(module.router)
     app.include_router(channels.webhooks)
     app.include_router(health.router)
+    # Request counts by route and status, spans, and /metrics outside the API-key guard.
+    instrument(app, HttpMetrics())
 
     app.mount("/console", StaticFiles(directory=_CONSOLE), name="console")
     app.mount("/docs-assets", StaticFiles(directory=_docs_assets()), name="docs-assets")

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from eventkit.settings import TelemetrySettings
 
 
 class Role(StrEnum):
@@ -14,7 +16,7 @@ class Role(StrEnum):
     viewer = "viewer"  # GET only
 
 
-class Settings(BaseSettings):
+class Settings(TelemetrySettings):  # + GATEWAY_OTEL_EXPORTER_OTLP_ENDPOINT, GATEWAY_OTEL_SPANS_FILE
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
 
     service_name: str = "gateway"
