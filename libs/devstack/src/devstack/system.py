@@ -24,6 +24,9 @@ class System:
     ports: dict[str, int] = field(default_factory=dict)
     procs: dict[str, list[ServiceProcess]] = field(default_factory=dict)
     mail: MailCatcher | None = None
+    # Added to every process' environment last (e.g. OTEL_EXPORTER_OTLP_ENDPOINT for a test's
+    # own OTLP receiver), so it can override what the system sets.
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def mailbox(self) -> Mailbox:
@@ -52,6 +55,7 @@ class System:
             env["SHIPPING_SMTP_PORT"] = str(self.mail.smtp_port)
         if name == "gateway" and self.mail is not None:
             env["GATEWAY_MAILBOX_URL"] = self.mail.url
+        env.update(self.extra_env)
         return env
 
     def start_service(self, name: str, instance: int = 0) -> ServiceProcess:
