@@ -19,9 +19,12 @@ from eventkit import Runtime
 from inventory import purchasing_replica
 from inventory.adapters.expected_supply import open_lines as expected_supply_of
 from inventory.adapters import queries, quoting, trace
+from inventory.adapters.lot_refs import find_lot, lot_or_404
 from inventory.commands import Refused, add_item, announce_all, change_item, receive
 from inventory.handlers import today
+from inventory.recall_api import recall_router
 from inventory.resumption import resume_for
+from inventory.strict_query import reject_unknown_query
 from inventory.tables import Item, RecipeReplica
 from inventory.views import (
     ItemChange, ItemIn, ItemKind, LotOut, MaterialShortageOut, MovementOut, OrderAllocationsOut, PlanOut, QuoteMaterialOut, QuoteOut, ReceiptIn, StockOut,
@@ -31,7 +34,8 @@ from inventory.views import (
 
 
 def make_api(rt: Runtime) -> FastAPI:
-    app = FastAPI(title="batchflow inventory", version="1")
+    # A misspelt filter is refused rather than ignored (strict_query.py).
+    app = FastAPI(title="batchflow inventory", version="1", dependencies=[Depends(reject_unknown_query)])
 
 
     @app.exception_handler(Refused)
@@ -111,18 +115,19 @@ def make_api(rt: Runtime) -> FastAPI:
 
     @app.get("/lots", response_model=list[LotOut])
     async def list_lots(sku: str | None = Query(None, max_length=64), lot_no: str | None = Query(None, max_length=64),
-                        s: AsyncSession = Depends(reading)):
+                        on_hold: bool | None = None, s: AsyncSession = Depends(reading)):
         """`lot_no`: the number printed on the label (our lot number or the supplier's)."""
-        return await queries.lots(s, today(), sku=sku, lot_no=lot_no)
+        return await queries.lots(s, today(), sku=sku, lot_no=lot_no, on_hold=on_hold)
 
-    @app.get("/lots/{lot_id}", response_model=LotOut)
-    async def get_lot(lot_id: str, s: AsyncSession = Depends(reading)):
-        found = await queries.lots(s, today(), lot_id=lot_id)
-        return _found(found[0] if found else None, f"no lot {lot_id}")
+    # `{lot}`: the lot id or the number printed on its label (adapters/lot_refs.py).
+    @app.get("/lots/{lot}", response_model=LotOut)
+    async def get_lot(lot: str, s: AsyncSession = Depends(reading)):
+        found = await queries.lots(s, today(), lot_id=(await lot_or_404(s, lot)).lot_id)
+        return found[0]
 
-    @app.get("/lots/{lot_id}/trace", response_model=trace.ForwardTrace)
-    async def trace_lot(lot_id: str, s: AsyncSession = Depends(reading)):
-        return _found(await trace.forward(s, lot_id), f"no lot {lot_id}")
+    @app.get("/lots/{lot}/trace", response_model=trace.ForwardTrace)
+    async def trace_lot(lot: str, s: AsyncSession = Depends(reading)):
+        return await trace.forward(s, (await lot_or_404(s, lot)).lot_id)
 
     @app.get("/stock", response_model=list[StockOut])
     async def get_stock(sku: str | None = None, s: AsyncSession = Depends(reading)):
@@ -133,7 +138,8 @@ def make_api(rt: Runtime) -> FastAPI:
         lot_id: str | None = None, sku: str | None = None, limit: int = Query(1000, ge=1, le=10000),
         s: AsyncSession = Depends(reading),
     ):
-        return await queries.ledger(s, lot_id, sku, limit)
+        lot = await find_lot(s, lot_id) if lot_id else None  # an id or a printed lot number
+        return await queries.ledger(s, lot.lot_id if lot else lot_id, sku, limit)
 
     @app.get("/orders/{order_id}/allocations", response_model=OrderAllocationsOut)
     async def order_allocations(order_id: str, s: AsyncSession = Depends(reading)):
@@ -177,6 +183,7 @@ def make_api(rt: Runtime) -> FastAPI:
     ):
         return await queries.plans(s, status)
 
+    app.include_router(recall_router(rt, reading))
     return app
 
 

@@ -53,6 +53,7 @@ async def complete_batch(ctx: Context, event: BatchCompleted, today: date) -> No
     # Read again under the locks: a shrink may have released part of them meanwhile.
     reservations = await open_reservations(session, [event.batch_id])
     lots = await lock_lots(session, lot_ids)
+    consumed = _spare_held(consumed, lots, reservations, event.batch_no)
 
     by_lot = {r.lot_id: r for r in reservations}
     for lot_id in sorted(consumed):
@@ -94,6 +95,23 @@ async def complete_batch(ctx: Context, event: BatchCompleted, today: date) -> No
     await emit_allocated(ctx, orders)
 
 
+def _spare_held(consumed: dict[str, list], lots: dict[str, Lot], reservations: list[Reservation], batch_no: str) -> dict[str, list]:
+    """A held lot is never consumed. Production reports the lots it was told of; when one
+    went on hold since, its use is taken from the plan's reservation of the same material
+    in another lot (where the hold moved it); with none, nothing is consumed (logged)."""
+    out: dict[str, list] = {}
+    for lot_id, uses in consumed.items():
+        lot = lots[lot_id]
+        if lot.on_hold:
+            moved = next((r.lot_id for r in reservations if r.sku == lot.sku and not lots[r.lot_id].on_hold), None)
+            if moved is None:
+                log.warning("batch %s reports using held lot %s: not consumed (no other lot reserved)", batch_no, lot.lot_no)
+                continue
+            lot_id = moved
+        out.setdefault(lot_id, []).extend(uses)
+    return out
+
+
 async def _record_completion(session: AsyncSession, event: BatchCompleted) -> bool:
     inserted = await session.execute(
         insert(CompletedBatch)
@@ -110,14 +128,20 @@ async def _record_completion(session: AsyncSession, event: BatchCompleted) -> bo
 
 async def _consumption_by_lot(session: AsyncSession, event: BatchCompleted) -> dict[str, list]:
     """The event's consumption grouped by our lot id (a lot id we do not know is looked up
-    by SKU and lot number; a lot unknown both ways is logged and skipped)."""
+    by SKU and lot number - `lot_id` may itself be the number printed on the label, ours or
+    the supplier's; a lot unknown every way is logged and skipped)."""
     grouped: dict[str, list] = {}
     for used in event.consumption:
         lot = await session.get(Lot, used.lot_id)
-        if lot is None:
+        for number in (used.lot_no, used.lot_id) if lot is None else ():
             lot = (
-                await session.execute(select(Lot).where(Lot.sku == used.sku, Lot.lot_no == used.lot_no))
+                await session.execute(
+                    select(Lot).where(Lot.sku == used.sku, (Lot.lot_no == number) | (Lot.supplier_lot_no == number))
+                    .order_by(Lot.lot_no != number, Lot.lot_id).limit(1)
+                )
             ).scalar_one_or_none()
+            if lot is not None:
+                break
         if lot is None:
             log.warning("batch %s consumed unknown lot %s (%s)", event.batch_no, used.lot_no, used.lot_id)
             continue

@@ -62,6 +62,12 @@ class Lot(Table, table=True):
     on_hand: Decimal = Qty(ZERO)
     reserved: Decimal = Qty(ZERO)
     allocated: Decimal = Qty(ZERO)
+    # A held lot is neither allocated nor consumed (quality hold, or a recall: hold_recall_id).
+    on_hold: bool = False
+    hold_reason: str | None = None
+    hold_recall_id: str | None = None
+    held_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    hold_seq: int = 0
     created_at: datetime = Stamp()
 
     @property
@@ -74,7 +80,7 @@ class StockMovement(Table, table=True):
     movement_id: int | None = Field(default=None, primary_key=True)
     lot_id: str = Field(foreign_key="lots.lot_id")
     sku: str
-    kind: str  # receipt | production | consumption | shipment
+    kind: str  # receipt | production | consumption | shipment | disposal
     quantity: Decimal = Qty()
     order_id: str | None = None
     shipment_id: str | None = None
@@ -244,3 +250,31 @@ class CompletedBatch(Table, table=True):
     finished_lot_id: str | None = Field(default=None, foreign_key="lots.lot_id")
     shortfall: Decimal = Qty(ZERO)
     completed_at: datetime = Field(sa_type=DateTime(timezone=True))
+
+
+class Recall(Table, table=True):
+    __tablename__ = "recalls"
+    recall_id: str = Field(primary_key=True)
+    lot_id: str = Field(foreign_key="lots.lot_id")
+    reason: str
+    status: str = "open"  # open | closed
+    disposition: str | None = None  # dispose | release, when closed
+    opened_at: datetime = Stamp()
+    closed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class RecallLot(Table, table=True):
+    __tablename__ = "recall_lots"
+    recall_id: str = Field(primary_key=True, foreign_key="recalls.recall_id")
+    lot_id: str = Field(primary_key=True, foreign_key="lots.lot_id")
+
+
+class RecallCustomer(Table, table=True):
+    __tablename__ = "recall_customers"
+    recall_id: str = Field(primary_key=True, foreign_key="recalls.recall_id")
+    order_id: str = Field(primary_key=True)
+    order_no: str
+    customer: str = ""
+    goods: list[dict] = Field(sa_type=JSONB)  # RecalledGoods as JSON
+    state: str = "notified"  # notified | acknowledged | returned
+    updated_at: datetime = Stamp()

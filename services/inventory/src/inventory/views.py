@@ -72,6 +72,19 @@ class LotOut(BaseModel):
     available: Decimal
     expired: bool
     unit: str
+    # Held: neither allocated nor consumed (a quality hold, or a recall: hold_recall_id).
+    on_hold: bool = False
+    hold_reason: str | None = None
+    hold_recall_id: str | None = None
+    held_at: datetime | None = None
+
+
+class HoldOut(BaseModel):
+    lot_id: str
+    lot_no: str
+    reason: str | None
+    recall_id: str | None
+    on_hand: Decimal
 
 
 class StockOut(BaseModel):
@@ -86,6 +99,9 @@ class StockOut(BaseModel):
     available: Decimal
     # Free but expired: on hand, never used or shipped.
     expired: Decimal
+    # On hand in held lots (never allocated nor consumed; not in `available`), and why.
+    on_hold: Decimal = Decimal(0)
+    holds: list[HoldOut] = []
 
 
 class MovementOut(BaseModel):

@@ -24,8 +24,12 @@ _STOCK = text("""
            COALESCE(SUM(l.reserved), 0) AS reserved,
            COALESCE(SUM(l.allocated), 0) AS allocated,
            COALESCE(SUM(l.on_hand - l.reserved - l.allocated)
-                    FILTER (WHERE l.expiry_date IS NULL OR l.expiry_date > :today), 0) AS available,
-           COALESCE(SUM(l.on_hand - l.reserved - l.allocated) FILTER (WHERE l.expiry_date <= :today), 0) AS expired
+                    FILTER (WHERE (l.expiry_date IS NULL OR l.expiry_date > :today) AND NOT l.on_hold), 0) AS available,
+           COALESCE(SUM(l.on_hand - l.reserved - l.allocated) FILTER (WHERE l.expiry_date <= :today), 0) AS expired,
+           COALESCE(SUM(l.on_hand) FILTER (WHERE l.on_hold), 0) AS on_hold,
+           COALESCE(jsonb_agg(jsonb_build_object('lot_id', l.lot_id, 'lot_no', l.lot_no, 'reason', l.hold_reason,
+                                                 'recall_id', l.hold_recall_id, 'on_hand', l.on_hand))
+                    FILTER (WHERE l.on_hold), '[]'::jsonb) AS holds
     FROM items i LEFT JOIN lots l ON l.sku = i.sku
     WHERE (CAST(:sku AS TEXT) IS NULL OR i.sku = :sku)
     GROUP BY i.sku ORDER BY i.sku
@@ -39,13 +43,14 @@ async def stock(session: AsyncSession, today: date, sku: str | None = None) -> l
 
 def lot_out(lot: Lot, unit: str, today: date) -> LotOut:
     return LotOut(
-        **lot.model_dump(include=set(LotOut.model_fields)), available=lot.free,
+        # A held lot gives nothing: its free stock is not available.
+        **lot.model_dump(include=set(LotOut.model_fields)), available=ZERO if lot.on_hold else lot.free,
         expired=is_expired(lot.expiry_date, today), unit=unit,
     )
 
 
 async def lots(session: AsyncSession, today: date, sku: str | None = None, lot_id: str | None = None,
-               lot_no: str | None = None) -> list[LotOut]:
+               lot_no: str | None = None, on_hold: bool | None = None) -> list[LotOut]:
     query = select(Lot, Item.base_unit).join(Item, Item.sku == Lot.sku)
     if sku:
         query = query.where(Lot.sku == sku)
@@ -54,6 +59,8 @@ async def lots(session: AsyncSession, today: date, sku: str | None = None, lot_i
         query = query.where((Lot.lot_no == lot_no) | (Lot.supplier_lot_no == lot_no))
     if lot_id:
         query = query.where(Lot.lot_id == lot_id)
+    if on_hold is not None:
+        query = query.where(Lot.on_hold.is_(on_hold))
     query = query.order_by(Lot.sku, Lot.expiry_date.asc().nulls_last(), Lot.received_date, Lot.lot_no)
     return [lot_out(lot, unit, today) for lot, unit in (await session.execute(query)).all()]
 

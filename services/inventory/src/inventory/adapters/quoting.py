@@ -26,7 +26,7 @@ _FREE = text("""
     SELECT sku, COALESCE(SUM(CASE WHEN CAST(:whole AS boolean) THEN floor(on_hand - reserved - allocated)
                                   ELSE on_hand - reserved - allocated END), 0) AS free
     FROM lots
-    WHERE sku = ANY(:skus) AND on_hand > reserved + allocated AND (expiry_date IS NULL OR expiry_date > :today)
+    WHERE sku = ANY(:skus) AND on_hand > reserved + allocated AND NOT on_hold AND (expiry_date IS NULL OR expiry_date > :today)
     GROUP BY sku
 """)
 

@@ -46,11 +46,13 @@ async def lock_items(session: AsyncSession, skus: Iterable[str]) -> dict[str, It
 
 
 async def lock_usable_lots(session: AsyncSession, sku: str, today: date) -> list[Lot]:
-    """The lots of `sku` with free stock and not expired, locked, in FEFO order."""
+    """The lots of `sku` with free stock, not expired and not on hold, locked, in FEFO order.
+    Every allocation and reservation picks its lots here: a held lot is never offered."""
     rows = await session.execute(
         select(Lot)
         .where(
             Lot.sku == sku,
+            Lot.on_hold.is_(False),
             or_(Lot.expiry_date.is_(None), Lot.expiry_date > today),
             Lot.on_hand - Lot.reserved - Lot.allocated > 0,
         )
