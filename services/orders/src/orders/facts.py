@@ -26,9 +26,10 @@ from orders.domain.promise import LineDating, Unknown, expected_date, plan_ready
 from orders.domain.status import LineFacts, OrderStatus, advance, derive_status, goods_left
 from orders.domain.wording import describe, describe_move
 from orders.tables import LinePlan, Order, OrderLine, ParkedEvent, TimelineEntry
+from orders.holds import HOLD_APPLIERS
 from orders.undoing import UNDO_APPLIERS
 
-APPLIERS = {**SAGA_APPLIERS, **UNDO_APPLIERS}
+APPLIERS = {**SAGA_APPLIERS, **UNDO_APPLIERS, **HOLD_APPLIERS}
 # Early events that are requests rather than facts: parked the same way, run by placement.
 PARKED_COMMANDS = {"ChannelOrderCancelled"}
 
@@ -157,7 +158,9 @@ def line_dating(line: OrderLine, plans: list[LinePlan]) -> LineDating:
         parts.append(line.allocated_at.date())
     return LineDating(
         fully_allocated_on=line.allocated_at.date() if line.fully_allocated and line.allocated_at else None,
-        waiting=waits(line.short_at, [p.reserved_at for p in live] + [line.allocated_at], line.fully_allocated),
+        # A partial allocation (the rest backordered) does not end a wait: only a new plan for
+        # the line or everything allocated does.
+        waiting=waits(line.short_at, [p.reserved_at for p in live], line.fully_allocated),
         waiting_date=line.waiting_date,
         parts=tuple(d for d in parts if d is not None),
     )
