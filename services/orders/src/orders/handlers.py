@@ -11,6 +11,7 @@ from eventkit import Context, DomainRejection, Handler
 from orders.catalog import held_for_review, on_item_defined
 from orders.domain.wording import describe
 from orders.facts import record
+from orders.holds import orders_of
 from orders.cancellation import cancel_from_shop
 from orders.settings import DEFAULT_MAX_LINE_QUANTITY
 from orders.placement import OrderDraft, place
@@ -42,6 +43,10 @@ class OrderHandlers:
             ev.StockReleased: self.on_order_fact,
             ev.ShipmentWithdrawn: self.on_order_fact,
             ev.BatchCancelled: self.on_batch_fact,
+            # Holds and recalls (inventory): why, on the timelines of the orders they touch.
+            ev.LotHeld: self.on_lot_fact,
+            ev.LotReleased: self.on_lot_fact,
+            ev.RecallOpened: self.on_lot_fact,
         }
 
     async def on_channel_order_received(self, ctx: Context, event: ev.ChannelOrderReceived) -> None:
@@ -75,6 +80,10 @@ class OrderHandlers:
 
     async def on_order_fact(self, ctx: Context, event: ev.Event) -> None:
         await record(ctx, ctx.envelope, event, event.order_id, self.handling_days)
+
+    async def on_lot_fact(self, ctx: Context, event: ev.LotHeld | ev.LotReleased | ev.RecallOpened) -> None:
+        for order_id in orders_of(event):
+            await record(ctx, ctx.envelope, event, order_id, self.handling_days)
 
     async def on_batch_fact(self, ctx: Context, event: ev.BatchScheduled | ev.BatchStarted | ev.BatchCompleted
                             | ev.BatchCancelled) -> None:

@@ -13,24 +13,28 @@ from contracts.events.shipping import ShippedLine
 from eventkit import Runtime
 from shipping import repository as repo
 from shipping.domain.carriers import CARRIERS, tracking_url
-from shipping.domain.shipment import Status, deliver_refusal, ship_refusal
+from shipping.domain.shipment import Status, deliver_refusal, ship_refusal, shown_status
 from shipping.notifier import wakeup
+from shipping.recalls import holds_of
 from shipping.schemas import CarrierOut, LineOut, NotificationOut, ShipmentOut, ShipRequest, ShipToOut
 from shipping.tables import Notification, OrderRecord, Shipment, ShipmentLine
 
 
-def _out(s: Shipment, lines: list[ShipmentLine], to: OrderRecord | None) -> ShipmentOut:
+def _out(s: Shipment, lines: list[ShipmentLine], to: OrderRecord | None, holds: list[str]) -> ShipmentOut:
     ship_to = None if to is None else ShipToOut(
         name=to.recipient_name, email=to.recipient_email, address=to.recipient_address,
         phone=to.recipient_phone, country=to.recipient_country)
-    return ShipmentOut(**s.model_dump(), lines=[LineOut(**li.model_dump()) for li in lines],
-                       order_no=to.order_no if to else None, ship_to=ship_to)
+    status = shown_status(Status(s.status), holds)
+    return ShipmentOut(**{**s.model_dump(), "status": status.value}, lines=[LineOut(**li.model_dump()) for li in lines],
+                       order_no=to.order_no if to else None, ship_to=ship_to,
+                       blocked_reasons=holds if status is Status.BLOCKED else [])
 
 
 async def _views(session, shipments: list[Shipment]) -> list[ShipmentOut]:
     lines = await repo.lines_of(session, [s.shipment_id for s in shipments])
     recipients = await repo.recipients_of(session, list({s.order_id for s in shipments}))
-    return [_out(s, lines[s.shipment_id], recipients.get(s.order_id)) for s in shipments]
+    holds = await holds_of(session, [s.shipment_id for s in shipments])
+    return [_out(s, lines[s.shipment_id], recipients.get(s.order_id), holds[s.shipment_id]) for s in shipments]
 
 
 
@@ -66,7 +70,8 @@ def make_api(rt: Runtime) -> FastAPI:
             # state read here is the one this shipment's lines were prepared from.
             order = await repo.lock_order(ctx.session, found.order_id)
             shipment = await _locked(ctx, shipment_id)
-            refusal = ship_refusal(Status(shipment.status), shipment.carrier, shipment.tracking_no)
+            holds = (await holds_of(ctx.session, [shipment_id]))[shipment_id]
+            refusal = ship_refusal(Status(shipment.status), shipment.carrier, shipment.tracking_no, holds)
             if refusal:
                 raise HTTPException(409, refusal)
             # Complete when inventory said nothing is outstanding: a backordered rest would
@@ -122,12 +127,15 @@ def make_api(rt: Runtime) -> FastAPI:
     ) -> list[ShipmentOut]:
         stmt = select(Shipment).order_by(Shipment.prepared_at.desc()).limit(limit)
         if status:
-            stmt = stmt.where(Shipment.status == status.value)
+            # Blocked is shown, not stored: prepared ones, filtered below by their lots.
+            stored = Status.PREPARED if status is Status.BLOCKED else status
+            stmt = stmt.where(Shipment.status == stored.value)
         if order_id:
             stmt = stmt.where(Shipment.order_id == order_id)
         async with rt.uow.sessions() as session:
             shipments = (await session.execute(stmt)).scalars().all()
-            return await _views(session, list(shipments))
+            views = await _views(session, list(shipments))
+        return [v for v in views if status is None or v.status == status.value]
 
     @app.get("/shipments/{shipment_id}", response_model=ShipmentOut)
     async def get_shipment(shipment_id: uuid.UUID) -> ShipmentOut:

@@ -147,6 +147,8 @@ async def release_waiting_notifications(session: AsyncSession, order: OrderRecor
     for note in waiting:
         if note.kind == "delayed":
             subject, body = delayed_mail(order.order_no, order.recipient_name, note.promised_date, note.expected_date)
+        elif note.shipment_id is None:  # a recall notice: written when the recall opened, only addressed now
+            subject, body = note.subject, note.body
         else:
             shipment = await shipment_by_id(session, note.shipment_id)
             lines = (await lines_of(session, [note.shipment_id]))[note.shipment_id]

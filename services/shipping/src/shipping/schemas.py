@@ -73,6 +73,8 @@ class ShipmentOut(BaseModel):
     cancelled_at: datetime | None = None
     lines: list[LineOut] = []
     ship_to: ShipToOut | None = None
+    # Status `blocked`: prepared but carrying held lots; why, one phrase per lot.
+    blocked_reasons: list[str] = []
 
 
 class NotificationOut(BaseModel):

@@ -83,3 +83,19 @@ class Notification(SQLModel, table=True):
     last_error: str | None = None
     created_at: datetime | None = Field(default=None, sa_column=_ts())
     sent_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class HeldLot(SQLModel, table=True):
+    """Inventory's holds as shipping needs them: a prepared shipment carrying a held lot is
+    blocked. The highest hold_seq wins (LotHeld and LotReleased travel on two topics)."""
+
+    __tablename__ = "held_lots"
+
+    lot_id: str = Field(primary_key=True)
+    lot_no: str
+    sku: str
+    held: bool
+    reason: str = ""
+    recall_id: str | None = None
+    hold_seq: int
+    updated_at: datetime | None = Field(default=None, sa_column=_ts())

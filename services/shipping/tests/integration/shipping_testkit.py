@@ -14,16 +14,20 @@ from email.message import Message
 from aiosmtpd.controller import Controller
 
 from contracts.envelope import Envelope
-from contracts.events import Event, OrderAllocated, OrderCancelled, OrderPlaced, PromiseChanged
+from contracts.events import (
+    Event, LotHeld, LotReleased, OrderAllocated, OrderCancelled, OrderPlaced, PromiseChanged, RecallOpened,
+)
 from contracts.events.base import Customer, OrderLine
 from contracts.events.inventory import Allocation, LineOutstanding
 from devstack.testing import deliver_to_handler, free_port, in_background, read_outbox
 from eventkit import Runtime
 from shipping.handlers import on_order_allocated, on_order_cancelled, on_order_placed, on_promise_changed
 from shipping.notifier import send_notifications
+from shipping.recalls import on_lot_held, on_lot_released, on_recall_opened
 
 HANDLERS = {OrderPlaced: on_order_placed, OrderAllocated: on_order_allocated, OrderCancelled: on_order_cancelled,
-            PromiseChanged: on_promise_changed}
+            PromiseChanged: on_promise_changed, LotHeld: on_lot_held, LotReleased: on_lot_released,
+            RecallOpened: on_recall_opened}
 
 
 @dataclass

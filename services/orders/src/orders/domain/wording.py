@@ -93,6 +93,16 @@ def describe(event: ev.Event, order_id: str, *, cancelled: bool = False,
             return f"order cancelled: {event.reason}" if event.reason else "order cancelled"
         case ev.StockReleased():
             return _released(event, plan_units or {})
+        case ev.LotHeld():
+            recall = f" (recall {event.recall_id})" if event.recall_id else ""
+            return f"lot {event.lot_no} ({event.sku}) put on hold{recall}: {event.reason}; its goods for this order wait"
+        case ev.LotReleased():
+            text = f"hold on lot {event.lot_no} ({event.sku}) ended"
+            return f"{text}: {event.reason}" if event.reason else text
+        case ev.RecallOpened():
+            goods = [g for c in event.customers if c.order_id == order_id for g in c.goods]
+            what = ", ".join(f"{qty(g.quantity, g.unit)} {g.sku} (lot {g.lot_no})" for g in goods) or "goods"
+            return f"recall {event.recall_id} of lot {event.lot_no}: {event.reason}; the customer received {what} and is told by e-mail"
         case ev.ShipmentWithdrawn():
             text = f"shipment withdrawn ({event.shipment_id})"
             return f"{text}: {event.reason}" if event.reason else text

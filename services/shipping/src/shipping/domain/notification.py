@@ -76,3 +76,30 @@ def delayed_mail(order_no: str | None, recipient_name: str | None, promised: dat
         "", "Thank you for your patience.",
     ]
     return subject, "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class RecalledItem:
+    sku: str
+    quantity: Decimal
+    unit: str
+    lot_no: str
+    shipped_on: date | None
+    carrier: str | None
+    tracking_no: str | None
+
+
+def recall_mail(order_no: str | None, recipient_name: str | None, reason: str, items: list[RecalledItem]) -> tuple[str, str]:
+    """(subject, body) of a recall notice: what the customer received, when and in which
+    parcel, why it is recalled, and what to do (keep it aside and answer)."""
+    ref = f"your order {order_no}" if order_no else "your order"
+    subject = f"Recall notice: goods from {ref}"
+    greeting = f"Hello {recipient_name}," if recipient_name else "Hello,"
+    lines = [greeting, "", f"We are recalling goods that you received with {ref}.", f"Reason: {reason}", "", "Affected items:"]
+    for i in items:
+        when = f"shipped {i.shipped_on.isoformat()}" if i.shipped_on else "shipped"
+        parcel = f" with {i.carrier} (tracking {i.tracking_no})" if i.carrier else ""
+        lines.append(f"  - {_qty(i.quantity)} {i.unit} {i.sku} (lot {i.lot_no}), {when}{parcel}")
+    lines += ["", "Please do not use these items. Reply to this e-mail to tell us you received this notice,",
+              "and we will arrange the return or a replacement.", "", "We are sorry for the trouble."]
+    return subject, "\n".join(lines) + "\n"

@@ -1,4 +1,7 @@
 """Shipment lifecycle: prepared -> shipped -> delivered; prepared -> cancelled (withdrawn).
+A prepared shipment that carries goods of a held lot (a quality hold or a recall) is shown
+`blocked` and cannot ship until the hold ends or its lines change to other lots: blocked is
+derived from the lots, not stored, so holds and releases arriving in any order converge.
 
 An order gets its goods in one or more shipments. A shipment is prepared once what is
 allocated may leave: the order is fully allocated, or inventory says the rest is
@@ -19,6 +22,8 @@ class Status(StrEnum):
     SHIPPED = "shipped"
     DELIVERED = "delivered"
     CANCELLED = "cancelled"
+    # Shown, never stored: prepared, carrying a held lot.
+    BLOCKED = "blocked"
 
 
 LEFT = (Status.SHIPPED, Status.DELIVERED)
@@ -76,8 +81,17 @@ def next_seq(seqs: Collection[int]) -> int:
     return max(seqs, default=0) + 1
 
 
-def ship_refusal(current: Status, carrier: str | None = None, tracking_no: str | None = None) -> str | None:
+def shown_status(stored: Status, holds: Collection[str]) -> Status:
+    """What the operator sees: a prepared shipment with held lots (`holds`: why each is held) is blocked."""
+    return Status.BLOCKED if stored is Status.PREPARED and holds else stored
+
+
+def ship_refusal(
+    current: Status, carrier: str | None = None, tracking_no: str | None = None, holds: Collection[str] = ()
+) -> str | None:
     """Why the shipment cannot be shipped now, or None if it can."""
+    if current is Status.PREPARED and holds:
+        return "shipment is blocked: " + "; ".join(holds)
     if current is Status.PREPARED:
         return None
     if current in LEFT:
