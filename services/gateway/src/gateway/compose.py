@@ -101,7 +101,8 @@ async def forward_trace(ds: Downstream, lot_id: str) -> dict[str, Any]:
         }
 
     recall = await asyncio.gather(*(one(o, lots) for o, lots in reached.items()))
-    return {"lot_id": lot_id, "trace": trace, "recall": list(recall)}
+    # `lot_id` may have been a printed lot number: answer with the id inventory found.
+    return {"lot_id": trace.get("lot", {}).get("lot_id", lot_id), "trace": trace, "recall": list(recall)}
 
 
 def orders_in(trace: Any) -> dict[str, list[dict[str, Any]]]:

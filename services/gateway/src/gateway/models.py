@@ -299,3 +299,42 @@ class PurchaseOrderStatus(StrEnum):
     partly_received = "partly_received"
     received = "received"
     cancelled = "cancelled"
+
+
+# --- holds and recalls (inventory) ------------------------------------------------------------
+# A lot is named by its id or by the number printed on its label (ours or the supplier's).
+LotRef = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:#+\- ]*$",
+                             description="lot id, or the lot number printed on the label (ours or the supplier's)")]
+RecallId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9\-]*$")]
+
+
+class HoldIn(Body):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ReleaseIn(Body):
+    reason: str = Field(default="", max_length=500)
+
+
+class RecallIn(Body):
+    lot: str = Field(min_length=1, max_length=100, description="lot id, or the lot number printed on the label")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class RecallCustomerState(StrEnum):
+    acknowledged = "acknowledged"
+    returned = "returned"
+
+
+class RecallCustomerIn(Body):
+    state: RecallCustomerState
+
+
+class RecallDisposition(StrEnum):
+    dispose = "dispose"
+    release = "release"
+
+
+class RecallCloseIn(Body):
+    disposition: RecallDisposition = Field(description="dispose: write off the remaining stock, lots stay held; "
+                                           "release: the holds end")

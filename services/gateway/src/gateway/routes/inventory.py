@@ -1,9 +1,8 @@
 """Catalog and stock (inventory service): items, goods receipts, lots, ledger, shortages,
-production plans, and the forward trace of a lot (the recall list)."""
+production plans, the forward trace of a lot (the recall list), holds and recalls. A lot is
+named by its id or by the number printed on its label."""
 
 from __future__ import annotations
-
-from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Security
 from fastapi.responses import Response
@@ -11,7 +10,10 @@ from fastapi.responses import Response
 from gateway import compose, views
 from gateway.auth import require_key
 from gateway.downstream import Downstream, downstream
-from gateway.models import ItemChange, ItemCreate, ReceiptCreate, SkuPath
+from gateway.models import (
+    HoldIn, ItemChange, ItemCreate, LotRef, OrderId, ReceiptCreate, RecallCloseIn, RecallCustomerIn, RecallId, RecallIn,
+    ReleaseIn, SkuPath,
+)
 
 router = APIRouter(prefix="/api", tags=["catalog and stock"], dependencies=[Security(require_key)])
 
@@ -66,16 +68,60 @@ async def list_lots(request: Request, sku: str | None = Query(None, max_length=6
     return await ds.relay("inventory", "GET", "/lots", params=_params(request))
 
 
-@router.get("/lots/{lot_id}", summary="One lot", responses={200: {"model": views.Lot}})
-async def get_lot(lot_id: UUID, ds: Downstream = Depends(downstream)) -> Response:
-    return await ds.relay("inventory", "GET", f"/lots/{lot_id}")
+@router.get("/lots/{lot}", summary="One lot (by id or printed lot number)", responses={200: {"model": views.Lot}})
+async def get_lot(lot: LotRef, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("inventory", "GET", f"/lots/{lot}")
 
 
-@router.get("/lots/{lot_id}/trace", summary="Forward trace of a lot (recall list)",
-            description="Lot -> batches that consumed it -> finished lots -> orders, and for each order "
-            "its customer from the orders service.", response_model=views.ForwardTrace)
-async def trace_lot(lot_id: UUID, ds: Downstream = Depends(downstream)) -> dict:
-    return await compose.forward_trace(ds, str(lot_id))
+@router.get("/lots/{lot}/trace", summary="Forward trace of a lot (recall list)",
+            description="Lot (id or printed lot number) -> batches that consumed it -> finished lots -> orders, and "
+            "for each order its customer from the orders service.", response_model=views.ForwardTrace)
+async def trace_lot(lot: LotRef, ds: Downstream = Depends(downstream)) -> dict:
+    return await compose.forward_trace(ds, lot)
+
+
+@router.post("/lots/{lot}/hold", summary="Put a lot on hold (quality hold)",
+             description="Never allocated, reserved nor consumed until released; goods already allocated in it wait "
+             "and shipments carrying it are blocked. 409 when held already (with the reason).",
+             responses={200: {"model": views.Lot}})
+async def hold_lot(lot: LotRef, body: HoldIn, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("inventory", "POST", f"/lots/{lot}/hold", json=body.forward())
+
+
+@router.post("/lots/{lot}/release", summary="End a quality hold",
+             description="Waiting orders are offered the stock at once. A lot held by a recall is released by "
+             "closing the recall (409).", responses={200: {"model": views.Lot}})
+async def release_lot(lot: LotRef, body: ReleaseIn | None = None, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("inventory", "POST", f"/lots/{lot}/release", json=body.forward() if body else {})
+
+
+@router.post("/recalls", status_code=201, summary="Open a recall on a lot",
+             description="The lot (id or printed number) and every lot made from it go on hold; customers who "
+             "received goods of them are e-mailed once; prepared shipments carrying them are blocked.")
+async def open_recall(body: RecallIn, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("inventory", "POST", "/recalls", json=body.forward())
+
+
+@router.get("/recalls", summary="Recalls", description="Filter with `status` (open, closed).")
+async def list_recalls(request: Request, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("inventory", "GET", "/recalls", params=_params(request))
+
+
+@router.get("/recalls/{recall_id}", summary="One recall: held lots with their remaining stock, customers and their state")
+async def get_recall(recall_id: RecallId, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("inventory", "GET", f"/recalls/{recall_id}")
+
+
+@router.post("/recalls/{recall_id}/customers/{order_id}", summary="A recall customer acknowledged or returned the goods")
+async def recall_customer(recall_id: RecallId, order_id: OrderId, body: RecallCustomerIn,
+                          ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("inventory", "POST", f"/recalls/{recall_id}/customers/{order_id}", json=body.forward())
+
+
+@router.post("/recalls/{recall_id}/close", summary="Close a recall: dispose of or release the remaining stock",
+             description="Refused (409) while a customer has neither acknowledged nor returned the goods.")
+async def close_recall(recall_id: RecallId, body: RecallCloseIn, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("inventory", "POST", f"/recalls/{recall_id}/close", json=body.forward())
 
 
 @router.get("/stock", summary="Stock per item (on hand, reserved, allocated, available)",
@@ -84,8 +130,8 @@ async def stock(request: Request, ds: Downstream = Depends(downstream)) -> Respo
     return await ds.relay("inventory", "GET", "/stock", params=_params(request))
 
 
-@router.get("/ledger", summary="Stock ledger (movements)", description="Filter with `lot_id` or `sku`.")
-async def ledger(request: Request, sku: str | None = None, lot_id: UUID | None = None,
+@router.get("/ledger", summary="Stock ledger (movements)", description="Filter with `lot_id` (id or printed lot number) or `sku`.")
+async def ledger(request: Request, sku: str | None = None, lot_id: str | None = Query(None, max_length=100),
                  ds: Downstream = Depends(downstream)) -> Response:
     return await ds.relay("inventory", "GET", "/ledger", params=_params(request))
 
