@@ -16,6 +16,7 @@ import * as shipping from "./views/shipping.js";
 import * as shops from "./views/shops.js";
 import * as trace from "./views/trace.js";
 import * as mail from "./views/mail.js";
+import * as purchasing from "./views/purchasing.js";
 
 const ROUTES = [
   [/^#\/orders\/new$/, newOrder, "Orders"],
@@ -24,6 +25,7 @@ const ROUTES = [
   [/^#\/stuck$/, stuck, "Stuck"],
   [/^#\/stock(?:\/([^/]+))?$/, stock, "Stock"],
   [/^#\/shortages$/, shortages, "Shortages"],
+  [/^#\/purchasing(?:\/([^/]+))?$/, purchasing, "Buying"],
   [/^#\/production(?:\/([^/]+))?$/, production, "Production"],
   [/^#\/shipping(?:\/([^/]+))?(\/slip)?$/, shipping, "Shipping"],
   [/^#\/shops$/, shops, "Shops"],

@@ -7,7 +7,8 @@ import { orderLink } from "./common.js";
 export async function render(main) {
   const rows = await get("/api/shortages");
   main.append(h("h1", {}, "Shortages"),
-    h("p", { class: "muted" }, "Materials that stock and reservations cannot cover. A goods receipt resumes the waiting orders by priority, then age."),
+    h("p", { class: "muted" }, "Materials that stock and reservations cannot cover. A goods receipt resumes the waiting orders by priority, then age. ",
+      h("a", { href: "#/purchasing" }, "What to buy, from whom, and what is on order →")),
     table([
       { label: "Material", cell: (s) => h("a", { href: `#/stock/${encodeURIComponent(s.material_sku)}`, class: "rowlink" }, s.material_sku) },
       { label: "Missing (to buy)", num: true, cell: (s) => h("strong", {}, qty(s.missing, s.unit)) },
