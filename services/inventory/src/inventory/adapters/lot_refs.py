@@ -3,7 +3,7 @@ label (our lot number, or the supplier's on a bought lot)."""
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.commands import Refused
@@ -34,7 +34,3 @@ async def lot_or_404(session: AsyncSession, ref: str) -> Lot:
         raise Refused(404, f"no lot {ref} (neither a lot id nor a lot number printed on a label)")
     return lot
 
-
-def any_number(ref: str):
-    """SQL condition: a lot whose id, lot number or supplier lot number is `ref`."""
-    return or_(Lot.lot_id == ref, Lot.lot_no == ref, Lot.supplier_lot_no == ref)
