@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 SEED = 20240611
 OPERATOR_KEY = "dev-operator-key"
-OWN_APIS = ("orders", "inventory", "production", "shipping", "channels")
+OWN_APIS = ("orders", "inventory", "production", "shipping", "channels", "purchasing")
 
 
 def fuzz_config(max_examples: int, headers: dict[str, str] | None = None) -> Config:
