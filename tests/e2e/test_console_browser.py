@@ -7,6 +7,7 @@ or critical violation."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -185,4 +186,39 @@ async def test_a_viewer_sees_everything_and_no_action(browser, system):
         await page.goto(f"{system.gateway}/{route}")
         await page.locator("main h1").wait_for()
         assert await page.get_by_role("button", name=forbidden, exact=True).count() == 0, route
+    await page.close()
+
+
+async def test_a_shortage_is_bought_and_received_with_clicks_and_the_waiting_order_resumes(browser, system):
+    t = tag()
+    product, oil = f"BALM-{t}", f"WAX-{t}"
+    async with client(system) as c:
+        await item(c, product, "finished", "pcs")
+        await item(c, oil, "raw", "kg", supplier_lead_time_days=6)
+        await recipe(c, product, [(oil, "0.1", "kg")], batch_min="20", batch_multiple="10")
+        await recipe_replicated(c, product, [oil])
+        supplier = (await c.post("/api/suppliers", json={"name": f"Wax Works {t}", "email": f"wax-{t.lower()}@example.com"})).json()
+        terms = await c.put(f"/api/suppliers/{supplier['supplier_id']}/materials/{oil}",
+                            json={"lead_time_days": 6, "pack_size": "5", "min_order_quantity": "5", "preferred": True})
+        assert terms.status_code == 200, terms.text
+        placed = await c.post("/api/orders", json={"customer": {"name": f"Waiting {t}", "email": f"w-{t.lower()}@example.com"},
+                                                   "lines": [{"sku": product, "quantity": "20", "unit": "pcs"}]})
+        order_id = placed.json()["order_id"]
+
+    page = await signed_in(browser, system, 1280)
+    await page.get_by_role("link", name="Buying").click()
+    row = page.get_by_role("row").filter(has_text=oil).first  # the suggestions table comes first
+    await row.wait_for(timeout=60_000)
+    assert "5 kg" in await row.inner_text()  # 2 kg missing, bought in whole packs of 5
+    await page.get_by_role("button", name="Draft purchase orders for these").click()
+    await page.get_by_role("row").filter(has_text=f"Wax Works {t}").get_by_role("link", name=re.compile(r"^PO")).click()
+    await page.get_by_role("button", name="Send to supplier").click()
+    await page.locator("h1 .status", has_text="Sent").wait_for()
+    await page.get_by_label("Quantity received").fill("5")
+    await page.get_by_label("Supplier lot number").fill(f"WX-{t}")
+    await page.get_by_role("button", name="Receive").click()
+    await page.locator("h1 .status", has_text="Received").wait_for()
+    await page.goto(f"{system.gateway}/#/orders/{order_id}")
+    await page.locator("h1 .status", has_text="Materials reserved").wait_for(timeout=60_000)
+    assert page.errors == []
     await page.close()
