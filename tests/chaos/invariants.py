@@ -10,7 +10,7 @@ import asyncpg
 
 from eventkit.dlt import dead_letter_counts
 
-SERVICE_DBS = ("orders", "inventory", "production", "shipping", "channels")
+SERVICE_DBS = ("orders", "inventory", "production", "shipping", "channels", "purchasing")
 SETTLED = {"shipped", "delivered", "cancelled"}
 
 

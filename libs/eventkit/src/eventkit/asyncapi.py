@@ -35,7 +35,7 @@ from contracts.topics import TOPICS, Topic, topic_for, topic_named
 from eventkit.service import Service
 from eventkit.settings import ServiceSettings
 
-SERVICES = ("orders", "inventory", "production", "shipping", "channels")
+SERVICES = ("orders", "inventory", "production", "shipping", "channels", "purchasing")
 DOCS_DIR = Path(__file__).resolve().parents[4] / "docs" / "asyncapi"
 KAFKA_BINDING = "0.4.0"  # the Kafka bindings version FastStream writes
 
@@ -50,7 +50,7 @@ EVENT_HEADERS = {
 # Headers the consumer adds when it dead-letters a message (eventkit.consumer._dead_letter).
 DLT_HEADERS = {
     "dlt.original.topic": {**_STRING, "description": "Topic the message was read from (with the environment prefix)."},
-    "dlt.original.partition": {**_STRING, "pattern": "^[0-9]+$", "description": "Partition it was read from; the dead letter goes to the same partition number."},
+    "dlt.original.partition": {**_STRING, "pattern": "^[0-9]+$", "description": "Partition it was read from (the dead letter is keyed like the original, not pinned to this partition)."},
     "dlt.original.offset": {**_STRING, "pattern": "^[0-9]+$", "description": "Its offset in that partition."},
     "dlt.consumer.group": {**_STRING, "description": "Consumer group that gave up on it."},
     "dlt.error.type": {**_STRING, "description": "Exception class, e.g. DomainRejection, ValidationError, UnknownEvent."},
