@@ -19,8 +19,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 CHROMIUM = shutil.which("chromium")
 AXE = Path(__file__).resolve().parents[2] / ".tools" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
-PAGES = ["#/orders", "#/orders/new", "#/stuck", "#/stock", "#/shortages", "#/production", "#/shipping", "#/shops",
-         "#/trace", "#/mail"]
+PAGES = ["#/orders", "#/orders/new", "#/stuck", "#/stock", "#/shortages", "#/purchasing", "#/production", "#/shipping",
+         "#/shops", "#/trace", "#/recalls", "#/mail"]
 
 if not CHROMIUM:
     pytest.skip("chromium is not installed (make browser-deps installs it as root)", allow_module_level=True)
@@ -220,5 +220,41 @@ async def test_a_shortage_is_bought_and_received_with_clicks_and_the_waiting_ord
     await page.locator("h1 .status", has_text="Received").wait_for()
     await page.goto(f"{system.gateway}/#/orders/{order_id}")
     await page.locator("h1 .status", has_text="Materials reserved").wait_for(timeout=60_000)
+    assert page.errors == []
+    await page.close()
+
+
+async def test_a_recall_opened_and_closed_with_clicks(browser, system):
+    from flows import batches_of, place, produce, ship, wait_status
+
+    setup = await a_made_to_order_product(system)
+    email = f"recalled-{setup['tag'].lower()}@example.com"
+    async with client(system) as c:
+        order_id = await place(c, [(setup["product"], "10", "pcs")], name=f"Recalled {setup['tag']}", email=email)
+        [batch] = await batches_of(c, order_id)
+        await produce(c, batch["batch_id"])
+        await wait_status(c, order_id, "ready_to_ship")
+        await ship(c, order_id)
+        await wait_status(c, order_id, "shipped")
+
+    page = await signed_in(browser, system, 1280)
+    page.on("dialog", lambda d: d.accept())
+    await page.get_by_role("link", name="Trace").click()
+    await page.get_by_label("Lot number (as printed on the label)").fill(setup["supplier_lot"])
+    await page.get_by_role("button", name="Trace").click()
+    await page.get_by_text(f"Recall lot").first.click()
+    await page.get_by_label("Reason").fill("supplier reports contamination")
+    await page.get_by_role("button", name="Open recall").click()
+    await page.get_by_role("heading", name=re.compile("Recall of lot")).wait_for()
+    row = page.get_by_role("row").filter(has_text=f"Recalled {setup['tag']}")
+    await row.get_by_role("button", name="Acknowledged").click()
+    await page.get_by_role("row").filter(has_text=f"Recalled {setup['tag']}").filter(has_text="acknowledged").wait_for()
+    await page.get_by_role("button", name="Close: dispose of the stock").click()
+    await page.get_by_text("Closed (dispose)").wait_for()
+
+    await page.get_by_role("link", name="E-mails").click()
+    mails = page.locator("details").filter(has_text=email)
+    await mails.first.wait_for(timeout=60_000)
+    assert await mails.count() == 2  # shipped, then the recall: once
     assert page.errors == []
     await page.close()

@@ -17,6 +17,7 @@ import * as shops from "./views/shops.js";
 import * as trace from "./views/trace.js";
 import * as mail from "./views/mail.js";
 import * as purchasing from "./views/purchasing.js";
+import * as recalls from "./views/recalls.js";
 
 const ROUTES = [
   [/^#\/orders\/new$/, newOrder, "Orders"],
@@ -31,6 +32,7 @@ const ROUTES = [
   [/^#\/shops$/, shops, "Shops"],
   [/^#\/trace(?:\/([^/]+))?$/, trace, "Trace"],
   [/^#\/mail$/, mail, "E-mails"],
+  [/^#\/recalls(?:\/([^/]+))?$/, recalls, "Recalls"],
 ];
 
 export const ctx = { role: null, mayAct: false, rerender: () => render() };

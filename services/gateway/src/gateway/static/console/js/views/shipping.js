@@ -8,9 +8,16 @@ import { action, badge, lotLink, orderLink, showErrors } from "./common.js";
 export async function render(main, [shipmentId, slip], ctx) {
   if (shipmentId && slip) return packingSlip(main, shipmentId);
   if (shipmentId) return one(main, shipmentId, ctx);
-  const [prepared, shipped, carriers] = await Promise.all([
-    get("/api/shipments", { status: "prepared" }), get("/api/shipments", { status: "shipped" }), get("/api/carriers")]);
-  main.append(h("h1", {}, "Shipping"), h("h2", {}, `To ship (${prepared.length})`),
+  const [prepared, shipped, carriers, blocked] = await Promise.all([
+    get("/api/shipments", { status: "prepared" }), get("/api/shipments", { status: "shipped" }), get("/api/carriers"),
+    get("/api/shipments", { status: "blocked" }).catch(() => [])]);
+  main.append(h("h1", {}, "Shipping"),
+    blocked.length ? [h("h2", {}, `Blocked (${blocked.length})`), table([
+      { label: "Order", cell: (s) => orderLink(s.order_id, s.order_no) },
+      { label: "Why", cell: (s) => (s.blocked_reasons || []).join("; ") || "a lot in it is on hold" },
+      { label: "Contents", cell: (s) => (s.lines || []).map((l) => `${qty(l.quantity, l.unit)} ${l.sku} (lot ${l.lot_no})`).join(", ") },
+    ], blocked)] : null,
+    h("h2", {}, `To ship (${prepared.length})`),
     prepared.length ? prepared.map((s) => shipmentCard(s, carriers, ctx)) : h("p", { class: "muted" }, "Nothing to ship."),
     h("h2", {}, "On the way"),
     table([
@@ -79,4 +86,5 @@ async function packingSlip(main, shipmentId) {
     s.tracking_no ? h("p", {}, `${s.carrier} tracking ${s.tracking_no}`) : null));
 }
 
-export const refreshOn = (e) => ["OrderAllocated", "Shipped", "Delivered", "ShipmentWithdrawn", "OrderPlaced"].includes(e.event_type);
+export const refreshOn = (e) => ["OrderAllocated", "Shipped", "Delivered", "ShipmentWithdrawn", "OrderPlaced", "LotHeld",
+  "LotReleased", "RecallOpened"].includes(e.event_type);

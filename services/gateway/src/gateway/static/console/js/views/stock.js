@@ -3,7 +3,7 @@
 import { ApiError, get, post } from "../api.js";
 import { field, h, table } from "../dom.js";
 import { dateTime, day, qty } from "../format.js";
-import { link, lotLink, showErrors } from "./common.js";
+import { action, link, lotLink, showErrors } from "./common.js";
 
 export async function render(main, [sku], ctx) {
   if (sku) return item(main, sku, ctx);
@@ -18,6 +18,7 @@ export async function render(main, [sku], ctx) {
       { label: "Allocated", num: true, cell: (s) => qty(s.allocated, s.base_unit) },
       { label: "Available", num: true, cell: (s) => qty(s.available, s.base_unit) },
       { label: "Expired", num: true, cell: (s) => (Number(s.expired) ? qty(s.expired, s.base_unit) : "—") },
+      { label: "On hold", num: true, cell: (s) => (Number(s.on_hold) ? h("span", { class: "risk" }, qty(s.on_hold, s.base_unit)) : "—") },
     ], stock, { caption: "Per item, in its base unit" }),
     ctx.mayAct ? receiptForm(ctx, stock) : null,
     ctx.mayAct ? itemForm(ctx) : null);
@@ -38,7 +39,12 @@ async function item(main, sku, ctx) {
       { label: "Expiry", cell: (l) => [day(l.expiry_date), l.expired ? h("span", { class: "risk" }, " expired") : null] },
       { label: "On hand", num: true, cell: (l) => qty(l.on_hand, l.unit) },
       { label: "Available", num: true, cell: (l) => qty(l.available, l.unit) },
-      { label: "Hold", cell: (l) => (l.hold || l.on_hold ? h("span", { class: "risk" }, "on hold") : "—") },
+      { label: "Hold", cell: (l) => (l.on_hold ? [h("span", { class: "risk" }, `on hold: ${l.hold_reason || ""}`),
+        !l.hold_recall_id ? action("Release", () => post(`/api/lots/${l.lot_id}/release`, { reason: "released from the console" }), ctx, { kind: "secondary" }) : null]
+        : action("Hold", async () => {
+          const reason = window.prompt(`Why is lot ${l.lot_no} on hold?`, "quality check");
+          if (reason) await post(`/api/lots/${l.lot_id}/hold`, { reason });
+        }, ctx, { kind: "secondary" })) },
     ], lots, { empty: "No lot of this item." }),
     h("h2", {}, "Ledger"),
     table([

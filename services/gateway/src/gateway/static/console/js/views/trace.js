@@ -1,12 +1,12 @@
 // Traceability: look a lot up by the number printed on its label and see both ways: where
 // it came from (batch, ingredient lots, supplier lots) and where it went (batches, finished
 // lots, orders, customers: the recall list).
-import { get } from "../api.js";
+import { ApiError, get, post } from "../api.js";
 import { field, h, table } from "../dom.js";
 import { day, qty } from "../format.js";
-import { link, orderLink } from "./common.js";
+import { link, orderLink, showErrors } from "./common.js";
 
-export async function render(main, [lotNo]) {
+export async function render(main, [lotNo], ctx) {
   const input = field("Lot number (as printed on the label)", { name: "lot_no", value: lotNo || "", required: true, autocomplete: "off" });
   const form = h("form", { class: "row card", role: "search", onsubmit: (ev) => {
     ev.preventDefault();
@@ -32,8 +32,25 @@ export async function render(main, [lotNo]) {
         { label: "Lots", cell: (r) => (r.lots || []).map((l, i) => [i ? ", " : "", l.lot_no || ""]) },
         { label: "Status", cell: (r) => r.status || "—" },
       ], forward.recall || [], { empty: "No customer has this lot or a lot made from it." }),
-      lot.source === "production" && lot.batch_id ? h("p", {}, "Made in ", link(`#/production/${lot.batch_id}`, "its batch"), ".") : null));
+      lot.source === "production" && lot.batch_id ? h("p", {}, "Made in ", link(`#/production/${lot.batch_id}`, "its batch"), ".") : null,
+      lot.on_hold ? h("p", { class: "risk" }, `On hold: ${lot.hold_reason || ""}`,
+        lot.hold_recall_id ? [" — ", link(`#/recalls/${lot.hold_recall_id}`, "see the recall")] : null) : null,
+      ctx.mayAct && !lot.hold_recall_id ? recallForm(lot, ctx) : null));
   }
+}
+
+function recallForm(lot, ctx) {
+  const reason = field("Reason", { name: "reason", required: true, maxlength: 500, placeholder: "e.g. supplier reports contamination" });
+  const err = h("p", { class: "form-error", role: "alert", tabindex: "-1" });
+  return h("details", { class: "card" }, h("summary", {}, `Recall lot ${lot.lot_no}`), h("form", { novalidate: true, onsubmit: async (ev) => {
+    ev.preventDefault();
+    if (!window.confirm(`Hold ${lot.lot_no} and every lot made from it, and e-mail the customers who received them?`)) return;
+    try {
+      const recall = await post("/api/recalls", { lot: lot.lot_no, reason: reason.input.value.trim() });
+      location.hash = `#/recalls/${recall.recall_id}`;
+    } catch (e) { if (e instanceof ApiError) showErrors(e, { reason }, err); else throw e; }
+  } }, h("p", { class: "muted" }, "Puts this lot and every lot made from it on hold, blocks their shipments and e-mails each customer who received them, once."),
+  reason, err, h("button", { type: "submit", class: "danger" }, "Open recall")));
 }
 
 function forwardTree(t) {
