@@ -78,7 +78,7 @@ async def test_a_message_is_produced_and_consumed(stack):
 
 
 async def test_one_database_per_service(stack):
-    assert set(DATABASES) == {"orders", "inventory", "production", "shipping", "channels"}
+    assert set(DATABASES) == {"orders", "inventory", "production", "shipping", "channels", "purchasing"}
     assert set(stack.databases) == {stack.database(d) for d in DATABASES}
     assert set(stack.databases) <= set(await list_databases(stack.pg_server_url))
     for db in stack.databases:

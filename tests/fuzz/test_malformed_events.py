@@ -33,6 +33,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from contracts import events as ev
 from contracts.envelope import Envelope
 from contracts.events.base import Customer, OrderLine
+from contracts.events.inventory import RecalledLot
 from contracts.events.production import Ingredient
 from contracts.events.purchasing import PurchaseOrderLine
 from contracts.events.shipping import ShippedLine
@@ -125,6 +126,14 @@ def harmless(event_type: str, u: str) -> ev.Event:
             sent_at=now),
         "PurchaseOrderCancelled": lambda: ev.PurchaseOrderCancelled(
             purchase_order_id=f"FZ-EV-PO-{u}", po_no=f"PO-FZ-{u}", reason="fuzz", cancelled_at=now),
+        # Holds and recalls about a lot and orders nobody has: remembered or nothing to do.
+        "LotHeld": lambda: ev.LotHeld(lot_id=f"FZ-EV-LOT-{u}", lot_no=f"L-FZ-{u}", sku=sku, reason="fuzz",
+                                      hold_seq=1, held_at=now, orders=[order_id]),
+        "LotReleased": lambda: ev.LotReleased(lot_id=f"FZ-EV-LOT-{u}", lot_no=f"L-FZ-{u}", sku=sku, reason="fuzz",
+                                              hold_seq=2, released_at=now, orders=[order_id]),
+        "RecallOpened": lambda: ev.RecallOpened(
+            recall_id=f"FZ-EV-RC-{u}", lot_id=f"FZ-EV-LOT-{u}", lot_no=f"L-FZ-{u}", sku=sku, reason="fuzz", opened_at=now,
+            lots=[RecalledLot(lot_id=f"FZ-EV-LOT-{u}", lot_no=f"L-FZ-{u}", sku=sku)]),
     }
     return make[event_type]()
 
