@@ -75,7 +75,8 @@ class Smoke:
         return self.call("POST", "/api/receipts", json=body)
 
     def place(self, sku: str, qty: str, email: str) -> str:
-        body = {"customer": {"name": "Smoke Test", "email": email, "address": "1 Compose Way"},
+        # Not ASCII on purpose: the databases must store customers' names as sent (UTF-8).
+        body = {"customer": {"name": "Zoë Smoke-Test", "email": email, "address": "1 Rue de Compose, Bâtiment B"},
                 "lines": [{"sku": sku, "quantity": qty, "unit": "pcs"}]}
         return self.call("POST", "/api/orders", json=body)["order_id"]
 

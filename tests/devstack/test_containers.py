@@ -59,5 +59,8 @@ async def test_the_session_stack_runs_on_containers(stack):
     conn = await asyncpg.connect(stack.dsn(stack.database("orders")))
     try:
         assert await conn.fetchval("SHOW max_connections") == "200"  # devstack's server settings
+        # As devstack's server: UTF-8, so customers' names and addresses are stored as sent.
+        assert await conn.fetchval("SHOW server_encoding") == "UTF8"
+        assert await conn.fetchval("SELECT $1::text", "Bâtiment B, Zoë") == "Bâtiment B, Zoë"
     finally:
         await conn.close()

@@ -3,6 +3,7 @@
 # POSTGRES_USER / POSTGRES_PASSWORD, create POSTGRES_DB, then run the init scripts against a
 # temporary socket-only server (so nothing can connect over TCP before they are done; psql
 # runs the .sql files, so psql meta-commands such as \getenv work); then serve on *:5432.
+# POSTGRES_INITDB_ARGS is passed to initdb, as there (default here: UTF-8, C.UTF-8 locale).
 set -euo pipefail
 if [ "${1:-}" != postgres ]; then exec "$@"; fi
 shift
@@ -15,13 +16,14 @@ chmod 700 "$PGDATA"
 as_postgres() { setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
 
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
+  INITDB_ARGS=${POSTGRES_INITDB_ARGS:---encoding=UTF8 --locale=C.UTF-8}
   if [ -n "${POSTGRES_PASSWORD:-}" ]; then
     pwfile=$(mktemp); printf '%s\n' "$POSTGRES_PASSWORD" > "$pwfile"; chown postgres "$pwfile"
     as_postgres initdb -D "$PGDATA" -U "$POSTGRES_USER" --pwfile="$pwfile" \
-      --auth-local=trust --auth-host=scram-sha-256 >/dev/null
+      --auth-local=trust --auth-host=scram-sha-256 $INITDB_ARGS >/dev/null
     rm -f "$pwfile"; method=scram-sha-256
   else
-    as_postgres initdb -D "$PGDATA" -U "$POSTGRES_USER" --auth=trust >/dev/null; method=trust
+    as_postgres initdb -D "$PGDATA" -U "$POSTGRES_USER" --auth=trust $INITDB_ARGS >/dev/null; method=trust
   fi
   echo "host all all all $method" >> "$PGDATA/pg_hba.conf"
   as_postgres pg_ctl -D "$PGDATA" -w -o "-c listen_addresses='' -k /run/postgresql" start >/dev/null
