@@ -55,10 +55,15 @@ function markNav(nav) {
 }
 
 let rendering = 0;
+let poller = null;
 export async function render({ keepFocus = false } = {}) {
   const target = main();
   if (!key.get() || !ctx.role) return signIn(target);
   const r = route();
+  if (!current || current.view !== r.view) {
+    clearInterval(poller);
+    poller = r.view.pollEvery ? setInterval(() => render({ keepFocus: true }), r.view.pollEvery) : null;
+  }
   current = r;
   markNav(r.nav);
   const ticket = ++rendering;

@@ -24,4 +24,7 @@ export async function render(main, _params, ctx) {
       h("pre", { style: "white-space: pre-wrap" }, m.body))));
 }
 
-export const refreshOn = (e) => ["Shipped", "Delivered"].includes(e.event_type);
+export const refreshOn = (e) => ["Shipped", "Delivered", "RecallOpened", "PromiseChanged", "PurchaseOrderPlaced"].includes(e.event_type);
+// Mail goes out a moment after the event that caused it (and the catcher publishes no
+// event): look again every few seconds while the page is open.
+export const pollEvery = 4000;

@@ -88,6 +88,14 @@ function receiveForm(p, ctx) {
       await post("/api/receipts", { sku: l.material_sku, quantity: quantity.input.value, unit: l.base_unit,
         supplier_lot_no: supplierLot.input.value.trim() || undefined, expiry_date: expiry.input.value || undefined,
         purchase_order_id: p.purchase_order_id, po_line: l.line_no });
+      // The receipt is inventory's; the purchase order learns of it from GoodsReceived a moment
+      // later. Wait for that (briefly) so the page does not show the order as it was.
+      const before = (p.receipts || []).length;
+      for (let i = 0; i < 40; i++) {
+        const now = await get(`/api/purchase-orders/${encodeURIComponent(p.purchase_order_id)}`);
+        if ((now.receipts || []).length > before) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
       ctx.rerender();
     } catch (e) { if (e instanceof ApiError) showErrors(e, { quantity, supplier_lot_no: supplierLot, expiry_date: expiry, po_line: line }, err); else throw e; }
   } }, h("h2", {}, "Receive goods against this order"), h("div", { class: "row" }, line, quantity, supplierLot, expiry), err,
