@@ -20,6 +20,7 @@ What becomes of a version (the row's status):
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import uuid
@@ -100,7 +101,7 @@ async def apply_version(ctx: Context, connector: Connector, order: ShopOrder, ra
 async def retry(ctx: Context, connector: Connector, row: ShopOrderRow) -> Outcome:
     """Decide again from the version kept (after the operator mapped a line or fixed data)."""
     try:
-        order = platform_for(connector.channel).parse_order(_json(row.raw_body))
+        order = platform_for(connector.channel).parse_order(json.loads(row.raw_body))
     except PayloadError as exc:
         return await _set(ctx, row, "needs_review", str(exc))
     return await decide(ctx, connector, row, order)
@@ -158,7 +159,7 @@ async def _after_acceptance(ctx: Context, connector: Connector, row: ShopOrderRo
                      "not undone; settle refund or return") if shipped else None
         return await _set(ctx, row, "cancelled", None, cancelled_at=at, attention=attention)
     mapped = map_lines(order.lines, await load_mapping(ctx.session, connector.channel, connector.shop), rules)
-    now_lines = sorted((li["line_no"], li["sku"], str(li["quantity"])) for li in _refs(mapped.goods, with_qty=True))
+    now_lines = sorted((li["line_no"], li["sku"], str(li["quantity"])) for li in _refs(mapped.goods))
     was = sorted((li["line_no"], li["sku"], str(li.get("quantity"))) for li in row.lines or [])
     if was and all("quantity" in li for li in row.lines) and now_lines != was:
         note = "lines changed at the shop after the order was accepted; not applied: adjust by hand or cancel"
@@ -183,15 +184,10 @@ async def _locked(session, channel: str, shop: str, external_id: str) -> ShopOrd
     return (await session.execute(stmt)).scalars().one()
 
 
-def _json(raw: bytes) -> Any:
-    import json
-    return json.loads(raw)
-
-
-def _refs(lines: list[MappedLine], with_qty: bool = True) -> list[dict[str, Any]]:
+def _refs(lines: list[MappedLine]) -> list[dict[str, Any]]:
     return [
         dict(line_no=li.line_no, external_line_id=li.external_line_id, external_sku=li.external_sku,
-             sku=li.sku, per_item=str(li.per_item), **({"quantity": str(li.quantity)} if with_qty else {}))
+             sku=li.sku, per_item=str(li.per_item), quantity=str(li.quantity))
         for li in lines
     ]
 
