@@ -8,12 +8,13 @@ from enum import StrEnum
 from fastapi import FastAPI, HTTPException, Query
 from sqlalchemy import func, select, update
 
-from contracts.events import Delivered, Shipped
+from contracts.events import Shipped
 from contracts.events.shipping import ShippedLine
 from eventkit import Runtime
 from shipping import repository as repo
 from shipping.domain.carriers import CARRIERS, tracking_url
-from shipping.domain.shipment import Status, deliver_refusal, ship_refusal, shown_status
+from shipping.delivery import NotDeliverable, UnknownShipment, mark_delivered
+from shipping.domain.shipment import Status, ship_refusal, shown_status
 from shipping.notifier import wakeup
 from shipping.recalls import holds_of
 from shipping.schemas import CarrierOut, LineOut, NotificationOut, ShipmentOut, ShipRequest, ShipToOut
@@ -103,22 +104,14 @@ def make_api(rt: Runtime) -> FastAPI:
     @app.post("/shipments/{shipment_id}/deliver", response_model=ShipmentOut)
     async def deliver(shipment_id: uuid.UUID) -> ShipmentOut:
         async with rt.uow.start(name="deliver") as ctx:
-            shipment = await _locked(ctx, shipment_id)
-            refusal = deliver_refusal(Status(shipment.status))
-            if refusal:
-                raise HTTPException(409, refusal)
-            at = repo.now()
-            await ctx.session.execute(
-                update(Shipment)
-                .where(Shipment.shipment_id == shipment_id)
-                .values(status=Status.DELIVERED.value, delivered_at=at, updated_at=func.now())
-            )
-            await ctx.session.refresh(shipment)
-            await ctx.emit(
-                Delivered(order_id=shipment.order_id, shipment_id=str(shipment_id), delivered_at=at),
-                correlation_id=shipment.order_id,
-            )
-            (view,) = await _views(ctx.session, [shipment])
+            try:
+                done = await mark_delivered(ctx, shipment_id, source="operator")
+            except UnknownShipment as exc:
+                raise HTTPException(404, str(exc)) from None
+            except NotDeliverable as exc:
+                raise HTTPException(409, exc.reason) from None
+            (view,) = await _views(ctx.session, [done.shipment])
+        wakeup(rt).set()  # the delivery e-mail goes out at once
         return view
 
     @app.get("/shipments", response_model=list[ShipmentOut])

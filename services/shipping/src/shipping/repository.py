@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events.inventory import Allocation
-from shipping.domain.notification import ItemLine, delayed_mail, shipped_mail
+from shipping.domain.notification import ItemLine, delayed_mail, delivered_mail, shipped_mail
 from shipping.tables import Notification, OrderRecord, Shipment, ShipmentLine
 
 
@@ -133,6 +133,30 @@ async def add_shipped_notification(
     await session.execute(stmt)
 
 
+def render_delivered(order: OrderRecord | None, shipment: Shipment, lines: list[ShipmentLine]) -> tuple[str, str]:
+    items = [ItemLine(li.sku, li.quantity, li.unit, li.lot_no) for li in lines]
+    return delivered_mail(order.order_no if order else None, order.recipient_name if order else None,
+                          shipment.carrier or "", shipment.tracking_no or "", items)
+
+
+async def add_delivered_notification(
+    session: AsyncSession, order: OrderRecord | None, shipment: Shipment, lines: list[ShipmentLine]
+) -> None:
+    """Once per shipment (unique shipment/kind): a second delivery report mails nothing more."""
+    subject, body = render_delivered(order, shipment, lines)
+    to_addr = order.recipient_email if order else None
+    await session.execute(
+        insert(Notification)
+        .values(
+            notification_id=uuid.uuid4(), order_id=shipment.order_id, shipment_id=shipment.shipment_id,
+            kind="delivered", to_addr=to_addr, subject=subject, body=body,
+            status="pending" if to_addr else "waiting_recipient", attempts=0,
+            next_attempt_at=func.now(), created_at=func.now(),
+        )
+        .on_conflict_do_nothing(index_elements=["shipment_id", "kind"])
+    )
+
+
 async def release_waiting_notifications(session: AsyncSession, order: OrderRecord) -> int:
     """The recipient became known: address and re-render the mails that waited for it."""
     if not order.recipient_email:
@@ -147,6 +171,10 @@ async def release_waiting_notifications(session: AsyncSession, order: OrderRecor
     for note in waiting:
         if note.kind == "delayed":
             subject, body = delayed_mail(order.order_no, order.recipient_name, note.promised_date, note.expected_date)
+        elif note.kind == "delivered":
+            shipment = await shipment_by_id(session, note.shipment_id)
+            lines = (await lines_of(session, [note.shipment_id]))[note.shipment_id]
+            subject, body = render_delivered(order, shipment, lines)
         elif note.shipment_id is None:  # a recall notice: written when the recall opened, only addressed now
             subject, body = note.subject, note.body
         else:

@@ -56,6 +56,17 @@ def shipped_mail(
     return subject, "\n".join(lines) + "\n"
 
 
+def delivered_mail(order_no: str | None, recipient_name: str | None, carrier: str, tracking_no: str,
+                   items: list[ItemLine]) -> tuple[str, str]:
+    ref = f"your order {order_no}" if order_no else "your order"
+    subject = f"{ref[0].upper()}{ref[1:]} has been delivered"
+    greeting = f"Hello {recipient_name}," if recipient_name else "Hello,"
+    lines = [greeting, "", f"{carrier} delivered the parcel of {ref} (tracking number {tracking_no}).", "", "Items:"]
+    lines += [f"  - {_qty(i.quantity)} {i.unit} {i.sku}" for i in items]
+    lines += ["", "Thank you for your order."]
+    return subject, "\n".join(lines) + "\n"
+
+
 def tells_customer(promised: date | None, expected: date | None, previous: date | None) -> bool:
     """A delay notice is due when the expected date moved later and past the promise. A move
     earlier, or one still within the promise, is no news for the customer; each later date
