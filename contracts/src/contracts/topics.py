@@ -49,6 +49,9 @@ TOPICS: tuple[Topic, ...] = (
     Topic("inventory", ev.LotHeld),
     Topic("inventory", ev.LotReleased),
     Topic("inventory", ev.RecallOpened),
+    # Make to stock: the crossing keyed by SKU, the batch for stock by its plan (= batch) id.
+    Topic("inventory", ev.ReorderPointReached),
+    Topic("inventory", ev.ReplenishmentPlanned),
     # Keyed by purchase order id: a PO's placement and cancellation stay in order.
     Topic("purchasing", ev.PurchaseOrderPlaced),
     Topic("purchasing", ev.PurchaseOrderCancelled),

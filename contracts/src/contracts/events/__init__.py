@@ -4,7 +4,7 @@ from contracts.events.base import Event
 from contracts.events.channels import ChannelOrderCancelled, ChannelOrderReceived
 from contracts.events.inventory import (
     GoodsReceived, ItemDefined, LotHeld, LotReleased, MaterialsReserved, MaterialsShort, OrderAllocated, RecallOpened,
-    StockReleased,
+    ReorderPointReached, ReplenishmentPlanned, StockReleased,
 )
 from contracts.events.orders import OrderCancelled, OrderPlaced, PromiseChanged
 from contracts.events.production import (
@@ -33,6 +33,8 @@ __all__ = [
     "LotHeld",
     "LotReleased",
     "RecallOpened",
+    "ReorderPointReached",
+    "ReplenishmentPlanned",
     "PurchaseOrderPlaced",
     "PurchaseOrderCancelled",
     "RecipePublished",

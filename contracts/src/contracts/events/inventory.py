@@ -261,3 +261,56 @@ class RecallOpened(Event):
     opened_at: datetime
     lots: list[RecalledLot]
     customers: list[RecallCustomer] = []
+
+
+class ReorderPointReached(Event):
+    """Make to stock: an item's position (free usable stock + open supply: the unpromised
+    output of planned batches for a finished good, open purchase order lines for a material)
+    fell below its reorder point. Raised once per crossing: the next one comes only after
+    the position was back at or above the point. `quantity` brings the position up to
+    `target` (min/max, or the days-of-cover level from recent demand).
+
+    `action`: `batch` (a finished good: a batch for stock is planned, see
+    ReplenishmentPlanned; `status` `waiting` with `shortages` when its materials are short)
+    or `purchase` (a material: purchasing suggests buying it, reason "reorder point")."""
+
+    event_type = "ReorderPointReached"
+    key_field = "sku"
+
+    replenishment_id: str
+    sku: Sku
+    item_kind: Literal["raw", "finished", "intermediate"]
+    unit: Unit
+    on_hand_free: NonNegativeQuantity
+    open_supply: NonNegativeQuantity
+    reorder_point: NonNegativeQuantity
+    target: NonNegativeQuantity
+    quantity: Quantity
+    # min_max: the target as set; days_of_cover: average daily demand over the lookback x days.
+    rule: Literal["min_max", "days_of_cover"]
+    action: Literal["batch", "purchase"]
+    status: Literal["planned", "waiting", "suggested"]
+    plan_id: str | None = None
+    shortages: list[MaterialShortage] = []
+    reason: str = "reorder point"
+    reached_at: datetime
+
+
+class ReplenishmentPlanned(Event):
+    """A batch for stock (no customer order) was planned by inventory and its materials
+    reserved: production adds it to the same queue as batches for orders (`plan_id` is its
+    batch id, purpose `stock`). Orders placed later may be promised against its output;
+    what nobody claims goes into free stock when it completes."""
+
+    event_type = "ReplenishmentPlanned"
+    key_field = "plan_id"
+
+    replenishment_id: str
+    plan_id: str
+    sku: Sku
+    batch_quantity: Quantity
+    unit: Unit
+    recipe_version: int
+    lead_time_days: int = Field(ge=0)
+    reservations: list[LotQuantity] = []
+    planned_at: datetime

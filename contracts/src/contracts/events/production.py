@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -54,6 +55,9 @@ class BatchScheduled(Event):
     covers: list[LineQuantity] = []
     planned_start: date
     planned_end: date
+    # Added in 1.1 (optional): "stock" for a batch planned by a reorder point (make to
+    # stock, it may cover no order), "order" for one planned for customer orders.
+    purpose: Literal["order", "stock"] = "order"
 
 
 class BatchStarted(Event):
@@ -65,6 +69,9 @@ class BatchStarted(Event):
     sku: Sku
     covers: list[LineQuantity] = []
     started_at: datetime
+    # Added in 1.1 (optional): "stock" for a batch planned by a reorder point (make to
+    # stock, it may cover no order), "order" for one planned for customer orders.
+    purpose: Literal["order", "stock"] = "order"
 
 
 class BatchCompleted(Event):
@@ -85,6 +92,9 @@ class BatchCompleted(Event):
     covers: list[LineQuantity] = []
     expiry_date: date | None = None
     completed_at: datetime
+    # Added in 1.1 (optional): "stock" for a batch planned by a reorder point (make to
+    # stock, it may cover no order), "order" for one planned for customer orders.
+    purpose: Literal["order", "stock"] = "order"
 
 
 class BatchCancelled(Event):
@@ -97,3 +107,6 @@ class BatchCancelled(Event):
     reason: str = ""
     covers: list[LineQuantity] = []
     cancelled_at: datetime
+    # Added in 1.1 (optional): "stock" for a batch planned by a reorder point (make to
+    # stock, it may cover no order), "order" for one planned for customer orders.
+    purpose: Literal["order", "stock"] = "order"
