@@ -1,10 +1,26 @@
-"""Saga benchmark: drives N orders (from stock and made to order) through the running system
-on real Kafka and PostgreSQL, with the simulated shop floor acting at once, and prints:
-sustained orders/s, OrderPlaced->Shipped latency percentiles, per-hop latency, peak RSS of
-each service process, and in the same run this machine's ceilings (pgbench commits/s, raw
-Kafka produce+consume msgs/s) so the ratio is visible. Saves the report under docs/benchmarks/.
+"""Saga benchmark: drives orders (from stock and made to order) through the running system on
+real Kafka and PostgreSQL while a concurrent simulated shop floor starts and completes every
+planned batch and ships every prepared shipment, and prints:
+
+- sustained orders/s (first placed -> last shipped) and placement alone through the gateway;
+- per hop, the latency from the producing transaction's commit to the consuming transaction's
+  commit (OrderPlaced -> inventory, MaterialsReserved -> production, ...), from PostgreSQL's
+  commit timestamps (bench/hops.py): no floor, no operator in it;
+- saga latency OrderPlaced -> OrderAllocated (the system alone) and -> Shipped (with the floor);
+- machine CPU-seconds per order (/proc/stat busy time over the run / orders) and the breakdown
+  per process tree (each service, Kafka, PostgreSQL, this driver, the rest of the machine);
+- with --soak N: throughput and hop p50 of the first and the last thousand orders;
+- this machine's ceilings measured in the same run (pgbench commits/s, raw Kafka msgs/s).
+
+Orders go to four finished goods from stock and four made to order (each from its own raw
+material), interleaved. Placement is closed-loop (`--concurrency` clients, each placing its
+next order when the previous one is accepted) and paused while `--in-flight` orders are
+placed but not shipped, so a long soak measures the system at a steady backlog rather than an
+ever-growing queue. The system-wide load average is printed with every figure: on a shared
+machine other work competes for the same cores. Saves the report under docs/benchmarks/.
 
     python bench/saga_bench.py [--orders 200] [--concurrency 16] [--mto-share 0.5]
+                               [--floor-workers 8] [--in-flight 400] [--soak N]
 """
 
 from __future__ import annotations
@@ -18,24 +34,30 @@ import subprocess
 import sys
 import time
 import uuid
-from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from devstack import sessions
-from devstack.catalog import replicated
-from devstack.floor import ShopFloor
-from devstack.postgres import bin_dir
-from devstack.stack import Stack
-from devstack.system import System
-from devstack.waiting import poll
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ modules, run as a script
+
+from cpu import Snapshot, load_average, snapshot  # noqa: E402
+from hops import Journal, read_journal  # noqa: E402
+from shop_floor import ConcurrentFloor  # noqa: E402
+
+from devstack import sessions  # noqa: E402
+from devstack.catalog import replicated  # noqa: E402
+from devstack.postgres import bin_dir  # noqa: E402
+from devstack.services import DATABASES  # noqa: E402
+from devstack.stack import Stack  # noqa: E402
+from devstack.system import System  # noqa: E402
+from devstack.waiting import poll  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 KEY = {"X-API-Key": "dev-operator-key"}
+PRODUCTS = 4  # finished goods of each kind (from stock, made to order)
 
 
 def pct(values: list[float], p: float) -> float:
@@ -47,79 +69,113 @@ def pct(values: list[float], p: float) -> float:
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
-async def setup_catalog(c: httpx.AsyncClient, tag: str, orders: int) -> tuple[str, str]:
-    stock, made, mat = f"BENCH-STOCK-{tag}", f"BENCH-MADE-{tag}", f"BENCH-MAT-{tag}"
-    for sku, kind, unit in ((stock, "finished", "pcs"), (made, "finished", "pcs"), (mat, "raw", "kg")):
+async def setup_catalog(c: httpx.AsyncClient, tag: str, orders: int) -> tuple[list[str], list[str]]:
+    stock = [f"BENCH-STOCK-{tag}-{i}" for i in range(PRODUCTS)]
+    made = [f"BENCH-MADE-{tag}-{i}" for i in range(PRODUCTS)]
+    mats = [f"BENCH-MAT-{tag}-{i}" for i in range(PRODUCTS)]
+    for sku, kind, unit in [*((s, "finished", "pcs") for s in stock + made), *((m, "raw", "kg") for m in mats)]:
         r = await c.post("/api/items", json={"sku": sku, "name": sku, "kind": kind, "base_unit": unit})
         r.raise_for_status()
-    await replicated(c, (stock, made, mat))  # recipes and orders are checked against the replicas
+    await replicated(c, stock + made + mats)  # recipes and orders are checked against the replicas
     expiry = (date.today() + timedelta(days=365)).isoformat()
-    (await c.post("/api/receipts", json={"sku": stock, "quantity": str(orders * 2), "unit": "pcs", "expiry_date": expiry})).raise_for_status()
-    (await c.post("/api/receipts", json={"sku": mat, "quantity": str(orders * 10), "unit": "kg", "expiry_date": expiry})).raise_for_status()
-    (await c.post("/api/recipes", json={
-        "sku": made, "name": made, "output_unit": "pcs", "ingredients": [{"sku": mat, "quantity": "0.1", "unit": "kg"}],
-        "batch_min": "2", "batch_multiple": "2", "expected_yield": "1", "lead_time_days": 0, "shelf_life_days": 365,
-    })).raise_for_status()
+    for sku in stock:
+        (await c.post("/api/receipts", json={"sku": sku, "quantity": str(orders * 2), "unit": "pcs",
+                                             "expiry_date": expiry})).raise_for_status()
+    for sku, mat in zip(made, mats):
+        (await c.post("/api/receipts", json={"sku": mat, "quantity": str(orders), "unit": "kg",
+                                             "expiry_date": expiry})).raise_for_status()
+        (await c.post("/api/recipes", json={
+            "sku": sku, "name": sku, "output_unit": "pcs", "ingredients": [{"sku": mat, "quantity": "0.1", "unit": "kg"}],
+            "batch_min": "2", "batch_multiple": "2", "expected_yield": "1", "lead_time_days": 0, "shelf_life_days": 365,
+        })).raise_for_status()
     return stock, made
 
 
-async def recipe_replicated(system: System, sku: str) -> None:
-    async def known():
-        async with httpx.AsyncClient() as h:
-            return (await h.get(f"{system.url('inventory')}/recipes/{sku}")).status_code == 200
+async def recipes_replicated(system: System, skus: list[str]) -> None:
+    async with httpx.AsyncClient() as h:
+        for sku in skus:
+            async def known(sku=sku):
+                return (await h.get(f"{system.url('inventory')}/recipes/{sku}")).status_code == 200
 
-    await poll(known, deadline=60, what="recipe replicated to inventory")
+            await poll(known, deadline=60, what=f"recipe {sku} replicated to inventory")
 
 
-async def drive(system: System, n: int, concurrency: int, mto_share: float) -> dict:
-    tag = uuid.uuid4().hex[:6].upper()
-    async with httpx.AsyncClient(base_url=system.gateway, headers=KEY, timeout=60) as c:
+def process_roots(stack: Stack, system: System) -> dict[str, int]:
+    roots = {name: pid for name, pid in system.pids().items()}
+    if stack.postgres is not None and stack.postgres.pid:
+        roots["postgresql"] = stack.postgres.pid
+    if stack.kafka is not None and stack.kafka.pid:
+        roots["kafka"] = stack.kafka.pid
+    roots["bench driver (clients, floor)"] = os.getpid()
+    return roots
+
+
+async def drive(stack: Stack, system: System, args) -> dict:
+    n, tag = args.orders, uuid.uuid4().hex[:6].upper()
+    async with httpx.AsyncClient(base_url=system.gateway, headers=KEY, timeout=60,
+                                 limits=httpx.Limits(max_connections=args.concurrency + 4)) as c, \
+            httpx.AsyncClient(base_url=system.url("orders"), timeout=60) as orders_api:
         stock, made = await setup_catalog(c, tag, n)
-        await recipe_replicated(system, made)
-        floor = ShopFloor(system.gateway)
+        await recipes_replicated(system, made)
+        floor = ConcurrentFloor(system.gateway, workers=args.floor_workers)
         stop = asyncio.Event()
-        floor_task = asyncio.create_task(floor.run(stop))
-        sem = asyncio.Semaphore(concurrency)
+        placed_ids: list[str | None] = [None] * n
         kinds: dict[str, str] = {}
+        shipped = placed = 0
+        next_index = iter(range(n))
 
-        async def place(i: int) -> None:
-            sku = made if (i % 10) < mto_share * 10 else stock  # interleaved, whatever n is
-            async with sem:
+        async def count_shipped() -> int:
+            r = await orders_api.get("/orders", params={"status": "shipped", "limit": 1})
+            return r.json()["total"]
+
+        async def watch_shipped() -> None:
+            nonlocal shipped
+            while not stop.is_set():
+                shipped = await count_shipped()
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=0.25)
+                except asyncio.TimeoutError:
+                    pass
+
+        async def client() -> None:
+            nonlocal placed
+            for i in next_index:
+                while placed - shipped >= args.in_flight:
+                    await asyncio.sleep(0.05)  # back-pressure on the driver, not a wait for the system
+                product = i // 2 % PRODUCTS
+                sku = made[product] if (i % 10) < args.mto_share * 10 else stock[product]
                 r = await c.post("/api/orders", json={
                     "customer": {"name": f"Bench {i}", "email": f"bench{i}@example.com"},
                     "lines": [{"sku": sku, "quantity": "2", "unit": "pcs"}],
                 })
                 r.raise_for_status()
-                kinds[r.json()["order_id"]] = "made" if sku == made else "stock"
+                placed_ids[i] = r.json()["order_id"]
+                kinds[placed_ids[i]] = "made" if sku in made else "stock"
+                placed += 1
 
+        roots = process_roots(stack, system)
+        since = datetime.now(timezone.utc) - timedelta(seconds=1)
+        load_before, cpu_before = load_average(), snapshot(roots)
+        floor_task = asyncio.create_task(floor.run(stop))
+        watcher = asyncio.create_task(watch_shipped())
         t0 = time.monotonic()
-        await asyncio.gather(*(place(i) for i in range(n)))
+        await asyncio.gather(*(client() for _ in range(args.concurrency)))
         placed_s = time.monotonic() - t0
 
-        async with httpx.AsyncClient(base_url=system.url("orders"), timeout=60) as orders_api:
-            async def all_shipped():
-                r = await orders_api.get("/orders", params={"status": "shipped", "limit": 1})
-                return r.json()["total"] >= n
+        async def all_shipped():
+            return await count_shipped() >= n
 
-            await poll(all_shipped, deadline=max(120, n * 2), interval=0.25, what=f"{n} orders shipped")
-            wall = time.monotonic() - t0
-            stop.set()
-            await floor_task
-            await floor.close()
-            views = await asyncio.gather(*(orders_api.get(f"/orders/{oid}") for oid in kinds))
-    latencies: dict[str, list[float]] = defaultdict(list)
-    hops: dict[str, list[float]] = defaultdict(list)
-    for r in views:
-        view = r.json()
-        timeline = view["timeline"]
-        at = [datetime.fromisoformat(e["at"]) for e in timeline]
-        first = {e["event_type"]: a for e, a in zip(timeline, at)}
-        if "OrderPlaced" in first and "Shipped" in first:
-            latencies[kinds[view["order_id"]]].append((first["Shipped"] - first["OrderPlaced"]).total_seconds() * 1000)
-        for (e1, a1), (e2, a2) in zip(zip(timeline, at), zip(timeline[1:], at[1:])):
-            hops[f"{e1['event_type']} -> {e2['event_type']}"].append((a2 - a1).total_seconds() * 1000)
-    return {"n": n, "wall_s": wall, "placed_s": placed_s, "latencies": latencies, "hops": hops,
-            "floor": (floor.batches_done, floor.shipments_done)}
+        await poll(all_shipped, deadline=max(180, n * 2), interval=0.25, what=f"{n} orders shipped")
+        wall = time.monotonic() - t0
+        cpu = snapshot(roots) - cpu_before
+        load_after = load_average()
+        stop.set()
+        await asyncio.gather(floor_task, watcher)
+        await floor.close()
+    journal = await read_journal({db: stack.dsn(stack.database(db)) for db in DATABASES}, since)
+    return {"n": n, "wall_s": wall, "placed_s": placed_s, "order_ids": [o for o in placed_ids if o], "kinds": kinds,
+            "journal": journal, "cpu": cpu, "load": (load_before, load_after),
+            "floor": (floor.batches_done, floor.shipments_done, floor.refused)}
 
 
 def rss_peaks(system: System) -> dict[str, float]:
@@ -177,39 +233,91 @@ async def kafka_ceiling(bootstrap: str, n: int = 50_000, size: int = 400) -> dic
     return {"produce msgs/s": n / produce_s, "consume msgs/s": n / consume_s}
 
 
+def _hop_table(hops: dict[str, list[float]]) -> list[str]:
+    lines = ["| hop (event -> consuming service) | n | p50 | p95 | p99 | max |", "|---|---|---|---|---|---|"]
+    for hop, vals in sorted(hops.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        lines.append(f"| {hop} | {len(vals)} | {pct(vals, 50):.0f} | {pct(vals, 95):.0f} | {pct(vals, 99):.0f} | {max(vals):.0f} |")
+    return lines
+
+
+def _block(journal: Journal, ids: list[str]) -> tuple[float, dict[str, list[float]]]:
+    """Throughput of a block of orders (first placement commit to last shipment commit) and its hops."""
+    placed, shipped = journal.first_commit("OrderPlaced"), journal.first_commit("Shipped")
+    start = min(placed[o] for o in ids if o in placed)
+    end = max(shipped[o] for o in ids if o in shipped)
+    return len(ids) / max((end - start).total_seconds(), 1e-9), journal.hops(set(ids))
+
+
 def report(res: dict, rss: dict, pg: dict, kafka: dict, args) -> str:
+    n, journal, cpu = res["n"], res["journal"], res["cpu"]
+    assert isinstance(cpu, Snapshot)
+    ids = res["order_ids"]
+    by_kind = {k: {o for o in ids if res["kinds"][o] == k} for k in ("stock", "made")}
     lines = [f"# Saga benchmark, {date.today().isoformat()}", ""]
     lines.append(f"Machine: {socket.gethostname()}, {os.cpu_count()} cores, {platform.platform()}, Python {platform.python_version()}")
-    lines.append(f"Run: {res['n']} orders ({args.mto_share:.0%} made to order), {args.concurrency} concurrent clients, "
-                 f"one instance per service, simulated floor acting at once "
-                 f"({res['floor'][0]} batches, {res['floor'][1]} shipments).")
+    lines.append(f"Run: {n} orders ({args.mto_share:.0%} made to order, {PRODUCTS} products of each kind), "
+                 f"{args.concurrency} concurrent clients (at most {args.in_flight} orders in flight), one instance per "
+                 f"service, concurrent simulated floor with {args.floor_workers} workers acting at once "
+                 f"({res['floor'][0]} batches, {res['floor'][1]} shipments, {res['floor'][2]} refusals).")
+    lines.append(f"Load average (1/5/15 min) when the run started: {res['load'][0]}; when it ended: {res['load'][1]} "
+                 f"(the machine is shared: other work competes for the same cores).")
     lines += ["", "## Throughput", "",
-              f"- sustained: **{res['n'] / res['wall_s']:.1f} orders/s** (first placed -> last shipped: {res['wall_s']:.1f} s)",
-              f"- placement alone: {res['n'] / res['placed_s']:.1f} orders/s through the gateway", "",
-              "## Saga latency, OrderPlaced -> Shipped (ms)", "", "| path | n | p50 | p95 | p99 | max |", "|---|---|---|---|---|---|"]
-    for kind, vals in sorted(res["latencies"].items()):
-        lines.append(f"| {kind} | {len(vals)} | {pct(vals, 50):.0f} | {pct(vals, 95):.0f} | {pct(vals, 99):.0f} | {max(vals):.0f} |")
-    lines += ["", "## Per hop (ms between consecutive timeline entries of an order, as the orders service recorded them)", "",
-              "| hop | n | p50 | p95 | p99 |", "|---|---|---|---|---|"]
-    for hop, vals in sorted(res["hops"].items(), key=lambda kv: -len(kv[1])):
-        lines.append(f"| {hop} | {len(vals)} | {pct(vals, 50):.0f} | {pct(vals, 95):.0f} | {pct(vals, 99):.0f} |")
+              f"- sustained: **{n / res['wall_s']:.1f} orders/s** (first placed -> last shipped: {res['wall_s']:.1f} s)",
+              f"- placement alone: {n / res['placed_s']:.1f} orders/s through the gateway", "",
+              "## Saga latency (ms, commit to commit)", "",
+              "| path | n | p50 | p95 | p99 | max |", "|---|---|---|---|---|---|"]
+    for kind in ("stock", "made"):
+        for start, end in (("OrderPlaced", "OrderAllocated"), ("OrderPlaced", "Shipped")):
+            vals = journal.saga(start, end, by_kind[kind])
+            if vals:
+                lines.append(f"| {kind}: {start} -> {end} | {len(vals)} | {pct(vals, 50):.0f} | {pct(vals, 95):.0f} | "
+                             f"{pct(vals, 99):.0f} | {max(vals):.0f} |")
+    lines += ["", "-> Shipped includes the simulated floor (it ships when it sees the prepared shipment).", "",
+              "## Per hop (ms from the producing transaction's commit to the consuming transaction's commit)", "",
+              *_hop_table(journal.hops(set(ids)))]
+    lines += ["", "## CPU (from /proc, over the run)", "",
+              f"- machine: **{cpu.busy / n * 1000:.0f} ms of CPU per order** ({cpu.busy:.1f} CPU-s busy over "
+              f"{res['wall_s']:.1f} s on {os.cpu_count()} cores)",
+              f"- the system itself (services, Kafka, PostgreSQL): "
+              f"{sum(v for k, v in cpu.trees.items() if not k.startswith(('bench', 'rest'))) / n * 1000:.0f} ms per order", "",
+              "| process tree | CPU-s | ms per order | share of machine busy |", "|---|---|---|---|"]
+    for name, sec in sorted(cpu.trees.items(), key=lambda kv: -kv[1]):
+        lines.append(f"| {name} | {sec:.1f} | {sec / n * 1000:.1f} | {sec / max(cpu.busy, 1e-9):.0%} |")
+    if args.soak:
+        size = min(1000, n // 4)
+        first, last = ids[:size], ids[-size:]
+        (t1, h1), (t2, h2) = _block(journal, first), _block(journal, last)
+        lines += ["", f"## Soak: the first and the last {size} orders", "",
+                  f"- throughput: first {t1:.1f} orders/s, last {t2:.1f} orders/s ({(t2 - t1) / t1:+.0%})", "",
+                  "| hop | p50 first | p50 last | change |", "|---|---|---|---|"]
+        for hop in sorted(set(h1) | set(h2), key=lambda h: -len(h1.get(h, []))):
+            a, b = pct(h1.get(hop, []), 50), pct(h2.get(hop, []), 50)
+            lines.append(f"| {hop} | {a:.0f} | {b:.0f} | {(b - a) / a:+.0%} |" if a == a and a else f"| {hop} | {a:.0f} | {b:.0f} | |")
     lines += ["", "## Peak memory (VmHWM) per process", "", "| process | MiB |", "|---|---|"]
     lines += [f"| {name} | {mib:.0f} |" for name, mib in sorted(rss.items())]
     lines += ["", "## This machine's ceilings, same run", "",
               *(f"- PostgreSQL pgbench simple-update, {k}: {v:,.0f} tps" for k, v in pg.items()),
-              *(f"- Kafka raw {k}: {v:,.0f}" for k, v in kafka.items()), ""]
+              *(f"- Kafka raw {k}: {v:,.0f}" for k, v in kafka.items()),
+              f"- load average after the ceilings: {load_average()}", ""]
     return "\n".join(lines)
 
 
 async def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--orders", type=int, default=200)
-    ap.add_argument("--concurrency", type=int, default=16)
-    ap.add_argument("--mto-share", type=float, default=0.5)
-    ap.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks")
+    ap.add_argument("--orders", type=int, default=200, help="orders to place (default 200)")
+    ap.add_argument("--concurrency", type=int, default=16, help="clients placing orders at once (default 16)")
+    ap.add_argument("--mto-share", type=float, default=0.5, help="share of orders made to order (default 0.5)")
+    ap.add_argument("--floor-workers", type=int, default=8, help="simulated floor operators acting at once (default 8)")
+    ap.add_argument("--in-flight", type=int, default=400, help="placement pauses while this many orders are unshipped")
+    ap.add_argument("--soak", type=int, metavar="N", help="soak: N orders (the issue asks for 20000), with the first "
+                    "and last thousand compared")
+    ap.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks", help="where the report is saved")
     args = ap.parse_args()
+    if args.soak:
+        args.orders = args.soak
     tmp = sessions.new_session_dir()  # enterable by the PostgreSQL server's OS user
-    stack = Stack.from_env(Path(tmp) / "stack", verbose=True)
+    # Commit timestamps: each hop is measured from one commit to the next (bench/hops.py).
+    stack = Stack.from_env(Path(tmp) / "stack", verbose=True, pg_settings={"track_commit_timestamp": "on"})
     try:
         stack.start()
         system = System(stack, Path(tmp) / "system", spans=False)
@@ -217,7 +325,7 @@ async def main() -> int:
             print("starting services...", flush=True)
             await system.start()
             print(f"driving {args.orders} orders...", flush=True)
-            res = await drive(system, args.orders, args.concurrency, args.mto_share)
+            res = await drive(stack, system, args)
             rss = rss_peaks(system)
         finally:
             system.stop()
@@ -230,9 +338,10 @@ async def main() -> int:
     text = report(res, rss, pg, kafka, args)
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"{date.today().isoformat()}-{socket.gethostname()}-{args.orders}orders-c{args.concurrency}.md"
+    kind = f"soak{args.orders}" if args.soak else f"{args.orders}orders"
+    path = args.out / f"{date.today().isoformat()}-{socket.gethostname()}-saga-{kind}-c{args.concurrency}.md"
     path.write_text(text)
-    print(f"saved {path.relative_to(REPO)}")
+    print(f"saved {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
     return 0
 
 

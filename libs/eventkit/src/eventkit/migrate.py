@@ -69,6 +69,18 @@ KIT_MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX inbox_processed_at ON inbox USING brin (processed_at);
         """,
     ),
+    (
+        "eventkit_0004_outbox_created_xact",
+        """
+        -- The id of the transaction that wrote each outbox row. With track_commit_timestamp
+        -- on, pg_xact_commit_timestamp() of it is the instant the event was committed (the
+        -- row's own xmin is rewritten by the relay's publish mark): the saga benchmark
+        -- measures each hop from that commit to the consumer's. Added without a default
+        -- first, so existing rows are not rewritten; only new rows carry it.
+        ALTER TABLE outbox ADD COLUMN created_xact xid8;
+        ALTER TABLE outbox ALTER COLUMN created_xact SET DEFAULT pg_current_xact_id();
+        """,
+    ),
 ]
 
 _LOCK_KEY = 7_301_001  # arbitrary, constant: "migrations of this database"
