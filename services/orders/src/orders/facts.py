@@ -1,8 +1,10 @@
 """Recording what other services say about an order: one entry point, `record`, used by
 every event handler and by the replay of parked events.
 
-Per order, under the order's row lock: skip what was already recorded (same event id, or
-the same fact re-emitted under a new id), apply the fact to the lines/plans/shipments,
+Per order, under the order's row lock: skip what was already recorded (same event id; the
+same one-time happening, such as a shipment, re-emitted under a new id; or a statement equal
+to the latest of its kind, such as the line's supply: a shortage A, then B, then A again is
+three facts, A twice in a row is one), apply the fact to the lines/plans/shipments,
 raise the progress mark, derive the status and the promised date again, and add one
 timeline entry. An event about an order not known here is parked whole and replayed when
 the order is created (an advisory lock on the order id closes the race between the two)."""
@@ -21,7 +23,7 @@ from contracts.events import Event, PromiseChanged
 from eventkit import Context
 from contracts.topics import parse_body
 from orders.appliers import APPLIERS as SAGA_APPLIERS
-from orders.domain.numbers import fact_hash as fact_of
+from orders.domain.numbers import fact_hash as fact_of, fact_kind, happens_once
 from orders.domain.promise import LineDating, Unknown, expected_date, plan_ready, waits
 from orders.domain.status import LineFacts, OrderStatus, advance, derive_status, goods_left
 from orders.domain.wording import describe, describe_move
@@ -36,9 +38,15 @@ PARKED_COMMANDS = {"ChannelOrderCancelled"}
 log = logging.getLogger("orders.facts")
 
 _ID_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('orders:' || :order_id))")
-_SEEN = text(
-    "SELECT 1 FROM timeline WHERE order_id = :order_id "
-    "AND (event_id = :event_id OR (event_type = :event_type AND fact_hash = :fact_hash)) LIMIT 1"
+_SAME_ID = text("SELECT 1 FROM timeline WHERE order_id = :order_id AND event_id = :event_id")
+_HAPPENED = text(
+    "SELECT 1 FROM timeline WHERE order_id = :order_id AND event_type = :event_type AND fact_hash = :fact_hash LIMIT 1"
+)
+# Latest by recording order: within one topic (one kind of event, keyed by order) that is the
+# order the producer said them in.
+_LATEST_OF_KIND = text(
+    "SELECT event_type, fact_hash FROM timeline WHERE order_id = :order_id AND fact_kind = :fact_kind "
+    "ORDER BY id DESC LIMIT 1"
 )
 
 
@@ -99,16 +107,25 @@ async def _promise_changed(ctx: Context, order: Order, previous: date | None, ca
 
 
 async def seen(session: AsyncSession, order_id: str, envelope: Envelope) -> bool:
-    """This event, or the same fact under another id, is on the order's timeline already."""
-    found = await session.execute(
-        _SEEN,
-        {"order_id": order_id, "event_id": envelope.event_id, "event_type": envelope.event_type,
-         "fact_hash": fact_of(envelope.event_type, envelope.data)},
-    )
-    if found.first() is None:
+    """This event is on the order's timeline already: the same id; or, under another id, the
+    same one-time happening anywhere in its history, or the same statement as the latest of its
+    kind (an identical statement after a different one is news: the state went back)."""
+    if not await _recorded(session, order_id, envelope):
         return False
     log.info("%s %s for order %s: already recorded", envelope.event_type, envelope.event_id, order_id)
     return True
+
+
+async def _recorded(session: AsyncSession, order_id: str, envelope: Envelope) -> bool:
+    event_type, digest = envelope.event_type, fact_of(envelope.event_type, envelope.data)
+    if (await session.execute(_SAME_ID, {"order_id": order_id, "event_id": envelope.event_id})).first():
+        return True
+    if happens_once(event_type):
+        found = await session.execute(_HAPPENED, {"order_id": order_id, "event_type": event_type, "fact_hash": digest})
+        return found.first() is not None
+    latest = (await session.execute(
+        _LATEST_OF_KIND, {"order_id": order_id, "fact_kind": fact_kind(event_type, envelope.data)})).first()
+    return latest is not None and tuple(latest) == (event_type, digest)
 
 
 def add_timeline(session: AsyncSession, order: Order, envelope: Envelope, detail: str, fact_hash: str | None = None) -> None:
@@ -122,6 +139,7 @@ def add_timeline(session: AsyncSession, order: Order, envelope: Envelope, detail
             producer=envelope.producer,
             detail=detail,
             fact_hash=fact_hash or fact_of(envelope.event_type, envelope.data),
+            fact_kind=fact_kind(envelope.event_type, envelope.data),
         )
     )
 

@@ -116,6 +116,7 @@ class TimelineEntry(OrdersModel, table=True):
     producer: str
     detail: str
     fact_hash: str
+    fact_kind: str  # which history a repeat is compared with (orders.domain.numbers.fact_kind)
 
 
 class ParkedEvent(OrdersModel, table=True):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 
 from eventkit import DomainRejection
 from orders_testkit import (
-    allocated, channel_order, delivered, order_body, reserved, scheduled, short, shipped, started,
+    allocated, channel_order, delivered, order_body, reserved, scheduled, short, shipped, started, today,
 )
 
 pytestmark = pytest.mark.integration
@@ -35,6 +36,55 @@ async def test_same_fact_under_a_new_event_id_adds_nothing(orders):
     view = await orders.get(oid)
     assert [e["event_type"] for e in view["timeline"]] == ["OrderPlaced", "OrderAllocated", "PromiseChanged", "Shipped"]
     assert view["status"] == "shipped"
+
+
+def wax_short(oid: str, missing: str = "2", material: str = "WAX", until: date | None = None):
+    """Line 2 short of `material`, dated `until` (the same arguments give the same fact)."""
+    fact = short(oid, line_no=2)
+    gap = fact.shortages[0].model_copy(update={"material_sku": material, "missing": Decimal(missing)})
+    return fact.model_copy(update={"shortages": [gap], "reason_code": "shortage", "expected_date": until})
+
+
+async def test_a_shortage_that_comes_back_after_another_is_recorded_again(orders):
+    # A (WAX), then B (OIL), then A again: inventory says A a second time because the line
+    # really is short of WAX again; it is not a redelivery of the first A.
+    oid = (await orders.place())["order_id"]
+    await orders.deliver(wax_short(oid))
+    await orders.deliver(wax_short(oid, material="OIL"))
+    await orders.deliver(wax_short(oid))
+    view = await orders.get(oid)
+    assert [e["event_type"] for e in view["timeline"]].count("MaterialsShort") == 3
+    assert [s["material_sku"] for s in view["shortages"] if s["line_no"] == 2] == ["WAX"]
+    # ... while A re-emitted under a new id right after itself is still nothing new.
+    await orders.deliver(wax_short(oid))
+    assert [e["event_type"] for e in (await orders.get(oid))["timeline"]].count("MaterialsShort") == 3
+
+
+async def test_a_line_short_again_after_its_reservation_waits_again(orders):
+    # Short of WAX (dated in 10 days), then reserved (ready in 3), then short of WAX again
+    # with the same body (a hold took the material away): the line waits for WAX again,
+    # so the expected date goes back to the shortage's.
+    oid = (await orders.place(lines=ONE_LINE + [{"sku": "CREAM-2", "quantity": "5", "unit": "kg"}]))["order_id"]
+    await orders.deliver(reserved(oid, line_no=1, lead=2))
+    until = today() + timedelta(days=10)
+    await orders.deliver(wax_short(oid, until=until))
+    assert (await orders.get(oid))["expected_date"] == str(until + timedelta(days=1))
+    await orders.deliver(reserved(oid, line_no=2, plan_id="plan-2", qty="5", unit="kg", sku="CREAM-2", lead=3))
+    assert (await orders.get(oid))["expected_date"] == str(today() + timedelta(days=4))
+    await orders.deliver(wax_short(oid, until=until))
+    view = await orders.get(oid)
+    assert view["expected_date"] == str(until + timedelta(days=1))
+    assert [e["event_type"] for e in view["timeline"]].count("MaterialsShort") == 2
+
+
+async def test_a_batch_rescheduled_back_to_its_first_date_moves_back(orders):
+    oid = (await orders.place(lines=ONE_LINE))["order_id"]
+    first, second = date(2026, 12, 10), date(2026, 12, 14)
+    for end in (first, second, first):
+        await orders.deliver(scheduled([(oid, 1)], end=end))
+    view = await orders.get(oid)
+    assert view["expected_date"] == str(first + timedelta(days=1))
+    assert [e["event_type"] for e in view["timeline"]].count("BatchScheduled") == 3
 
 
 async def test_late_and_replayed_events_never_move_the_status_back(orders):

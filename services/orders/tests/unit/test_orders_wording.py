@@ -89,3 +89,15 @@ def test_backorder_and_cancellation_wording():
         ShippedLine(line_no=1, allocation_id="a1", sku="SOAP-1", lot_id="l1", lot_no="L1", quantity=Decimal(6), unit="pcs")])
     assert describe(ship, "o1", cancelled=True) == "shipped via UPS 9; shipped although cancellation was requested"
     assert describe(ship, "o1") == "shipped via UPS 9"
+
+
+def test_a_repeat_is_compared_with_the_latest_statement_of_its_kind():
+    from orders.domain.numbers import fact_kind, happens_once
+
+    # A line's shortages and reservations are one history per line; batches' schedules per batch.
+    assert fact_kind("MaterialsShort", {"line_no": 2}) == fact_kind("MaterialsReserved", {"line_no": 2})
+    assert fact_kind("MaterialsShort", {"line_no": 1}) != fact_kind("MaterialsShort", {"line_no": 2})
+    assert fact_kind("BatchScheduled", {"batch_id": "b1"}) != fact_kind("BatchScheduled", {"batch_id": "b2"})
+    assert fact_kind("OrderAllocated", {"n": 1}) == "OrderAllocated"
+    # A shipment happens once, whenever it is re-emitted.
+    assert happens_once("Shipped") and not happens_once("MaterialsShort")

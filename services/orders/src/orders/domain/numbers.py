@@ -31,8 +31,9 @@ def fingerprint(content: Any) -> str:
 
 
 # Events whose identity is one thing happening once: the same fact re-emitted under a new
-# event id (perhaps with a fresh timestamp) must add nothing. Other events are identified by
-# their whole body (a rescheduled batch or a new cumulative allocation is a new fact).
+# event id (perhaps with a fresh timestamp) must add nothing, however late. Other events are
+# statements of a current state, identified by their whole body (a rescheduled batch or a new
+# cumulative allocation is a new fact): see `fact_kind`.
 _IDENTITY_FIELDS = {
     "Shipped": ("shipment_id",),
     "Delivered": ("shipment_id",),
@@ -46,3 +47,23 @@ _IDENTITY_FIELDS = {
 def fact_hash(event_type: str, body: dict[str, Any]) -> str:
     fields = _IDENTITY_FIELDS.get(event_type)
     return fingerprint({k: body.get(k) for k in fields} if fields else body)
+
+
+def happens_once(event_type: str) -> bool:
+    return event_type in _IDENTITY_FIELDS
+
+
+# What a line's supply is: short of something, or reserved for a plan. A shortage said again
+# after the line was reserved is news, so both kinds of statement share one history per line.
+_LINE_SUPPLY = {"MaterialsShort", "MaterialsReserved"}
+
+
+def fact_kind(event_type: str, body: dict[str, Any]) -> str:
+    """Which history of the order a statement belongs to: its repeat (the same body under a
+    new event id) is only a repeat when it equals the latest statement of that history. A
+    line's supply per line, a batch's schedule per batch, anything else per event type."""
+    if event_type in _LINE_SUPPLY and body.get("line_no") is not None:
+        return f"supply:line:{body['line_no']}"
+    if event_type == "BatchScheduled" and body.get("batch_id"):
+        return f"{event_type}:{body['batch_id']}"
+    return event_type
