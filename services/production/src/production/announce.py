@@ -25,6 +25,7 @@ async def scheduled(ctx: Context, batch_id: str, correlation_id: str | None = No
             covers=covered,
             planned_start=batch.planned_start,
             planned_end=batch.planned_end,
+            purpose=batch.purpose,
         ),
         correlation_id=correlation_id,
     )
@@ -38,7 +39,8 @@ async def cancelled(
     unless their order is cancelled too."""
     await ctx.emit(
         BatchCancelled(
-            batch_id=batch.batch_id, batch_no=batch.batch_no, sku=batch.sku, reason=reason, covers=covers, cancelled_at=at
+            batch_id=batch.batch_id, batch_no=batch.batch_no, sku=batch.sku, reason=reason, covers=covers, cancelled_at=at,
+            purpose=batch.purpose,
         ),
         correlation_id=correlation_id,
     )

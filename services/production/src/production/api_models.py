@@ -128,6 +128,8 @@ class BatchOut(BaseModel):
     expiry_date: date | None
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
+    # order | stock (a batch for stock, planned by a reorder point: covers only the orders promised on it since)
+    purpose: str = "order"
     covers: list[LineQuantity]
 
     @classmethod

@@ -85,7 +85,8 @@ async def start_batch(uow: UnitOfWork, batch_id: str) -> batches.Batch:
         await batches.mark_started(ctx.session, batch_id, started_at)
         covered = (await batches.covers(ctx.session, [batch_id]))[batch_id]
         await ctx.emit(
-            BatchStarted(batch_id=batch_id, batch_no=batch.batch_no, sku=batch.sku, covers=covered, started_at=started_at),
+            BatchStarted(batch_id=batch_id, batch_no=batch.batch_no, sku=batch.sku, covers=covered, started_at=started_at,
+                         purpose=batch.purpose),
             correlation_id=saga_of(batch_id, [c.order_id for c in covered]),
         )
         return await batches.get(ctx.session, batch_id)
@@ -138,6 +139,7 @@ async def complete_batch(uow: UnitOfWork, batch_id: str, done: Completion) -> ba
                 covers=covered,
                 expiry_date=expiry,
                 completed_at=completed_at,
+                purpose=batch.purpose,
             ),
             correlation_id=saga_of(batch_id, [c.order_id for c in covered]),
         )

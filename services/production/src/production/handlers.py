@@ -87,7 +87,7 @@ async def on_order_cancelled(ctx: Context, event: OrderCancelled) -> None:
     for found in await batches.covering(s, event.order_id):
         batch = await batches.get(s, found.batch_id, lock=True)
         covered = (await batches.covers(s, [batch.batch_id]))[batch.batch_id]
-        outcome = fate(batch.status, covered, event.order_id)
+        outcome = fate(batch.status, covered, event.order_id, batch.purpose)
         if outcome == Fate.cancel:
             at = clock.now()
             await cancellations.mark_cancelled(s, batch.batch_id, at, reason)

@@ -39,6 +39,8 @@ class Batch:
     created_at: datetime
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
+    # order: planned for customer orders; stock: a replenishment (reorder point), no order needed.
+    purpose: str = "order"
 
 
 _BATCH = "SELECT " + ", ".join(Batch.__dataclass_fields__) + " FROM batches"
@@ -92,9 +94,9 @@ async def insert(session: AsyncSession, b: Batch) -> None:
     await session.execute(
         text(
             "INSERT INTO batches (batch_id, batch_no, sku, recipe_version, planned_quantity, unit, status, "
-            "planned_start, planned_end, lead_time_days, cancelled_at, cancel_reason) VALUES (:batch_id, :batch_no, "
-            ":sku, :recipe_version, :planned_quantity, :unit, :status, :planned_start, :planned_end, :lead_time_days, "
-            ":cancelled_at, :cancel_reason)"
+            "planned_start, planned_end, lead_time_days, cancelled_at, cancel_reason, purpose) VALUES (:batch_id, "
+            ":batch_no, :sku, :recipe_version, :planned_quantity, :unit, :status, :planned_start, :planned_end, "
+            ":lead_time_days, :cancelled_at, :cancel_reason, :purpose)"
         ),
         {**b.__dict__, "status": b.status.value},
     )

@@ -21,13 +21,15 @@ class Fate(StrEnum):
     release = "release"      # started: the batch runs; the order's share will go to stock
 
 
-def fate(status: BatchStatus, covers: Iterable[LineQuantity], order_id: str) -> Fate:
+def fate(status: BatchStatus, covers: Iterable[LineQuantity], order_id: str, purpose: str = "order") -> Fate:
     covers = list(covers)
     if status not in (BatchStatus.planned, BatchStatus.started):
         return Fate.untouched
     if not any(c.order_id == order_id for c in covers):
         return Fate.untouched
-    if status == BatchStatus.started:
+    if status == BatchStatus.started or purpose == "stock":
+        # A batch for stock was planned for stock, not for this order: it keeps its size and
+        # runs; the order's share goes back to stock.
         return Fate.release
     return Fate.shrink if any(c.order_id != order_id for c in covers) else Fate.cancel
 
