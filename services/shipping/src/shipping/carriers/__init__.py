@@ -1,0 +1,1 @@
+"""Adapters of carrier label APIs (one module per API)."""
