@@ -23,6 +23,7 @@ from inventory.adapters.lot_refs import find_lot, lot_or_404
 from inventory.commands import Refused, add_item, announce_all, change_item, receive
 from inventory.handlers import today
 from inventory.recall_api import recall_router
+from inventory.reorder_rules import reorder_router
 from inventory.resumption import resume_for
 from inventory.strict_query import reject_unknown_query
 from inventory.tables import Item, RecipeReplica
@@ -184,6 +185,7 @@ def make_api(rt: Runtime) -> FastAPI:
         return await queries.plans(s, status)
 
     app.include_router(recall_router(rt, reading))
+    app.include_router(reorder_router(rt, reading))
     return app
 
 

@@ -19,6 +19,7 @@ from eventkit import Context
 from inventory.adapters.outgoing import emit_allocated
 from inventory.adapters.stock import lock_lots, lock_order, lock_plans, open_reservations, release_allocation
 from inventory.plan_changes import fit_plan
+from inventory.replenishment import replenish
 from inventory.resumption import prepare, resume
 from inventory.tables import Allocation, CancelledOrder, DemandLine, OrderDemand, Plan, Promise
 from inventory.waiting import stop_waiting
@@ -104,3 +105,5 @@ async def cancel_order(ctx: Context, event: OrderCancelled, today: date) -> None
             correlation_id=event.order_id,
         )
     await emit_allocated(ctx, await resume(ctx, found, items, today))
+    # Released goods may end a crossing; the waiting lines resumed above may start one.
+    await replenish(ctx, set(items), today)

@@ -22,6 +22,7 @@ from inventory.adapters.outgoing import emit_allocated
 from inventory.commands import announce
 from inventory.adapters.stock import lock_lots, new_id, open_reservations, post_movement, release_reservation
 from inventory.domain.quantities import to_base
+from inventory.replenishment import replenish
 from inventory.output import allocate_output, keeps_allocations, release_shortfall
 from inventory.resumption import prepare, resume
 from inventory.tables import CompletedBatch, Item, Lot, OrderDemand, Plan, RecipeReplica, Reservation, utcnow
@@ -93,6 +94,8 @@ async def complete_batch(ctx: Context, event: BatchCompleted, today: date) -> No
             order.backordered = True
             orders.append(order_id)
     await emit_allocated(ctx, orders)
+    # Materials used beyond their reservation, a yield shortfall, resumed lines: positions moved.
+    await replenish(ctx, set(items), today)
 
 
 def _spare_held(consumed: dict[str, list], lots: dict[str, Lot], reservations: list[Reservation], batch_no: str) -> dict[str, list]:

@@ -29,6 +29,7 @@ from inventory.adapters.outgoing import emit_allocated
 from inventory.adapters.stock import adjust, lock_items, lock_lots, lock_usable_lots, reserve, release_reservation, supply
 from inventory.commands import Refused
 from inventory.domain.fefo import choose_lots
+from inventory.replenishment import replenish
 from inventory.resumption import prepare, resume
 from inventory.tables import Allocation, Lot, Reservation, utcnow
 
@@ -66,6 +67,7 @@ async def hold_lots(ctx: Context, lot_ids: list[str], reason: str, today: date, 
                     orders=await orders_allocated_in(session, lot.lot_id)),
             correlation_id=recall_id or lot.lot_id,
         )
+    await replenish(ctx, set(items), today)  # held stock is no longer free: a reorder point may be crossed
     return short
 
 

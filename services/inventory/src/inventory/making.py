@@ -3,8 +3,11 @@ or record why it cannot be made yet (the shortages say what to buy)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events import MaterialsReserved
 from contracts.events.base import LotQuantity
@@ -13,10 +16,10 @@ from contracts.units import IncompatibleUnits, Unit, is_count
 from eventkit import Context
 from inventory.adapters.stock import lock_usable_lots, new_id, reserve, supply
 from inventory.domain import fefo
-from inventory.domain.planning import Ingredient, Recipe, batch_for, material_needs, shortages
+from inventory.domain.planning import Ingredient, MaterialNeed, Recipe, Shortage, batch_for, material_needs, shortages
 from inventory.domain.promising import expected_ready, material_checks
 from inventory.adapters.expected_supply import expected_receipts
-from inventory.tables import DemandLine, Item, Plan, Promise, RecipeReplica
+from inventory.tables import DemandLine, Item, Lot, Plan, Promise, RecipeReplica
 from inventory.waiting import Waiting, wait_for
 
 
@@ -47,22 +50,15 @@ async def plan_new_batch(
                        code="broken_recipe")
         return
 
-    # Needs are sorted by material SKU, so the lots are locked in the same order everywhere.
-    lots = {n.sku: await lock_usable_lots(session, n.sku, today) for n in needs}
-    whole = {n.sku: is_count(n.unit) for n in needs}
-    available = {sku: fefo.available([supply(lot) for lot in found], today, whole[sku]) for sku, found in lots.items()}
-    short = shortages(needs, available)
-    if short:
+    materials = await check_materials(session, needs, today)
+    if materials.short:
         # Dated: bought now, the missing materials arrive after their supplier lead times
         # and the batch takes the recipe's lead time (capacity is production's: not counted).
-        checks = material_checks(needs, available, {n.sku: _lead(items.get(n.sku)) for n in needs},
-                                 await expected_receipts(session, [s.sku for s in short]))
+        checks = material_checks(needs, materials.available, {n.sku: _lead(items.get(n.sku)) for n in needs},
+                                 await expected_receipts(session, [s.sku for s in materials.short]))
         await wait_for(
             ctx, demand, need,
-            shortages=[
-                MaterialShortage(material_sku=s.sku, required=s.required, available=s.available, missing=s.missing, unit=s.unit)
-                for s in short
-            ],
+            shortages=shortages_out(materials.short),
             before=before, code="shortage", expected_date=expected_ready(today, checks, recipe.lead_time_days),
         )
         return
@@ -73,17 +69,7 @@ async def plan_new_batch(
     )
     session.add(plan)
     await session.flush()
-    reserved: list[LotQuantity] = []
-    for n in needs:
-        by_id = {lot.lot_id: lot for lot in lots[n.sku]}
-        pick = fefo.choose_lots([supply(lot) for lot in lots[n.sku]], n.quantity, today, whole=whole[n.sku])
-        for take in pick.takes:
-            lot = by_id[take.lot.lot_id]
-            await reserve(session, lot, plan.plan_id, take.quantity)
-            reserved.append(
-                LotQuantity(sku=lot.sku, lot_id=lot.lot_id, lot_no=lot.lot_no, quantity=take.quantity,
-                            unit=n.unit, expiry_date=lot.expiry_date)
-            )
+    reserved = await reserve_materials(session, materials, plan.plan_id, today)
     session.add(Promise(plan_id=plan.plan_id, order_id=demand.order_id, line_no=demand.line_no, quantity=need))
     await ctx.emit(
         MaterialsReserved(
@@ -93,6 +79,49 @@ async def plan_new_batch(
         ),
         correlation_id=demand.order_id,
     )
+
+
+@dataclass(frozen=True)
+class MaterialCheck:
+    """The usable lots of a batch's materials (locked), what each can give, what is short."""
+
+    needs: list[MaterialNeed]
+    lots: dict[str, list[Lot]]
+    whole: dict[str, bool]
+    available: dict[str, Decimal]
+    short: list[Shortage]
+
+
+async def check_materials(session: AsyncSession, needs: list[MaterialNeed], today: date) -> MaterialCheck:
+    """Lock the usable lots of every material (needs are sorted by material SKU, so lots are
+    locked in the same order everywhere) and judge whether they cover the batch."""
+    lots = {n.sku: await lock_usable_lots(session, n.sku, today) for n in needs}
+    whole = {n.sku: is_count(n.unit) for n in needs}
+    available = {sku: fefo.available([supply(lot) for lot in found], today, whole[sku]) for sku, found in lots.items()}
+    return MaterialCheck(needs, lots, whole, available, shortages(needs, available))
+
+
+async def reserve_materials(session: AsyncSession, check: MaterialCheck, plan_id: str, today: date) -> list[LotQuantity]:
+    """Reserve every need FEFO for the plan (the check found them sufficient)."""
+    reserved: list[LotQuantity] = []
+    for n in check.needs:
+        by_id = {lot.lot_id: lot for lot in check.lots[n.sku]}
+        pick = fefo.choose_lots([supply(lot) for lot in check.lots[n.sku]], n.quantity, today, whole=check.whole[n.sku])
+        for take in pick.takes:
+            lot = by_id[take.lot.lot_id]
+            await reserve(session, lot, plan_id, take.quantity)
+            reserved.append(
+                LotQuantity(sku=lot.sku, lot_id=lot.lot_id, lot_no=lot.lot_no, quantity=take.quantity,
+                            unit=n.unit, expiry_date=lot.expiry_date)
+            )
+    return reserved
+
+
+def shortages_out(short: list[Shortage]) -> list[MaterialShortage]:
+    return [
+        MaterialShortage(material_sku=s.sku, required=s.required, available=s.available, missing=s.missing, unit=s.unit)
+        for s in short
+    ]
 
 
 def _lead(item: Item | None) -> int | None:

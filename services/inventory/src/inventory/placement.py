@@ -17,6 +17,7 @@ from eventkit import Context, DomainRejection
 from inventory.adapters.outgoing import order_allocated
 from inventory.adapters.stock import lock_items, lock_order
 from inventory.covering import cover_line
+from inventory.replenishment import replenish
 from inventory.tables import CancelledOrder, DemandLine, Item, OrderDemand, RecipeReplica
 
 log = logging.getLogger("inventory.placement")
@@ -48,6 +49,8 @@ async def place_order(ctx: Context, event: OrderPlaced, today: date) -> None:
         any_allocated = any_allocated or allocated
     if any_allocated:
         await ctx.emit(await order_allocated(session, event.order_id))
+    # The order drew on its products (stock, a plan's surplus) and maybe on materials.
+    await replenish(ctx, skus | materials, today)
 
 
 async def _record_order(session: AsyncSession, event: OrderPlaced) -> bool:

@@ -20,6 +20,7 @@ from inventory.domain.fefo import LotSupply, choose_to_release
 from inventory.domain.planning import batch_for, excess_material, material_needs, proportional_excess, shrunk_batch
 from inventory.domain.quantities import to_base
 from inventory.making import recipe_of
+from inventory.replenishment import replenish
 from inventory.resumption import prepare, resume
 from inventory.tables import Item, Lot, Plan, Promise, RecipeReplica, Reservation
 
@@ -57,6 +58,9 @@ async def cancel_plan(ctx: Context, event: BatchCancelled, today: date) -> None:
             promise.released = promise.released + rest
             plan.promised = plan.promised - rest
     await emit_allocated(ctx, await resume(ctx, found, items, today))
+    # The plan's output is no longer coming. A batch for stock the operator cancelled is
+    # not planned again at once (that is what they cancelled); the next draw decides.
+    await replenish(ctx, set(items) - ({plan.sku} if plan.purpose == "stock" else set()), today)
 
 
 async def reschedule(ctx: Context, event: BatchScheduled, today: date) -> None:
@@ -86,6 +90,7 @@ async def reschedule(ctx: Context, event: BatchScheduled, today: date) -> None:
     lots = await lock_lots(session, {r.lot_id for r in reservations})
     if await fit_plan(session, plan, reservations, lots, items):
         await emit_allocated(ctx, await resume(ctx, found, items, today))
+    await replenish(ctx, set(items), today)  # a smaller batch is less open supply
 
 
 async def fit_plan(

@@ -17,6 +17,7 @@ from eventkit import Context
 from inventory.adapters.outgoing import emit_allocated
 from inventory.adapters.stock import lock_items
 from inventory.covering import cover_line
+from inventory.replenishment import replenish, waiting_on
 from inventory.tables import Allocation, DemandLine, Item, LineShortage, OrderDemand, Promise, RecipeReplica
 from inventory.waiting import stop_waiting, waiting_of
 
@@ -125,3 +126,6 @@ async def resume_for(ctx: Context, sku: str, today: date) -> None:
     or as the product, and tell the orders that got finished stock."""
     found, items = await prepare(ctx.session, {sku})
     await emit_allocated(ctx, await resume(ctx, found, items, today))
+    # Its own position moved (a receipt, a purchase order); batches for stock waiting for it
+    # as a material are retried (after the orders: customers first).
+    await replenish(ctx, set(items) | {sku} | await waiting_on(ctx, {sku}), today)

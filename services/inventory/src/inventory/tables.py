@@ -171,6 +171,8 @@ class Plan(Table, table=True):
     scheduled_quantity: Decimal | None = Qty(None)
     # Production's planned end (latest BatchScheduled): when its surplus can be promised.
     planned_end: date | None = None
+    # order: planned for customer orders; stock: a replenishment batch (reorder point).
+    purpose: str = "order"
     created_at: datetime = Stamp()
     completed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     cancelled_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
@@ -277,4 +279,34 @@ class RecallCustomer(Table, table=True):
     customer: str = ""
     goods: list[dict] = Field(sa_type=JSONB)  # RecalledGoods as JSON
     state: str = "notified"  # notified | acknowledged | returned
+    updated_at: datetime = Stamp()
+
+
+class ReorderRule(Table, table=True):
+    __tablename__ = "reorder_rules"
+    sku: str = Field(primary_key=True, foreign_key="items.sku")
+    reorder_point: Decimal = Qty()
+    target: Decimal | None = Qty(None)  # min/max
+    days_of_cover: int | None = None  # or a target from recent demand
+    lookback_days: int = 28
+    unit: str
+    created_at: datetime = Stamp()
+    updated_at: datetime = Stamp()
+
+
+class Replenishment(Table, table=True):
+    __tablename__ = "replenishments"
+    replenishment_id: str = Field(primary_key=True)
+    sku: str = Field(foreign_key="items.sku")
+    action: str  # batch | purchase
+    status: str  # planned | waiting | suggested | closed
+    unit: str
+    on_hand_free: Decimal = Qty()
+    open_supply: Decimal = Qty()
+    reorder_point: Decimal = Qty()
+    target: Decimal = Qty()
+    quantity: Decimal = Qty()
+    plan_id: str | None = Field(default=None, foreign_key="plans.plan_id")
+    shortages: list[dict] = Field(default_factory=list, sa_type=JSONB)
+    reached_at: datetime = Stamp()
     updated_at: datetime = Stamp()

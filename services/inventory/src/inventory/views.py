@@ -208,6 +208,7 @@ class PlanOut(BaseModel):
     output_quantity: Decimal | None
     scheduled_quantity: Decimal | None
     planned_end: date | None = None
+    purpose: str = "order"  # order | stock (a batch for stock, planned by a reorder point)
     created_at: datetime
     cancelled_at: datetime | None
     promises: list[PromiseOut]
