@@ -8,6 +8,7 @@ from contracts import events as ev
 from purchasing.catalog import on_item_defined
 from purchasing.demand import on_materials_reserved, on_materials_short, on_order_allocated, on_order_cancelled
 from purchasing.receiving import on_goods_received
+from purchasing.reorder_points import on_reorder_point_reached, on_replenishment_planned
 
 HANDLERS = {
     ev.ItemDefined: on_item_defined,
@@ -16,4 +17,6 @@ HANDLERS = {
     ev.OrderAllocated: on_order_allocated,
     ev.OrderCancelled: on_order_cancelled,
     ev.GoodsReceived: on_goods_received,
+    ev.ReorderPointReached: on_reorder_point_reached,
+    ev.ReplenishmentPlanned: on_replenishment_planned,
 }

@@ -22,6 +22,7 @@ from purchasing import catalog
 from purchasing.domain.ordering import expected_date
 from purchasing.domain.status import Status, cancel_refusal, send_refusal
 from purchasing.errors import Refused
+from purchasing.reorder_points import mark_ordered
 from purchasing.settings import Settings
 from purchasing.suppliers import supplier_terms
 from purchasing.views import LineOut, PurchaseOrderIn, PurchaseOrderOut, ReceiptOut
@@ -122,6 +123,7 @@ async def send(ctx: Context, po_id: str, on: date) -> None:
         text("UPDATE purchase_orders SET status = 'sent', sent_at = :at, updated_at = now() WHERE purchase_order_id = :id"),
         {"at": sent_at, "id": po_id},
     )
+    await mark_ordered(session, po_id, [line.material_sku for line in lines])
     await ctx.emit(
         PurchaseOrderPlaced(
             purchase_order_id=po_id, po_no=po.po_no, supplier_id=po.supplier_id, supplier_name=po.supplier_name,

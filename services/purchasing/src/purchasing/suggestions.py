@@ -1,4 +1,5 @@
-"""Purchase suggestions: per material, what the lines waiting for it require, net of the
+"""Purchase suggestions: per material, what the lines waiting for it require (and what
+reorder points want: reorder_points.py), net of the
 usable stock inventory last reported and of every open PO (drafts included, so a second
 click adds nothing), rounded up to whole packs and the minimum of the preferred supplier
 (the quickest one when none is preferred). One click turns them into draft POs, one per
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from purchasing.domain.ordering import chosen_supplier, expected_date, order_quantity, still_to_buy
 from purchasing.purchase_orders import DraftLine, create_draft
+from purchasing.reorder_points import open_requests
 from purchasing.settings import Settings
 from purchasing.suppliers import terms_of
 from purchasing.views import SuggestionOut, WaitingLine
@@ -38,7 +40,8 @@ async def suggestions(session: AsyncSession, on: date) -> list[SuggestionOut]:
     waiting: dict[str, list] = defaultdict(list)
     for r in (await session.execute(_WAITING)).all():
         waiting[r.material_sku].append(r)
-    materials = sorted(waiting)
+    reorders = await open_requests(session)
+    materials = sorted(set(waiting) | set(reorders))
     stock = {r.material_sku: r.available for r in await session.execute(
         text("SELECT material_sku, available FROM material_stock WHERE material_sku = ANY(:m)"), {"m": materials})}
     open_pos = {r.material_sku: r for r in await session.execute(_OPEN, {"m": materials})}
@@ -46,17 +49,19 @@ async def suggestions(session: AsyncSession, on: date) -> list[SuggestionOut]:
     names = dict((await session.execute(text("SELECT supplier_id, name FROM suppliers"))).all())
     out = []
     for sku in materials:
-        lines = waiting[sku]
+        lines = waiting.get(sku, [])
+        requests = reorders.get(sku, [])
         required = sum((r.required for r in lines), ZERO)
+        wanted = sum((r.wanted for r in requests), ZERO)
         available = stock.get(sku, ZERO)
         on_order = open_pos[sku].on_order if sku in open_pos else ZERO
         in_draft = open_pos[sku].in_draft if sku in open_pos else ZERO
-        missing = still_to_buy(required, available, on_order + in_draft)
+        missing = still_to_buy(required + wanted, available, on_order + in_draft)
         if missing <= 0:
             continue
         chosen = chosen_supplier(terms.get(sku, []))
         out.append(SuggestionOut(
-            material_sku=sku, unit=lines[0].unit, required=required, available=available, on_order=on_order,
+            material_sku=sku, unit=(lines or requests)[0].unit, required=required, available=available, on_order=on_order,
             in_draft=in_draft, missing=missing, quantity=order_quantity(missing, chosen) if chosen else ZERO,
             supplier_id=chosen.supplier_id if chosen else None,
             supplier_name=names.get(chosen.supplier_id) if chosen else None,
@@ -67,7 +72,17 @@ async def suggestions(session: AsyncSession, on: date) -> list[SuggestionOut]:
             price=chosen.price if chosen else None, currency=chosen.currency if chosen else None,
             reason="" if chosen else f"no supplier has terms for {sku}",
             waiting=[WaitingLine(order_id=r.order_id, line_no=r.line_no, required=r.required) for r in lines],
+            reorder_wanted=wanted, because=_because(lines, requests),
         ))
+    return out
+
+
+def _because(lines: list, requests: list) -> list[str]:
+    out = ["waiting orders"] if lines else []
+    for r in requests:
+        why = "reorder point" if r.kind == "material" else f"batch for stock of {r.for_sku}"
+        if why not in out:
+            out.append(why)
     return out
 
 

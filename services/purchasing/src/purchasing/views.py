@@ -160,3 +160,8 @@ class SuggestionOut(BaseModel):
     currency: str | None
     reason: str = ""  # why no PO can be made from it (no supplier)
     waiting: list[WaitingLine] = []
+    # Make to stock: the level reorder points want (a material's target, the requirement of a
+    # batch for stock waiting for it), counted with `required`; `because` names the sources.
+    reorder_wanted: Decimal = Decimal(0)
+    because: list[str] = []  # "waiting orders", "reorder point", "batch for stock of <sku>"
+
