@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
     for module in (promising, orders, inventory, production, shipping, purchasing, channels, console):
         app.include_router(module.router)
     app.include_router(channels.webhooks)
+    app.include_router(shipping.webhooks)
     app.include_router(health.router)
     # Request counts by route and status, spans, and /metrics outside the API-key guard.
     instrument(app, HttpMetrics())
