@@ -134,6 +134,15 @@ def harmless(event_type: str, u: str) -> ev.Event:
         "RecallOpened": lambda: ev.RecallOpened(
             recall_id=f"FZ-EV-RC-{u}", lot_id=f"FZ-EV-LOT-{u}", lot_no=f"L-FZ-{u}", sku=sku, reason="fuzz", opened_at=now,
             lots=[RecalledLot(lot_id=f"FZ-EV-LOT-{u}", lot_no=f"L-FZ-{u}", sku=sku)]),
+        # Make to stock: a crossing already answered by a batch (purchasing has nothing to buy),
+        # and a batch for stock of an item nobody orders (production queues it).
+        "ReorderPointReached": lambda: ev.ReorderPointReached(
+            replenishment_id=f"FZ-EV-RP-{u}", sku=sku, item_kind="finished", unit=Unit.pcs, on_hand_free=Decimal(0),
+            open_supply=Decimal(0), reorder_point=one, target=one, quantity=one, rule="min_max", action="batch",
+            status="planned", plan_id=f"FZ-EV-STOCK-{u}", reached_at=now),
+        "ReplenishmentPlanned": lambda: ev.ReplenishmentPlanned(
+            replenishment_id=f"FZ-EV-RP-{u}", plan_id=f"FZ-EV-STOCK-{u}", sku=sku, batch_quantity=one, unit=Unit.pcs,
+            recipe_version=1, lead_time_days=1, planned_at=now),
     }
     return make[event_type]()
 
