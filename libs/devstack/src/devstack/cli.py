@@ -30,6 +30,8 @@ DEV_PG_PORT = 5433
 DEV_SMTP_PORT = 8025
 DEV_MAIL_HTTP_PORT = 8026
 READY_TIMEOUT = 120.0
+# `make run`: a label bought at the EasyPost stand-in says "delivered" this long after purchase.
+EASYPOST_DELIVERY_AFTER = 30.0
 STOP_TIMEOUT = 15.0
 
 
@@ -120,10 +122,12 @@ async def _up(args: argparse.Namespace) -> int:
     follower = LogFollower()
     follow_task: asyncio.Task | None = None
     mail = None
+    easypost = None
     try:
         if not await _start_infra(stack, stopper):
             return 0
         mail = _start_mail_catcher(stack.workdir)
+        easypost = _start_easypost()
         logs_dir = stack.workdir / "logs"
         wanted = [s for s in SERVICES if not args.only or s.name in args.only]
         for spec in wanted:
@@ -131,6 +135,10 @@ async def _up(args: argparse.Namespace) -> int:
             if mail is not None:
                 env.update({"SHIPPING_SMTP_HOST": "127.0.0.1", "SHIPPING_SMTP_PORT": str(mail.smtp_port),
                             "GATEWAY_MAILBOX_URL": mail.url})
+            if spec.name == "shipping":
+                from devstack.carriers.easypost import shipping_env
+
+                env.update(shipping_env(easypost))
             proc = ServiceProcess(spec.name, spec.module, env, logs_dir / f"{spec.name}.log")
             if not proc.module_available():
                 log(f"{spec.name}: `python -m {spec.module}` is not runnable "
@@ -197,6 +205,8 @@ async def _up(args: argparse.Namespace) -> int:
             log(f"services stopped ({t})")
         if mail is not None:
             mail.stop()
+        if easypost is not None:
+            easypost.stop()
         if follow_task is not None:
             follow_task.cancel()
             try:
@@ -216,6 +226,19 @@ def _start_mail_catcher(workdir: Path):
     mail = MailCatcher(DEV_SMTP_PORT, DEV_MAIL_HTTP_PORT, workdir / "mail.jsonl").start()
     log(f"mail catcher: SMTP 127.0.0.1:{DEV_SMTP_PORT}, messages at {mail.url}/messages")
     return mail
+
+
+def _start_easypost():
+    """Labels are bought from the EasyPost stand-in (a free port): each bought label's tracker
+    reports in transit, then delivered a little later, to the gateway's public webhook door."""
+    from devstack.carriers.easypost import EasyPostStandIn
+    from devstack.services import SERVICES_BY_NAME
+
+    gateway = f"http://127.0.0.1:{SERVICES_BY_NAME['gateway'].port}"
+    easypost = EasyPostStandIn(webhook_url=f"{gateway}/webhooks/easypost", auto_deliver_after=EASYPOST_DELIVERY_AFTER)
+    easypost.start()
+    log(f"EasyPost stand-in: {easypost.url}/v2 (labels bought there are delivered {EASYPOST_DELIVERY_AFTER:.0f} s later)")
+    return easypost
 
 
 async def _wait_ready(procs, health_url, stopper: _Stopper) -> set[str]:

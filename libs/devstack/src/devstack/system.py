@@ -1,6 +1,7 @@
 """The whole system as separate OS processes on a running Stack: every service (optionally
 several instances of one), plus the mail catcher (a real SMTP listener) standing in for the
-mail relay so shipping's customer e-mails are really delivered somewhere. Used by the
+mail relay so shipping's customer e-mails are really delivered somewhere, and the EasyPost
+stand-in (labels bought there, its signed tracker webhooks sent to the gateway). Used by the
 end-to-end tests and the benchmark."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from devstack._util import free_port
+from devstack.carriers.easypost import EasyPostStandIn, shipping_env
 from devstack.mailcatcher import MailCatcher, Mailbox
 from devstack.processes import ServiceProcess
 from devstack.services import SERVICES
@@ -24,6 +26,7 @@ class System:
     ports: dict[str, int] = field(default_factory=dict)
     procs: dict[str, list[ServiceProcess]] = field(default_factory=dict)
     mail: MailCatcher | None = None
+    easypost: EasyPostStandIn | None = None
     # Added to every process' environment last (e.g. OTEL_EXPORTER_OTLP_ENDPOINT for a test's
     # own OTLP receiver), so it can override what the system sets.
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -53,6 +56,8 @@ class System:
         if name == "shipping" and self.mail is not None:
             env["SHIPPING_SMTP_HOST"] = "127.0.0.1"
             env["SHIPPING_SMTP_PORT"] = str(self.mail.smtp_port)
+        if name == "shipping" and self.easypost is not None:
+            env.update(shipping_env(self.easypost))
         if name == "gateway" and self.mail is not None:
             env["GATEWAY_MAILBOX_URL"] = self.mail.url
         env.update(self.extra_env)
@@ -80,6 +85,7 @@ class System:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.mail = MailCatcher(free_port(), free_port()).start()
         self.ports = self.ports or {s.name: free_port() for s in SERVICES}
+        self.easypost = EasyPostStandIn(webhook_url=f"{self.gateway}/webhooks/easypost").start()
         for s in SERVICES:
             self.start_service(s.name)
         for name, n in (extra_instances or {}).items():
@@ -96,6 +102,9 @@ class System:
         if self.mail is not None:
             self.mail.stop()
             self.mail = None
+        if self.easypost is not None:
+            self.easypost.stop()
+            self.easypost = None
 
     def pids(self) -> dict[str, int]:
         return {p.name: p.pid for ps in self.procs.values() for p in ps if p.running}

@@ -267,3 +267,9 @@ class EasyPostStandIn(StandIn):
             timer.start()
         later("in_transit", 1.0)
         later("delivered", max(1.5, float(self.auto_deliver_after)))
+
+
+def shipping_env(stand_in: EasyPostStandIn) -> dict[str, str]:
+    """What points the shipping service at this stand-in (its settings, env prefix SHIPPING_)."""
+    return {"SHIPPING_EASYPOST_API_URL": f"{stand_in.url}/v2", "SHIPPING_EASYPOST_API_KEY": stand_in.api_key,
+            "SHIPPING_EASYPOST_WEBHOOK_SECRET": stand_in.webhook_secret}
