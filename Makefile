@@ -14,7 +14,7 @@ SERVICE_TESTS := contracts/tests libs/eventkit/tests tests/devstack services/ord
 # chaos suite in its short form.
 E2E_TESTS := tests/e2e tests/fuzz tests/chaos
 
-.PHONY: help install browser-deps run infra test test-unit test-integration test-e2e bench chaos schemas asyncapi dlt clean reset \
+.PHONY: help install browser-deps barcode-deps run infra test test-unit test-integration test-e2e bench chaos schemas asyncapi dlt clean reset \
 	engine engine-stop images compose-smoke test-testcontainers test-deploy
 
 help:
@@ -44,19 +44,23 @@ install: $(UV)
 browser-deps:
 	deploy/scripts/browser-deps.sh
 
+# poppler (pdftoppm) and zbar (zbarimg): the label tests read the barcode back from a rendering.
+barcode-deps:
+	deploy/scripts/barcode-deps.sh
+
 run: install
 	$(PY) -m devstack up $(ARGS)
 
 infra: install
 	$(PY) -m devstack infra
 
-test: install browser-deps
+test: install browser-deps barcode-deps
 	$(PYTEST) -q $(SERVICE_TESTS) $(E2E_TESTS)
 
 test-unit: install
 	$(PYTEST) -q -m unit $(SERVICE_TESTS)
 
-test-integration: install
+test-integration: install barcode-deps
 	$(PYTEST) -q -m "integration" $(SERVICE_TESTS)
 
 test-e2e: install browser-deps
