@@ -24,7 +24,7 @@ from gateway.downstream import Downstream
 from gateway.errors import validation_error
 from gateway.live import LiveFeed
 from gateway.routes import (
-    channels, console, health, inventory, orders, production, promising, purchasing, shipping,
+    channels, console, health, inventory, orders, production, promising, purchasing, shipping, track,
 )
 from gateway.settings import Settings
 
@@ -82,6 +82,9 @@ def create_app(settings: Settings | None = None, transport: httpx.AsyncBaseTrans
     for module in (promising, orders, inventory, production, shipping, purchasing, channels, console):
         app.include_router(module.router)
     app.include_router(channels.webhooks)
+    # The customers' status page: its own token instead of an API key.
+    app.include_router(track.public)
+    app.include_router(track.router)
     app.include_router(shipping.webhooks)
     app.include_router(health.router)
     # Request counts by route and status, spans, and /metrics outside the API-key guard.
