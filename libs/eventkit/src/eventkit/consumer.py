@@ -2,12 +2,19 @@
 
 Applying: per message, decode the envelope and body; in one database transaction insert the
 inbox row (consumer group, event_id) and run the handler; commit. A duplicate inbox row
-means the event was already applied: nothing happens. Partitions of a fetched batch are
-processed concurrently, each in offset order.
+means the event was already applied: nothing happens.
 
-Committing: an offset is committed to Kafka only after the transactions of every message up
-to it committed, one commit per fetched batch (a commit is a broker round trip), and only
-for partitions this instance still owns (a commit naming a lost partition would be refused
+Swimlanes: fetched records go to one lane per partition and key, which applies them one
+after the other in offset order; lanes run concurrently (at most `consumer_concurrency`
+handlers at once), so a slow or retrying message holds back only the later messages of its
+own key, never the partition or the next fetch. Fetching goes on while lanes work, up to
+`_MAX_BUFFERED` records taken and not finished.
+
+Committing: per partition an offset tracker knows which offsets were taken and which are
+finished; the offset committed is the one just past the longest finished run from the start,
+so an offset is committed to Kafka only after the transactions of every message up to it
+committed. One commit per fetch round (a commit is a broker round trip), only for
+partitions this instance still owns (a commit naming a lost partition would be refused
 whole, taking the owned ones down with it).
 
 Failures: an error classed transient (database down, connection lost, SQLSTATE 08/40/53/57,
@@ -25,9 +32,12 @@ partition: the DLT may have fewer partitions), with the original topic/partition
 the error in headers. Until a dead letter is stored the offset does not move past it: any
 failure to write it is retried with backoff; it never ends the consumer.
 
-Rebalancing: before a partition is given up, its in-flight work is drained (it stops between
-records, the record being applied finishes) and what was applied is committed, so the next
-owner starts exactly after it and nothing is applied by two owners at once. With
+Rebalancing: before a partition is given up, its in-flight work is drained and what was
+applied is committed, so the next owner starts exactly after it and nothing is applied by
+two owners at once. Draining stops each lane between records at a fence: the highest offset
+of the partition already started. Records below it still waiting in other lanes are applied
+first, so the finished run is unbroken up to the fence and the next owner re-reads nothing
+this one applied. With
 `instance_id` set, the member is static (`group_instance_id`): a restart within the
 session timeout gets its partitions back without stopping the rest of the group.
 
@@ -35,8 +45,10 @@ Observability: every outcome (applied, duplicate, dead_lettered, retried) is cou
 event type in the service's metrics, applied events with their handler latency; `lag()`
 tells how far each owned partition is behind its high watermark.
 
-Shutdown: stops between records (and out of any retry wait), commits what was applied,
-then leaves. A crash instead of a shutdown re-reads from the last commit; the inbox makes
+Shutdown: drains every partition like a rebalance (between records, at the fence, and out
+of any retry wait), commits what was applied, then leaves. A message that fails for a reason
+nobody classified (a defect of ours) is logged and retried in its lane with backoff: the
+offset never moves past it and the consumer never dies of it. A crash instead of a shutdown re-reads from the last commit; the inbox makes
 that harmless.
 """
 
@@ -46,6 +58,7 @@ import asyncio
 import logging
 import time
 import traceback
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -75,9 +88,11 @@ _CLAIM = text(
     "VALUES (:consumer, :event_id, :topic, :partition, :offset, :correlation_id, :traceparent) ON CONFLICT DO NOTHING"
 )
 
-# How long a revoked partition's record in flight may take to finish before the partition is
-# given up anyway (its record is then re-read by the next owner and deduplicated).
+# How long a revoked partition's records in flight may take to finish before the partition is
+# given up anyway (its records are then re-read by the next owner and deduplicated).
 _DRAIN_TIMEOUT = 30.0
+# Records fetched and not yet finished, over all lanes: the next fetch waits below this.
+_MAX_BUFFERED = 500
 
 
 def _header(record: ConsumerRecord, name: str) -> str | None:
@@ -92,13 +107,66 @@ class _Stopping(Exception):
     leave the message unapplied."""
 
 
+class _OffsetTracker:
+    """One partition's offsets taken into work (ascending, as fetched) and finished (in any
+    order across lanes): the commit position is just past the longest finished run from the
+    start. Offsets may have gaps (compacted topics); only taken offsets count."""
+
+    def __init__(self) -> None:
+        self._taken: deque[int] = deque()
+        self._finished: set[int] = set()
+        self.position: int | None = None  # next offset to commit, once something finished
+        self.committed: int | None = None  # what was last committed to Kafka
+        self.highest_taken = -1
+        self.highest_started = -1
+
+    def take(self, offset: int) -> bool:
+        """Take a fetched offset into work; False if it was taken already (a re-fetch)."""
+        if offset <= self.highest_taken:
+            return False
+        self._taken.append(offset)
+        self.highest_taken = offset
+        return True
+
+    def start(self, offset: int) -> None:
+        self.highest_started = max(self.highest_started, offset)
+
+    def finish(self, offset: int) -> None:
+        self._finished.add(offset)
+        while self._taken and self._taken[0] in self._finished:
+            done = self._taken.popleft()
+            self._finished.discard(done)
+            self.position = done + 1
+
+    def to_commit(self) -> int | None:
+        """The position, if it moved since the last commit."""
+        if self.position is not None and self.position != self.committed:
+            return self.position
+        return None
+
+
 @dataclass
 class _Lane:
-    """One partition's share of the batch being processed."""
+    """One key's records of one partition, applied in offset order."""
 
     tp: TopicPartition
-    halt: asyncio.Event = field(default_factory=asyncio.Event)  # stop between records
+    key: bytes | None
+    tracker: _OffsetTracker
+    records: deque = field(default_factory=deque)
+    halt: asyncio.Event = field(default_factory=asyncio.Event)
+    # Once halted, records at or below the fence are still applied (see Rebalancing).
+    fence: int = -1
     done: asyncio.Event = field(default_factory=asyncio.Event)
+    stuck_since: float | None = None
+
+    def failing(self) -> float:
+        """Mark the lane held on its record by failures; return since when."""
+        if self.stuck_since is None:
+            self.stuck_since = time.monotonic()
+        return self.stuck_since
+
+    def may_apply(self, record: ConsumerRecord) -> bool:
+        return not self.halt.is_set() or record.offset <= self.fence
 
 
 class _Rebalance(ConsumerRebalanceListener):
@@ -130,12 +198,11 @@ class EventConsumer:
         self._producer = producer
         self._stopping = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
-        self._lanes: dict[TopicPartition, _Lane] = {}
-        self._applied: dict[TopicPartition, int] = {}  # next offset to commit, per partition
-        self._stuck_since: dict[TopicPartition, float] = {}
-        # Next offset after the last record this instance finished with, per partition: the
-        # position lag is measured from (the fetch position runs ahead by the batch in flight).
-        self._finished: dict[TopicPartition, int] = {}
+        self._lanes: dict[tuple[TopicPartition, bytes | None], _Lane] = {}
+        self._trackers: dict[TopicPartition, _OffsetTracker] = {}
+        self._slots = asyncio.Semaphore(max(1, settings.consumer_concurrency))
+        self._buffered = 0  # records taken and not finished (or dropped), over all lanes
+        self._progress = asyncio.Event()  # a lane finished a record
         # Given up in a rebalance that has not finished: records of these still fetched
         # under the old assignment must not be applied (the next owner starts after the commit).
         self._revoked: set[TopicPartition] = set()
@@ -150,8 +217,8 @@ class EventConsumer:
 
     async def stop(self) -> None:
         self._stopping.set()
-        for lane in list(self._lanes.values()):
-            lane.halt.set()
+        self._halt(set(self._trackers))
+        self._progress.set()
 
     def assignment(self) -> list[str]:
         """The partitions this instance owns now, as `topic:partition`."""
@@ -162,7 +229,11 @@ class EventConsumer:
     def stuck(self) -> dict[str, float]:
         """Seconds each partition has been held on one offset by failures, as `topic:partition`."""
         now = time.monotonic()
-        return {f"{tp.topic}:{tp.partition}": round(now - t, 1) for tp, t in sorted(self._stuck_since.items())}
+        since: dict[TopicPartition, float] = {}
+        for lane in self._lanes.values():
+            if lane.stuck_since is not None:
+                since[lane.tp] = min(since.get(lane.tp, lane.stuck_since), lane.stuck_since)
+        return {f"{tp.topic}:{tp.partition}": round(now - t, 1) for tp, t in sorted(since.items())}
 
     async def lag(self) -> dict[tuple[str, int], int]:
         """Messages between this instance's position and the high watermark, per owned
@@ -174,7 +245,8 @@ class EventConsumer:
             high = self._consumer.highwater(tp)
             if high is None:
                 continue
-            position = self._finished.get(tp)
+            tracker = self._trackers.get(tp)
+            position = tracker.position if tracker is not None else None
             if position is None:
                 try:
                     position = await asyncio.wait_for(self._consumer.position(tp), timeout=1.0)
@@ -194,27 +266,32 @@ class EventConsumer:
             client_id=f"{s.service_name}-consumer",
             enable_auto_commit=False,
             auto_offset_reset="earliest",
-            max_poll_records=500,
+            max_poll_records=_MAX_BUFFERED,
         )
         self._consumer.subscribe(self._topics, listener=_Rebalance(self))
         await self._start_with_retry()
         try:
             while not self._stopping.is_set():
+                await self._room()
+                if self._stopping.is_set():
+                    break
                 try:
-                    batch = await self._consumer.getmany(timeout_ms=200)
+                    batch = await self._consumer.getmany(timeout_ms=200, max_records=_MAX_BUFFERED - self._buffered)
                 except KafkaError as exc:
                     self.healthy = False
                     log.warning("consumer: fetch failed: %s", exc)
                     await self._idle(1.0)
                     continue
                 self.healthy = True
-                if batch:
-                    await self._process_batch(batch)
-                    await self._commit_applied()
+                if self._stopping.is_set():
+                    break
+                self._dispatch(batch)
+                await self._commit_applied()
         except _Stopping:
             pass
         finally:
-            # Shutdown: the lanes stopped between records; what they applied is committed.
+            # Shutdown: the lanes stop between records at their fence; what they applied is committed.
+            await self._drain(set(self._trackers))
             await self._commit_applied()
             try:
                 await self._consumer.stop()
@@ -241,69 +318,99 @@ class EventConsumer:
             return
         raise _Stopping()
 
-    async def _process_batch(self, batch: dict[TopicPartition, list[ConsumerRecord]]) -> None:
-        batch = {tp: records for tp, records in batch.items() if tp not in self._revoked}
-        lanes = {tp: _Lane(tp) for tp in batch}
-        if self._stopping.is_set():
-            return
-        self._lanes = lanes
-        try:
-            await asyncio.gather(*(self._run_lane(lanes[tp], records) for tp, records in batch.items()))
-        finally:
-            self._lanes = {}
+    async def _room(self) -> None:
+        """Hold the next fetch while `_MAX_BUFFERED` records are taken and not finished."""
+        while self._buffered >= _MAX_BUFFERED and not self._stopping.is_set():
+            self._progress.clear()
+            try:
+                await asyncio.wait_for(self._progress.wait(), timeout=0.2)
+            except asyncio.TimeoutError:
+                pass
+            await self._commit_applied()
 
-    async def _run_lane(self, lane: _Lane, records: list[ConsumerRecord]) -> None:
-        try:
+    def _dispatch(self, batch: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+        """Hand each fetched record to its lane (partition, key), starting lanes as needed."""
+        for tp, records in batch.items():
+            if tp in self._revoked:
+                continue
+            tracker = self._trackers.setdefault(tp, _OffsetTracker())
             for record in records:
-                if lane.halt.is_set():
-                    break
-                try:
-                    await self._process(record, lane)
-                except _Stopping:
-                    break
-                except Exception as exc:  # a defect of ours: surface it, never kill the consumer
-                    log.exception("consumer: unexpected %s on %s[%d]@%d; will re-read it",
-                                  type(exc).__name__, record.topic, record.partition, record.offset)
-                    self._stuck_since.setdefault(lane.tp, time.monotonic())
-                    self._rewind(lane.tp, record.offset)
-                    break
-                self._applied[lane.tp] = record.offset + 1
-                self._finished[lane.tp] = record.offset + 1
-        finally:
-            lane.done.set()
+                if not tracker.take(record.offset):
+                    continue
+                lane = self._lanes.get((tp, record.key))
+                if lane is None:
+                    lane = self._lanes[(tp, record.key)] = _Lane(tp, record.key, tracker)
+                    asyncio.create_task(self._run_lane(lane), name=f"lane {tp.topic}:{tp.partition}")
+                lane.records.append(record)
+                self._buffered += 1
 
-    def _rewind(self, tp: TopicPartition, offset: int) -> None:
-        """Fetch `tp` again from `offset`: the records after it in this batch are dropped."""
-        if tp in self._consumer.assignment():
-            self._consumer.seek(tp, offset)
+    async def _run_lane(self, lane: _Lane) -> None:
+        try:
+            while lane.records and lane.may_apply(lane.records[0]):
+                record = lane.records[0]
+                async with self._slots:
+                    if not lane.may_apply(record):  # halted while waiting for a slot
+                        break
+                    lane.tracker.start(record.offset)
+                    try:
+                        await self._process(record, lane)
+                    except _Stopping:
+                        break
+                lane.records.popleft()
+                self._buffered -= 1
+                lane.tracker.finish(record.offset)
+                self._progress.set()
+        finally:
+            # Halted: the records not applied are dropped (re-read from the commit by whoever owns
+            # the partition next). The lane leaves in the same step it found nothing more to do,
+            # so the dispatcher never appends to a lane that has ended.
+            self._buffered -= len(lane.records)
+            lane.records.clear()
+            if self._lanes.get((lane.tp, lane.key)) is lane:
+                del self._lanes[(lane.tp, lane.key)]
+            lane.done.set()
+            self._progress.set()
+
+    def _halt(self, tps: set[TopicPartition]) -> list[_Lane]:
+        """Stop the lanes of `tps` between records at their partition's fence; return them."""
+        lanes = [lane for lane in self._lanes.values() if lane.tp in tps]
+        for lane in lanes:
+            if not lane.halt.is_set():
+                lane.fence = lane.tracker.highest_started
+                lane.halt.set()
+        return lanes
+
+    async def _drain(self, tps: set[TopicPartition]) -> None:
+        lanes = self._halt(tps)
+        if lanes:
+            await asyncio.wait([asyncio.ensure_future(lane.done.wait()) for lane in lanes], timeout=_DRAIN_TIMEOUT)
 
     async def _give_up(self, revoked: set[TopicPartition]) -> None:
         """Rebalance: drain the revoked partitions' lanes, then commit what they applied."""
         self._revoked |= revoked
-        lanes = [lane for tp, lane in self._lanes.items() if tp in revoked]
-        for lane in lanes:
-            lane.halt.set()
-        if lanes:
-            await asyncio.wait([asyncio.ensure_future(lane.done.wait()) for lane in lanes], timeout=_DRAIN_TIMEOUT)
+        await self._drain(revoked)
         await self._commit_applied(only=revoked)
         for tp in revoked:
-            self._stuck_since.pop(tp, None)
-            self._finished.pop(tp, None)
+            self._trackers.pop(tp, None)
 
     async def _commit_applied(self, only: Iterable[TopicPartition] | None = None) -> None:
         if self._consumer is None:
             return
         owned = self._consumer.assignment()
-        wanted = set(self._applied) if only is None else set(only) & set(self._applied)
-        offsets = {tp: OffsetAndMetadata(self._applied.pop(tp), "") for tp in wanted}
-        offsets = {tp: o for tp, o in offsets.items() if tp in owned}
+        wanted = set(self._trackers) if only is None else set(only) & set(self._trackers)
+        offsets = {tp: self._trackers[tp].to_commit() for tp in wanted if tp in owned}
+        offsets = {tp: o for tp, o in offsets.items() if o is not None}
         if not offsets:
             return
         try:
-            await self._consumer.commit(offsets)
+            await self._consumer.commit({tp: OffsetAndMetadata(o, "") for tp, o in offsets.items()})
         except KafkaError as exc:
             # The next owner re-reads from the last commit; the inbox makes that harmless.
             log.warning("consumer: offset commit failed (%s); events will be re-read and deduplicated", exc)
+            return
+        for tp, o in offsets.items():
+            if tp in self._trackers:
+                self._trackers[tp].committed = o
 
     async def _pause(self, seconds: float, lane: _Lane) -> None:
         """Back off in a retry loop, unless the partition is let go first (raise _Stopping)."""
@@ -314,10 +421,22 @@ class EventConsumer:
         raise _Stopping()
 
     async def _process(self, record: ConsumerRecord, lane: _Lane) -> None:
+        backoff = self._settings.retry_backoff_initial
         try:
-            await self._deliver(record, lane)
+            while True:
+                try:
+                    await self._deliver(record, lane)
+                    return
+                except _Stopping:
+                    raise
+                except Exception as exc:  # a defect of ours: surface it, never kill the consumer
+                    log.exception("consumer: unexpected %s on %s[%d]@%d; retrying in %.1fs", type(exc).__name__,
+                                  record.topic, record.partition, record.offset, backoff)
+                    lane.failing()
+                    await self._pause(backoff, lane)
+                    backoff = min(backoff * 2, self._settings.retry_backoff_max)
         finally:
-            self._stuck_since.pop(lane.tp, None)
+            lane.stuck_since = None
 
     async def _deliver(self, record: ConsumerRecord, lane: _Lane) -> None:
         try:
@@ -354,7 +473,7 @@ class EventConsumer:
                     await self._dead_letter(record, exc, attempts + 1, lane, event_type=envelope.event_type)
                     return
                 except Exception as exc:
-                    failing_since = self._stuck_since.setdefault(lane.tp, time.monotonic())
+                    failing_since = lane.failing()
                     if is_bad_value(exc):
                         # A value the database refuses (NUL character...) will be refused again.
                         await self._dead_letter(record, exc, attempts + 1, lane, event_type=envelope.event_type)
@@ -442,7 +561,7 @@ class EventConsumer:
                 self._metrics.dead_letters.labels(record.topic).inc()
                 return
             except Exception as exc2:  # whatever it is, the offset must not move past an unstored dead letter
-                self._stuck_since.setdefault(lane.tp, time.monotonic())
+                lane.failing()
                 log.warning("consumer: dead-letter publish to %s.dlt failed (%s: %s); retrying in %.1fs",
                             record.topic, type(exc2).__name__, exc2, backoff)
                 await self._pause(backoff, lane)

@@ -6,9 +6,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 
 def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
-    # pool_pre_ping: after a database restart, stale pooled connections are replaced
-    # instead of failing the first handler that picks them up.
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pool_pre_ping: it costs a round trip on every checkout, i.e. on every event and
+    # request, to catch what happens once per database restart. Then the first statement on a
+    # stale connection fails with a disconnect, SQLAlchemy invalidates every connection the
+    # pool held before it, the consumer retries the event (transient) and a request gets a
+    # 503 (service.py).
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
 
 
 def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -33,10 +33,12 @@ log = logging.getLogger("eventkit.relay")
 _RELAY_LOCK = 7_301_002
 
 # Unpublished rows in id order, except those parked and those behind a parked row of their
-# topic+key (which must not overtake it).
+# topic+key (which must not overtake it); none unless this relay holds the database's relay
+# lock (taken in the same statement: one round trip less per batch).
 _NEXT_ROWS = """
-SELECT o.id, o.topic, o.key, o.payload, o.headers FROM outbox o
-WHERE o.published_at IS NULL AND o.parked_at IS NULL
+WITH relay AS (SELECT pg_try_advisory_xact_lock($2) AS mine)
+SELECT o.id, o.topic, o.key, o.payload, o.headers FROM outbox o, relay
+WHERE relay.mine AND o.published_at IS NULL AND o.parked_at IS NULL
   AND NOT EXISTS (SELECT 1 FROM outbox p
                   WHERE p.parked_at IS NOT NULL AND p.published_at IS NULL
                     AND p.topic = o.topic AND p.key = o.key AND p.id < o.id)
@@ -106,7 +108,11 @@ class OutboxRelay:
 
     async def _ensure_connections(self) -> None:
         if self._conn is None or self._conn.is_closed():
-            self._conn = await asyncpg.connect(self._dsn)
+            # This connection only selects rows and marks them published or parked. A mark
+            # lost in a crash (not yet flushed to disk) means the rows are published again and
+            # consumers deduplicate them by event_id, so its commits need not wait for the WAL
+            # flush; every other transaction of the service keeps synchronous_commit.
+            self._conn = await asyncpg.connect(self._dsn, server_settings={"synchronous_commit": "off"})
         if self._listen_conn is None or self._listen_conn.is_closed():
             self._listen_conn = await asyncpg.connect(self._dsn)
             await self._listen_conn.add_listener("outbox", lambda *_: self._wake.set())
@@ -125,11 +131,9 @@ class OutboxRelay:
         conn = self._conn
         assert conn is not None
         async with conn.transaction():
-            if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", _RELAY_LOCK):
-                return 0  # another instance is relaying this database
-            rows = await conn.fetch(_NEXT_ROWS, self._batch_size)
+            rows = await conn.fetch(_NEXT_ROWS, self._batch_size, _RELAY_LOCK)
             if not rows:
-                return 0
+                return 0  # nothing to publish, or another instance is relaying this database
             sent, parked, outage = await self._send(rows)
             if outage is not None:
                 # Nothing is marked: the whole batch goes again (consumers deduplicate), so a

@@ -166,14 +166,19 @@ class Service:
 
 def _add_bad_value_handler(app: FastAPI) -> None:
     """A value the request model let through but PostgreSQL will not take (a NUL character, a
-    number beyond its column) is the caller's input: 422 with the reason, not a 500."""
+    number beyond its column) is the caller's input: 422 with the reason, not a 500. A
+    database that is unreachable, restarting or broke the connection (pooled connections are
+    not pinged before use) is a 503 the caller may retry."""
     from sqlalchemy.exc import DBAPIError
 
     @app.exception_handler(DBAPIError)
     async def _unstorable_value(_, exc: DBAPIError) -> JSONResponse:
-        if not is_bad_value(exc):
-            raise exc
-        return JSONResponse({"detail": f"invalid value: {exc.orig}"}, status_code=422)
+        if is_bad_value(exc):
+            return JSONResponse({"detail": f"invalid value: {exc.orig}"}, status_code=422)
+        if is_transient(exc):
+            return JSONResponse({"detail": f"database unavailable, retry: {type(exc.orig).__name__}"},
+                                status_code=503, headers={"Retry-After": "1"})
+        raise exc
 
 
 _PARKED = text(

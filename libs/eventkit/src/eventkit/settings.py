@@ -71,6 +71,9 @@ class ServiceSettings(TelemetrySettings):
     # after this many seconds stuck on one message while the database answers, the error is
     # taken for the message's own and the message is dead-lettered.
     stuck_dead_letter_after: float = 300.0
+    # Handlers applied at once by the consumer, each on its own key (swimlanes): a slow key
+    # holds back only itself. Each takes a database connection while it runs.
+    consumer_concurrency: int = 8
 
     # Relay: woken by LISTEN/NOTIFY on commit; the poll interval is only the fallback.
     # Off only for tests that need an event to stay committed-but-unpublished (crash window).

@@ -21,9 +21,11 @@ async def test_an_instance_joining_mid_batch_takes_over_without_reapplying_or_le
     # The backlog is there before the first instance starts: its batches are full ones.
     await rig.create_topics()
     sent = await rig.produce_many([(f"key-{i}", placed_envelope(f"o-{i}", customer="SLOW").to_bytes()) for i in range(n)])
-    a = await rig.start("a", PROBE_SLOW_MS="50")
+    # 300 ms each, 8 at once (the default consumer_concurrency): a alone would need ~40 s,
+    # long enough for b to start and join while a's lanes are busy.
+    a = await rig.start("a", PROBE_SLOW_MS="300")
     await poll(lambda: _applied_at_least(rig, 40), deadline=30, what="instance a busy with its first batch")
-    b = await rig.start("b", PROBE_SLOW_MS="50")
+    b = await rig.start("b", PROBE_SLOW_MS="300")
 
     applied = await poll(lambda: all_applied(rig, n), deadline=120, what=f"{n} orders applied")
     assert set(applied.values()) == {1}
