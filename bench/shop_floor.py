@@ -26,6 +26,8 @@ class ConcurrentFloor:
         self._interval = interval
         self._tracking = itertools.count(1)
         self._claimed: set[str] = set()
+        # Done for good: a queue read before the work finished may still list it.
+        self._finished: set[str] = set()
         self.batches_done = 0
         self.shipments_done = 0
         self.refused = 0
@@ -57,7 +59,7 @@ class ConcurrentFloor:
                 for kind, items, key in (("start", planned, "batch_id"), ("complete", started, "batch_id"),
                                          ("ship", prepared, "shipment_id")):
                     for item in items:
-                        if item[key] in self._claimed:
+                        if item[key] in self._claimed or item[key] in self._finished:
                             continue
                         self._claimed.add(item[key])
                         work.put_nowait((kind, item))
@@ -90,6 +92,7 @@ class ConcurrentFloor:
                                                 json={"carrier": "Local courier", "tracking_no": f"SIM{next(self._tracking):08d}"})
                     if r.status_code == 200:
                         self.shipments_done += 1
+                        self._finished.add(key)
                     else:
                         self._refusal("ship", key, r)
             except httpx.HTTPError as exc:
@@ -102,6 +105,7 @@ class ConcurrentFloor:
                                     json={"output_quantity": batch["planned_quantity"]})
         if r.status_code == 200:
             self.batches_done += 1
+            self._finished.add(batch["batch_id"])
         else:
             self._refusal("complete", batch["batch_id"], r)
 
