@@ -49,3 +49,6 @@ export const get = (path, params) => {
   return api("GET", q && [...q].length ? `${path}?${q}` : path);
 };
 export const post = (path, body) => api("POST", path, body);
+export const put = (path, body) => api("PUT", path, body);
+export const patch = (path, body) => api("PATCH", path, body);
+export const del = (path) => api("DELETE", path);

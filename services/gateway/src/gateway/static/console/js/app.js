@@ -18,6 +18,7 @@ import * as trace from "./views/trace.js";
 import * as mail from "./views/mail.js";
 import * as purchasing from "./views/purchasing.js";
 import * as recalls from "./views/recalls.js";
+import * as recipes from "./views/recipes.js";
 
 const ROUTES = [
   [/^#\/orders\/new$/, newOrder, "Orders"],
@@ -28,6 +29,7 @@ const ROUTES = [
   [/^#\/shortages$/, shortages, "Shortages"],
   [/^#\/purchasing(?:\/([^/]+))?$/, purchasing, "Buying"],
   [/^#\/production(?:\/([^/]+))?$/, production, "Production"],
+  [/^#\/recipes(?:\/([^/]+))?$/, recipes, "Recipes"],
   [/^#\/shipping(?:\/([^/]+))?(\/slip)?$/, shipping, "Shipping"],
   [/^#\/shops$/, shops, "Shops"],
   [/^#\/trace(?:\/([^/]+))?$/, trace, "Trace"],

@@ -1,15 +1,15 @@
 // Buying: what to buy from whom (suggestions from the shortages, net of stock and open
 // purchase orders, in whole packs), purchase orders (draft -> sent -> received), receiving
 // against a purchase order line, suppliers and their terms.
-import { ApiError, get, post } from "../api.js";
+import { ApiError, del, get, post, put } from "../api.js";
 import { field, h, table } from "../dom.js";
 import { dateTime, day, qty } from "../format.js";
 import { action, badge, list, orderLink, showErrors } from "./common.js";
 
 export async function render(main, [poId], ctx) {
   if (poId) return purchaseOrder(main, poId, ctx);
-  const [suggestions, orders, suppliers] = await Promise.all([
-    get("/api/suggestions"), get("/api/purchase-orders", { limit: 100 }), get("/api/suppliers")]);
+  const [suggestions, orders, suppliers, items] = await Promise.all([
+    get("/api/suggestions"), get("/api/purchase-orders", { limit: 100 }), get("/api/suppliers"), get("/api/items")]);
   const buyable = list(suggestions).filter((s) => Number(s.quantity) > 0);
   main.append(h("h1", {}, "Purchasing"),
     h("h2", {}, "What to buy"),
@@ -36,9 +36,15 @@ export async function render(main, [poId], ctx) {
     table([
       { label: "Supplier", cell: (s) => s.name },
       { label: "Contact", cell: (s) => [s.email, s.phone].filter(Boolean).join(" · ") || "—" },
-      { label: "Materials", cell: (s) => (s.materials || []).map((t) => `${t.material_sku} (${t.lead_time_days} d, packs of ${qty(t.pack_size, t.base_unit)}${t.preferred ? ", preferred" : ""})`).join("; ") || "—" },
+      { label: "Materials", cell: (s) => ((s.materials || []).length ? h("ul", { class: "plain" }, s.materials.map((t) => h("li", {},
+        `${t.material_sku}: ${t.lead_time_days} d, packs of ${qty(t.pack_size, t.base_unit)}` +
+        (Number(t.min_order_quantity) ? `, at least ${qty(t.min_order_quantity, t.base_unit)}` : "") +
+        (t.price != null ? `, ${t.price} ${t.currency || ""} per ${t.base_unit}` : "") + (t.preferred ? ", preferred" : ""), " ",
+        action("Remove", () => del(`/api/suppliers/${s.supplier_id}/materials/${encodeURIComponent(t.material_sku)}`), ctx,
+          { kind: "secondary", confirmText: `${s.name} no longer supplies ${t.material_sku}?` })))) : "—") },
     ], list(suppliers), { empty: "No supplier yet." }),
-    ctx.mayAct ? supplierForm(ctx) : null);
+    ctx.mayAct ? supplierForm(ctx) : null,
+    ctx.mayAct && list(suppliers).length ? termsForm(ctx, list(suppliers), list(items).filter((i) => i.kind !== "finished")) : null);
 }
 
 async function purchaseOrder(main, poId, ctx) {
@@ -115,6 +121,47 @@ function supplierForm(ctx) {
       ctx.rerender();
     } catch (e) { if (e instanceof ApiError) showErrors(e, { name, email, phone }, err); else throw e; }
   } }, h("div", { class: "row" }, name, email, phone), err, h("button", { type: "submit" }, "Add supplier")));
+}
+
+// What a supplier asks for one material: lead time, pack size and minimum in the material's
+// base unit, price; "preferred" makes it the supplier the suggestions buy from.
+function termsForm(ctx, suppliers, materials) {
+  const supplier = field("Supplier", { name: "supplier" }, { as: "select",
+    options: suppliers.map((s) => ({ value: s.supplier_id, label: s.name })) });
+  const material = field("Material", { name: "material", list: "terms-materials", required: true });
+  const lead = field("Lead time (days)", { name: "lead_time_days", type: "number", min: "0", step: "1", required: true });
+  const pack = field("Pack size", { name: "pack_size", type: "number", min: "0", step: "any", inputmode: "decimal", required: true });
+  const min = field("Minimum order", { name: "min_order_quantity", type: "number", min: "0", step: "any", inputmode: "decimal", value: 0 });
+  const price = field("Price per unit", { name: "price", type: "number", min: "0", step: "any", inputmode: "decimal" });
+  const currency = field("Currency", { name: "currency", maxlength: "3", placeholder: "EUR" });
+  const preferred = field("Preferred supplier", { name: "preferred", type: "checkbox", checked: true });
+  const base = Object.fromEntries(materials.map((i) => [i.sku, i.base_unit]));
+  const unitNote = h("p", { class: "muted" }, "Quantities in the material's base unit.");
+  material.input.addEventListener("change", () => {
+    const b = base[material.input.value.trim()];
+    unitNote.textContent = b ? `Quantities in ${b}, the base unit of ${material.input.value.trim()}.` : "Quantities in the material's base unit.";
+  });
+  const err = h("p", { class: "form-error", role: "alert", tabindex: "-1" });
+  const map = { lead_time_days: lead, pack_size: pack, min_order_quantity: min, price, currency, preferred };
+  return h("details", { class: "card" }, h("summary", {}, "Supplier terms for a material"), h("form", { novalidate: true, onsubmit: async (ev) => {
+    ev.preventDefault();
+    const sku = material.input.value.trim();
+    if (!sku) { material.error("Choose the material"); material.input.focus(); return; }
+    material.error("");
+    const body = { lead_time_days: lead.input.value === "" ? null : Number(lead.input.value), pack_size: pack.input.value,
+      min_order_quantity: min.input.value || "0", preferred: preferred.input.checked };
+    if (price.input.value) body.price = price.input.value;
+    if (currency.input.value.trim()) body.currency = currency.input.value.trim().toUpperCase();
+    try {
+      await put(`/api/suppliers/${supplier.input.value}/materials/${encodeURIComponent(sku)}`, body);
+      ctx.rerender();
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) { material.error(e.message); material.input.focus(); }
+      else if (e instanceof ApiError) showErrors(e, map, err); else throw e;
+    }
+  } }, h("datalist", { id: "terms-materials" }, materials.map((i) => h("option", { value: i.sku }, i.name))),
+  h("div", { class: "row" }, supplier, material, lead, pack, min, price, currency, preferred), unitNote, err,
+  h("button", { type: "submit" }, "Save terms")));
 }
 
 export const refreshOn = (e) => ["MaterialsShort", "PurchaseOrderPlaced", "PurchaseOrderCancelled", "GoodsReceived"].includes(e.event_type);

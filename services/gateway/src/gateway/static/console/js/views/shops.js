@@ -1,7 +1,7 @@
 // Shops: connectors (with the webhook URL to paste), SKU mappings, the needs-mapping queue
 // (map a line right there), webhook deliveries, fulfillment failures with a retry button.
 import { ApiError, api, get, post } from "../api.js";
-import { field, h, table } from "../dom.js";
+import { field, h, table, toast } from "../dom.js";
 import { dateTime, qty } from "../format.js";
 import { action, badge, list, orderLink, showErrors } from "./common.js";
 
@@ -33,6 +33,7 @@ export async function render(main, _params, ctx) {
         { label: "", cell: (m) => action("Remove", () => api("DELETE", `/api/connectors/${c.channel}/${c.shop}/sku-map/${encodeURIComponent(m.ref)}`), ctx,
           { kind: "secondary", confirmText: `Remove the mapping of ${m.ref}?` }) },
       ], await get(`/api/connectors/${c.channel}/${c.shop}/sku-map`), { empty: "Nothing mapped yet." })))) : null,
+    ctx.mayAct && connectors.length ? [h("h2", {}, "Connector settings"), connectors.map((c) => settingsCard(c, ctx))] : null,
     h("h2", {}, `Needs mapping (${parked.total ?? list(parked).length})`),
     list(parked).length ? list(parked).map((o) => mappingCard(o, ctx)) : h("p", { class: "muted" }, "Every shop line is mapped."),
     h("h2", {}, `Needs review (${review.total ?? list(review).length})`),
@@ -83,6 +84,57 @@ function connectorForm(ctx) {
       ctx.rerender();
     } catch (e) { if (e instanceof ApiError) showErrors(e, map, err); else throw e; }
   } }, h("div", { class: "row" }, channel, shop, secret, url, token, apiSecret), err, h("button", { type: "submit" }, "Save connector")));
+}
+
+// Settings cards stay open across re-renders (a save re-renders the page).
+const openSettings = new Set();
+const csv = (text) => text.split(",").map((t) => t.trim()).filter(Boolean);
+
+// Per connector: which shop orders wait and which lines are not goods (intake rules), a new
+// webhook secret (the old one keeps working for a grace period), and removal.
+function settingsCard(c, ctx) {
+  const r = c.rules || {};
+  const box = (label, name) => field(label, { name, type: "checkbox", checked: r[name] !== false });
+  const unpaid = box("Unpaid orders wait until paid", "hold_unpaid");
+  const tests = box("Platform test orders are never produced", "skip_test_orders");
+  const noShipping = box("Lines needing no shipping are not goods", "ignore_non_shipping");
+  const zero = box("Free lines nobody mapped are not goods", "ignore_zero_price");
+  const types = field("Product types that are not goods (comma-separated)", { name: "ignore_product_types",
+    value: (r.ignore_product_types || []).join(", ") });
+  const skus = field("Shop SKUs that are not goods (comma-separated)", { name: "ignore_skus", value: (r.ignore_skus || []).join(", ") });
+  const rulesErr = h("p", { class: "form-error", role: "alert", tabindex: "-1" });
+  const rulesMap = { "rules.hold_unpaid": unpaid, "rules.skip_test_orders": tests, "rules.ignore_non_shipping": noShipping,
+    "rules.ignore_zero_price": zero, "rules.ignore_product_types": types, "rules.ignore_skus": skus };
+  const rules = h("form", { novalidate: true, onsubmit: async (ev) => {
+    ev.preventDefault();
+    const body = { channel: c.channel, shop: c.shop, rules: {
+      hold_unpaid: unpaid.input.checked, skip_test_orders: tests.input.checked, ignore_non_shipping: noShipping.input.checked,
+      ignore_zero_price: zero.input.checked, ignore_product_types: csv(types.input.value), ignore_skus: csv(skus.input.value) } };
+    try {
+      await post("/api/connectors", body);
+      toast(`Saved the intake rules of ${c.channel} · ${c.shop}`);
+      ctx.rerender();
+    } catch (e) { if (e instanceof ApiError) showErrors(e, rulesMap, rulesErr); else throw e; }
+  } }, h("h3", {}, "Intake rules"), h("div", { class: "row" }, unpaid, tests, noShipping, zero), h("div", { class: "row" }, types, skus),
+  rulesErr, h("button", { type: "submit" }, "Save rules"));
+  const secret = field("New webhook secret", { name: "webhook_secret", type: "password", autocomplete: "off", required: true });
+  const secretErr = h("p", { class: "form-error", role: "alert", tabindex: "-1" });
+  const rotate = h("form", { novalidate: true, onsubmit: async (ev) => {
+    ev.preventDefault();
+    try {
+      await post(`/api/connectors/${c.channel}/${c.shop}/rotate-secret`, { webhook_secret: secret.input.value });
+      secret.input.value = "";
+      toast("New secret in force; the old one is still accepted for a grace period.");
+      ctx.rerender();
+    } catch (e) { if (e instanceof ApiError) showErrors(e, { webhook_secret: secret }, secretErr); else throw e; }
+  } }, h("h3", {}, "Webhook secret"), h("div", { class: "row" }, secret), secretErr, h("button", { type: "submit" }, "Rotate secret"));
+  const id = `${c.channel}/${c.shop}`;
+  return h("details", { class: "card", open: openSettings.has(id),
+    ontoggle: (ev) => { if (ev.target.open) openSettings.add(id); else openSettings.delete(id); } },
+  h("summary", {}, `${c.channel} · ${c.shop}`), rules, rotate,
+    h("h3", {}, "Remove"), h("p", { class: "muted" }, "The connector and its SKU map go; its shop orders and fulfillments stay as history."),
+    action("Delete connector", () => api("DELETE", `/api/connectors/${c.channel}/${c.shop}`), ctx,
+      { kind: "danger", confirmText: `Delete the ${c.channel} connector of ${c.shop}? Its webhooks will no longer be accepted.` }));
 }
 
 function mappingCard(o, ctx) {

@@ -1,7 +1,7 @@
 // Stock: items with on hand / reserved / allocated / available, lots with expiry and
 // holds, the ledger of a lot, and the goods receipt form.
-import { ApiError, get, post } from "../api.js";
-import { field, h, table } from "../dom.js";
+import { ApiError, get, patch, post } from "../api.js";
+import { field, h, table, toast } from "../dom.js";
 import { dateTime, day, qty } from "../format.js";
 import { action, link, lotLink, showErrors } from "./common.js";
 
@@ -54,7 +54,38 @@ async function item(main, sku, ctx) {
       { label: "Quantity", num: true, cell: (m) => qty(m.quantity, it.base_unit) },
       { label: "Note", cell: (m) => m.note || "" },
     ], ledger, { empty: "No movement yet." }),
-    ctx.mayAct ? receiptForm(ctx, [{ sku: it.sku, base_unit: it.base_unit }], it.sku) : null);
+    ctx.mayAct ? receiptForm(ctx, [{ sku: it.sku, base_unit: it.base_unit }], it.sku) : null,
+    ctx.mayAct ? changeForm(ctx, it) : null);
+}
+
+// Kind and unit are fixed once an item exists (lots, recipes and orders count in them); the
+// rest can change. An empty number field clears the value (null), except the name.
+function changeForm(ctx, it) {
+  const num = (v) => (v === null || v === undefined ? "" : Number(v));
+  const name = field("Name", { name: "name", value: it.name, required: true });
+  const lead = field("Supplier lead time (days)", { name: "supplier_lead_time_days", type: "number", min: "0", step: "1", value: num(it.supplier_lead_time_days) });
+  const shelf = field("Shelf life (days)", { name: "shelf_life_days", type: "number", min: "1", step: "1", value: num(it.shelf_life_days) });
+  const bound = field(`Most one order line may ask for (${it.base_unit})`, { name: "max_order_quantity", type: "number", min: "0", step: "any",
+    inputmode: "decimal", value: num(it.max_order_quantity) });
+  const active = field("Sold / used (active)", { name: "active", type: "checkbox", checked: it.active !== false });
+  const err = h("p", { class: "form-error", role: "alert", tabindex: "-1" });
+  const map = { name, supplier_lead_time_days: lead, shelf_life_days: shelf, max_order_quantity: bound, active };
+  const orNull = (f, conv) => (f.input.value === "" ? null : conv(f.input.value));
+  return h("details", { class: "card" }, h("summary", {}, "Change this item"), h("form", { novalidate: true, onsubmit: async (ev) => {
+    ev.preventDefault();
+    const wanted = { name: name.input.value.trim(), supplier_lead_time_days: orNull(lead, Number), shelf_life_days: orNull(shelf, Number),
+      max_order_quantity: orNull(bound, String), active: active.input.checked };
+    // Only what changed: a new lead time re-dates the orders waiting for the material.
+    const was = { name: it.name, supplier_lead_time_days: it.supplier_lead_time_days ?? null, shelf_life_days: it.shelf_life_days ?? null,
+      max_order_quantity: it.max_order_quantity == null ? null : String(Number(it.max_order_quantity)), active: it.active !== false };
+    const body = Object.fromEntries(Object.entries(wanted).filter(([k, v]) => v !== was[k]));
+    if (!Object.keys(body).length) { toast("Nothing changed"); return; }
+    try {
+      await patch(`/api/items/${encodeURIComponent(it.sku)}`, body);
+      toast(`Saved ${it.sku}`);
+      ctx.rerender();
+    } catch (e) { if (e instanceof ApiError) showErrors(e, map, err); else throw e; }
+  } }, h("div", { class: "row" }, name, lead, shelf, bound, active), err, h("button", { type: "submit" }, "Save item")));
 }
 
 function itemForm(ctx) {
