@@ -12,6 +12,7 @@ from contracts.events import Shipped
 from contracts.events.shipping import ShippedLine
 from eventkit import Runtime
 from shipping import repository as repo
+from shipping import status_links
 from shipping.domain.carriers import CARRIERS, tracking_url
 from shipping.delivery import NotDeliverable, UnknownShipment, mark_delivered
 from shipping.domain.shipment import Status, ship_refusal, shown_status
@@ -48,7 +49,7 @@ class NotificationStatus(StrEnum):
 
 
 def _note(n: Notification) -> NotificationOut:
-    return NotificationOut(**n.model_dump(exclude={"to_addr", "next_attempt_at"}), to=n.to_addr)
+    return NotificationOut(**n.model_dump(exclude={"to_addr", "next_attempt_at", "secret"}), to=n.to_addr)
 
 
 def make_api(rt: Runtime) -> FastAPI:
@@ -170,6 +171,8 @@ def make_api(rt: Runtime) -> FastAPI:
             await ctx.session.refresh(note)
         wakeup(rt).set()
         return _note(note)
+
+    app.include_router(status_links.routes(rt))
 
     @app.get("/carriers", response_model=list[CarrierOut])
     async def carriers() -> list[CarrierOut]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from contracts.events import (
@@ -19,11 +20,12 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build(settings: Settings | None = None) -> Service:
+    settings = settings or Settings()
     return Service(
-        settings or Settings(),
+        settings,
         migrations=MIGRATIONS,
         handlers={
-            OrderPlaced: on_order_placed,
+            OrderPlaced: partial(on_order_placed, confirmation_wait=settings.confirmation_wait),
             OrderAllocated: on_order_allocated,
             OrderCancelled: on_order_cancelled,
             PromiseChanged: on_promise_changed,

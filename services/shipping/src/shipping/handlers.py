@@ -10,22 +10,29 @@ from sqlalchemy.dialects.postgresql import insert
 
 from contracts.events import OrderAllocated, OrderCancelled, OrderPlaced, PromiseChanged, ShipmentWithdrawn
 from eventkit import Context, DomainRejection
+from shipping import confirmations
 from shipping import repository as repo
 from shipping.domain.address import ship_to_line
 from shipping.domain.notification import tells_customer
 from shipping.domain.shipment import LEFT, AllocationAction, Status, cancel_applies, next_seq, on_allocation
+from shipping.settings import Settings
 from shipping.tables import OrderRecord, Shipment
 
+DEFAULT_CONFIRMATION_WAIT: float = Settings.model_fields["confirmation_wait"].default
 
-async def on_order_placed(ctx: Context, event: OrderPlaced) -> None:
-    """Keep the recipient; a confirmation that waited for it can now be mailed. The parcel
-    goes to the shop's ship-to when there is one (a gift: the recipient, not the buyer);
-    e-mails go to the buyer, who placed the order."""
+
+async def on_order_placed(ctx: Context, event: OrderPlaced, confirmation_wait: float = DEFAULT_CONFIRMATION_WAIT) -> None:
+    """Keep the recipient; a mail that waited for it can now be mailed. The parcel goes to
+    the shop's ship-to when there is one (a gift: the recipient, not the buyer); e-mails go
+    to the buyer, who placed the order, in the shop's language. The order confirmation is
+    queued once (`confirmations`)."""
     c = event.customer
     to = event.details.ship_to if event.details and event.details.ship_to else None
     recipient = dict(
         order_no=event.order_no, recipient_name=c.name, recipient_email=c.email, recipient_address=c.address,
         recipient_phone=c.phone, recipient_country=c.country, updated_at=func.now(),
+        language=event.details.language if event.details else None,
+        lines=[{"sku": li.sku, "quantity": str(li.quantity), "unit": li.unit.value} for li in event.lines],
     )
     if to is not None and (to.address1 or to.city):
         # recipient_name greets the buyer in e-mails; the parcel's addressee leads the address.
@@ -38,9 +45,10 @@ async def on_order_placed(ctx: Context, event: OrderPlaced) -> None:
         .values(order_id=event.order_id, **recipient)
         .on_conflict_do_update(index_elements=["order_id"], set_=recipient)
     )
-    order = await repo.order_record(ctx.session, event.order_id)
-    await ctx.session.refresh(order)
+    # Locked: PromiseChanged's handler writes the date into the confirmation under this lock.
+    order = await repo.lock_order(ctx.session, event.order_id)
     await repo.release_waiting_notifications(ctx.session, order)
+    await confirmations.confirm(ctx.session, order, confirmation_wait)
 
 
 async def on_order_allocated(ctx: Context, event: OrderAllocated) -> None:
@@ -114,13 +122,23 @@ async def on_order_cancelled(ctx: Context, event: OrderCancelled) -> None:
 
 
 async def on_promise_changed(ctx: Context, event: PromiseChanged) -> None:
-    """The order's expected date moved: the customer is told once per later date past the
-    promise (none when it moves earlier or stays within it, none for a cancelled order).
-    The row lock on the order serializes this with OrderPlaced's release of waiting mails."""
-    if not tells_customer(event.promised_date, event.expected_date, event.previous_expected_date):
-        return
+    """The order's expected date moved. The first date known goes into the confirmation (or
+    its own mail when the confirmation left without it); the customer is told once per later
+    date past the promise (none when it moves earlier or stays within it, none for a
+    cancelled order). The row lock on the order serializes this with OrderPlaced."""
     order = await repo.lock_order(ctx.session, event.order_id)
+    first_date = order.promised_date is None and event.promised_date is not None
+    await ctx.session.execute(
+        update(OrderRecord).where(OrderRecord.order_id == event.order_id)
+        .values(promised_date=func.coalesce(OrderRecord.promised_date, event.promised_date),
+                expected_date=event.expected_date, updated_at=func.now())
+    )
+    await ctx.session.refresh(order)
+    if first_date:
+        await confirmations.dated(ctx.session, order, event.promised_date)
     if order.cancelled_at is not None:
+        return
+    if not tells_customer(event.promised_date, event.expected_date, event.previous_expected_date):
         return
     # Unknown recipient (PromiseChanged overtook OrderPlaced): the mail waits for it.
     await repo.add_delay_notification(ctx.session, order, event.order_id, event.promised_date, event.expected_date)

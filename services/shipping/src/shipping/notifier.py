@@ -5,7 +5,10 @@ share the work without mailing a row twice. The lock is held while the SMTP conv
 runs; a crash between the server's acceptance and our commit resends that one mail (at
 least once; the Message-ID is stable so mail clients can spot the duplicate). A failure
 keeps the row pending with attempts + 1 and an exponential backoff; after
-`notify_max_attempts` it is `failed` (POST /notifications/{id}/retry sends it again)."""
+`notify_max_attempts` it is `failed` (POST /notifications/{id}/retry sends it again).
+A mail with a status link keeps the link's token in `secret` until it is sent: the sender
+puts the link in place of the body's placeholder and empties `secret` in the same commit,
+so the database ends up with the token's hash only."""
 
 from __future__ import annotations
 
@@ -18,16 +21,19 @@ from email.message import EmailMessage
 from sqlalchemy import text
 
 from eventkit import Runtime, is_transient
+from shipping.domain.notification import STATUS_LINK
+from shipping.status_links import link_url
 
 log = logging.getLogger("shipping.notifier")
 
 _CLAIM = text(
-    "SELECT notification_id, to_addr, subject, body, attempts FROM notifications "
+    "SELECT notification_id, to_addr, subject, body, attempts, secret FROM notifications "
     "WHERE status = 'pending' AND next_attempt_at <= now() "
     "ORDER BY next_attempt_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED"
 )
 _SENT = text(
-    "UPDATE notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL "
+    "UPDATE notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL, "
+    "secret = NULL "
     "WHERE notification_id = :id"
 )
 _FAILED = text(
@@ -47,13 +53,16 @@ def backoff(attempts: int, initial: float, maximum: float) -> float:
     return min(initial * (2 ** max(attempts - 1, 0)), maximum)
 
 
-def _message(sender: str, row) -> EmailMessage:
+def _message(sender: str, row, public_base_url: str) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = row.to_addr
     msg["Subject"] = row.subject
     msg["Message-ID"] = f"<{row.notification_id}@batchflow.shipping>"
-    msg.set_content(row.body)
+    body = row.body
+    if row.secret:  # the private status link, kept out of the stored body (dropped once sent)
+        body = body.replace(STATUS_LINK, link_url(public_base_url, row.secret))
+    msg.set_content(body)
     return msg
 
 
@@ -72,7 +81,8 @@ async def send_due(rt: Runtime) -> int:
             if row is None:
                 return sent
             try:
-                await asyncio.to_thread(_smtp_send, s.smtp_host, s.smtp_port, s.smtp_timeout, _message(s.smtp_from, row))
+                msg = _message(s.smtp_from, row, s.public_base_url)
+                await asyncio.to_thread(_smtp_send, s.smtp_host, s.smtp_port, s.smtp_timeout, msg)
             except Exception as exc:  # SMTP refused, unreachable, timed out: retry later
                 delay = backoff(row.attempts + 1, s.notify_backoff_initial, s.notify_backoff_max)
                 log.warning("notification %s to %s failed (attempt %d, next in %.0fs): %s",

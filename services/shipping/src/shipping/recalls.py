@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -74,7 +75,8 @@ async def on_recall_opened(ctx: Context, event: RecallOpened) -> None:
                 shipped_on=parcel.shipped_at.date() if parcel and parcel.shipped_at else None,
                 carrier=parcel.carrier if parcel else None, tracking_no=parcel.tracking_no if parcel else None,
             ))
-        subject, body = recall_mail(order.order_no or customer.order_no, order.recipient_name, event.reason, items)
+        to = repo.recipient(order)
+        subject, body = recall_mail(replace(to, order_no=to.order_no or customer.order_no), event.reason, items)
         to_addr = order.recipient_email
         await session.execute(
             insert(Notification)

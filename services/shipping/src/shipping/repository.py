@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events.inventory import Allocation
-from shipping.domain.notification import ItemLine, delayed_mail, delivered_mail, shipped_mail
+from shipping.domain.notification import ItemLine, Recipient, delayed_mail, delivered_mail, shipped_mail
 from shipping.tables import Notification, OrderRecord, Shipment, ShipmentLine
 
 
@@ -102,41 +102,31 @@ async def replace_lines(session: AsyncSession, shipment_id: uuid.UUID, allocatio
     return True
 
 
+def recipient(order: OrderRecord | None) -> Recipient:
+    if order is None:
+        return Recipient()
+    return Recipient(order_no=order.order_no, name=order.recipient_name, language=order.language)
+
+
+def items_of(lines: list[ShipmentLine]) -> list[ItemLine]:
+    return [ItemLine(li.sku, li.quantity, li.unit, li.lot_no) for li in lines]
+
+
 def render(order: OrderRecord | None, shipment: Shipment, lines: list[ShipmentLine]) -> tuple[str, str]:
-    items = [ItemLine(li.sku, li.quantity, li.unit, li.lot_no) for li in lines]
-    return shipped_mail(
-        order.order_no if order else None,
-        order.recipient_name if order else None,
-        shipment.carrier or "",
-        shipment.tracking_no or "",
-        items,
-        partial=shipment.complete is False,
-        follow_up=shipment.seq > 1,
-    )
+    return shipped_mail(recipient(order), shipment.carrier or "", shipment.tracking_no or "", items_of(lines),
+                        partial=shipment.complete is False, follow_up=shipment.seq > 1)
+
+
+def render_delivered(order: OrderRecord | None, shipment: Shipment, lines: list[ShipmentLine]) -> tuple[str, str]:
+    on = (shipment.delivered_at or now()).date()
+    return delivered_mail(recipient(order), shipment.carrier or "", shipment.tracking_no or "", on, items_of(lines))
 
 
 async def add_shipped_notification(
     session: AsyncSession, order: OrderRecord | None, shipment: Shipment, lines: list[ShipmentLine]
 ) -> None:
     subject, body = render(order, shipment, lines)
-    to_addr = order.recipient_email if order else None
-    stmt = (
-        insert(Notification)
-        .values(
-            notification_id=uuid.uuid4(), order_id=shipment.order_id, shipment_id=shipment.shipment_id,
-            kind="shipped", to_addr=to_addr, subject=subject, body=body,
-            status="pending" if to_addr else "waiting_recipient", attempts=0,
-            next_attempt_at=func.now(), created_at=func.now(),
-        )
-        .on_conflict_do_nothing(index_elements=["shipment_id", "kind"])
-    )
-    await session.execute(stmt)
-
-
-def render_delivered(order: OrderRecord | None, shipment: Shipment, lines: list[ShipmentLine]) -> tuple[str, str]:
-    items = [ItemLine(li.sku, li.quantity, li.unit, li.lot_no) for li in lines]
-    return delivered_mail(order.order_no if order else None, order.recipient_name if order else None,
-                          shipment.carrier or "", shipment.tracking_no or "", items)
+    await _add_shipment_mail(session, order, shipment, "shipped", subject, body)
 
 
 async def add_delivered_notification(
@@ -144,12 +134,17 @@ async def add_delivered_notification(
 ) -> None:
     """Once per shipment (unique shipment/kind): a second delivery report mails nothing more."""
     subject, body = render_delivered(order, shipment, lines)
+    await _add_shipment_mail(session, order, shipment, "delivered", subject, body)
+
+
+async def _add_shipment_mail(session: AsyncSession, order: OrderRecord | None, shipment: Shipment, kind: str,
+                             subject: str, body: str) -> None:
     to_addr = order.recipient_email if order else None
     await session.execute(
         insert(Notification)
         .values(
             notification_id=uuid.uuid4(), order_id=shipment.order_id, shipment_id=shipment.shipment_id,
-            kind="delivered", to_addr=to_addr, subject=subject, body=body,
+            kind=kind, to_addr=to_addr, subject=subject, body=body,
             status="pending" if to_addr else "waiting_recipient", attempts=0,
             next_attempt_at=func.now(), created_at=func.now(),
         )
@@ -158,7 +153,8 @@ async def add_delivered_notification(
 
 
 async def release_waiting_notifications(session: AsyncSession, order: OrderRecord) -> int:
-    """The recipient became known: address and re-render the mails that waited for it."""
+    """The recipient became known: address and re-render the mails that waited for it (in
+    the recipient's language, with the order number now known)."""
     if not order.recipient_email:
         return 0
     waiting = (
@@ -170,17 +166,14 @@ async def release_waiting_notifications(session: AsyncSession, order: OrderRecor
     ).scalars().all()
     for note in waiting:
         if note.kind == "delayed":
-            subject, body = delayed_mail(order.order_no, order.recipient_name, note.promised_date, note.expected_date)
-        elif note.kind == "delivered":
+            subject, body = delayed_mail(recipient(order), note.promised_date, note.expected_date)
+        elif note.kind in ("shipped", "delivered") and note.shipment_id is not None:
             shipment = await shipment_by_id(session, note.shipment_id)
             lines = (await lines_of(session, [note.shipment_id]))[note.shipment_id]
-            subject, body = render_delivered(order, shipment, lines)
-        elif note.shipment_id is None:  # a recall notice: written when the recall opened, only addressed now
+            renderer = render if note.kind == "shipped" else render_delivered
+            subject, body = renderer(order, shipment, lines)
+        else:  # a recall notice: written when the recall opened, only addressed now
             subject, body = note.subject, note.body
-        else:
-            shipment = await shipment_by_id(session, note.shipment_id)
-            lines = (await lines_of(session, [note.shipment_id]))[note.shipment_id]
-            subject, body = render(order, shipment, lines)
         await session.execute(
             update(Notification)
             .where(Notification.notification_id == note.notification_id)
@@ -194,8 +187,7 @@ async def add_delay_notification(
 ) -> bool:
     """Once per order and expected date (unique index): a redelivered PromiseChanged, or the
     same slip announced again, mails nothing more. False when it existed."""
-    order_no = order.order_no if order else None
-    subject, body = delayed_mail(order_no, order.recipient_name if order else None, promised, expected)
+    subject, body = delayed_mail(recipient(order), promised, expected)
     to_addr = order.recipient_email if order else None
     inserted = await session.execute(
         insert(Notification)

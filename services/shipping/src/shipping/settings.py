@@ -20,6 +20,11 @@ class Settings(ServiceSettings):
     smtp_port: int = 8025
     smtp_from: str = "shipping@batchflow.local"
     smtp_timeout: float = 10.0
+    # The order confirmation waits this long (seconds) for the order's first date (orders
+    # dates it a moment after placement); past it, it says that the date follows.
+    confirmation_wait: float = Field(default=60.0, ge=0)
+    # Where customers open their private status page (the gateway's /track/{token}).
+    public_base_url: str = "http://127.0.0.1:8100"
     # The sender wakes on every ship commit; the poll is only the fallback (other instances,
     # recipients that became known, retries whose backoff ran out).
     notify_poll_interval: float = 0.5

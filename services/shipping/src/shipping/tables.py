@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Column, DateTime, Numeric
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 
@@ -30,6 +31,12 @@ class OrderRecord(SQLModel, table=True):
     cancelled_at: datetime | None = Field(default=None, sa_column=_ts())
     allocation_complete: bool = False
     updated_at: datetime | None = Field(default=None, sa_column=_ts())
+    # For the customer's mails: the shop's language tag, OrderPlaced's lines (sku, quantity,
+    # unit), the first promised date and the latest expected date (PromiseChanged).
+    language: str | None = None
+    lines: list | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
+    promised_date: date | None = None
+    expected_date: date | None = None
 
 
 class Shipment(SQLModel, table=True):
@@ -69,7 +76,7 @@ class Notification(SQLModel, table=True):
     notification_id: uuid.UUID = Field(primary_key=True)
     order_id: str
     shipment_id: uuid.UUID | None = None  # None: about the order (a delay notice)
-    kind: str = "shipped"  # shipped | delayed
+    kind: str = "shipped"  # confirmation | dated | shipped | delivered | delayed | recall | status_link | purchase_order
     # A delay notice: once per order and new expected date (dedup_key), with its dates.
     dedup_key: str | None = None
     promised_date: date | None = None
@@ -83,6 +90,20 @@ class Notification(SQLModel, table=True):
     last_error: str | None = None
     created_at: datetime | None = Field(default=None, sa_column=_ts())
     sent_at: datetime | None = Field(default=None, sa_column=_ts())
+    # The raw status-link token of a mail that carries one, until it is sent.
+    secret: str | None = None
+
+
+class StatusLink(SQLModel, table=True):
+    """A customer's private link to the order's status page: only the token's hash."""
+
+    __tablename__ = "status_links"
+
+    link_id: uuid.UUID = Field(primary_key=True)
+    order_id: str
+    token_hash: str
+    created_at: datetime | None = Field(default=None, sa_column=_ts())
+    revoked_at: datetime | None = Field(default=None, sa_column=_ts())
 
 
 class HeldLot(SQLModel, table=True):

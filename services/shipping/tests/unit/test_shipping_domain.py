@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from shipping.domain.carriers import CARRIERS, canonical_carrier, valid_tracking_no
-from shipping.domain.notification import ItemLine, shipped_mail
+from shipping.domain.notification import ItemLine, Recipient, shipped_mail
 from shipping.domain.shipment import (
     AllocationAction,
     AllocationDecision,
@@ -91,7 +91,7 @@ def test_cancellation_withdraws_only_a_shipment_that_has_not_left():
 
 def test_shipping_mail_names_carrier_tracking_and_items():
     subject, body = shipped_mail(
-        "SO-1001", "Ada Lovelace", "DHL", "JD014600003",
+        Recipient("SO-1001", "Ada Lovelace"), "DHL", "JD014600003",
         [ItemLine("CREAM-50", Decimal("12.000000"), "pcs", "B240101-0001")],
     )
     assert subject == "Your order SO-1001 has shipped (DHL JD014600003)"
@@ -102,16 +102,16 @@ def test_shipping_mail_names_carrier_tracking_and_items():
 
 def test_partial_and_follow_up_mails_say_which_part_left():
     items = [ItemLine("CREAM-50", Decimal("6"), "pcs", "B1")]
-    subject, body = shipped_mail("SO-1", "Ada", "DHL", "JD1234", items, partial=True)
+    subject, body = shipped_mail(Recipient("SO-1", "Ada"), "DHL", "JD1234", items, partial=True)
     assert subject == "Part of your order SO-1 has shipped (DHL JD1234)"
     assert "remaining items follow in a later shipment" in body
-    subject, body = shipped_mail("SO-1", "Ada", "DHL", "JD5678", items, follow_up=True)
+    subject, body = shipped_mail(Recipient("SO-1", "Ada"), "DHL", "JD5678", items, follow_up=True)
     assert subject == "The rest of your order SO-1 has shipped (DHL JD5678)"
     assert "later shipment" not in body
 
 
 def test_shipping_mail_without_known_recipient_still_reads_well():
-    subject, body = shipped_mail(None, None, "UPS", "1Z999", [ItemLine("X", Decimal("1.5"), "kg", "L1")])
+    subject, body = shipped_mail(Recipient(), "UPS", "1Z999", [ItemLine("X", Decimal("1.5"), "kg", "L1")])
     assert subject == "Your order has shipped (UPS 1Z999)"
     assert body.startswith("Hello,")
 

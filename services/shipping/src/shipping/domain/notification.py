@@ -1,5 +1,7 @@
-"""The e-mails a customer gets: when (part of) the order ships, and when its expected date
-slips past the date promised."""
+"""The e-mails a customer gets: the order confirmation (with the promised date, or the date
+later when it is not known yet), when (part of) the order ships, when it is delivered, when
+its expected date slips past the promise, and recall notices. Wording comes from
+`templates` in the order's shop language; this module only arranges it."""
 
 from __future__ import annotations
 
@@ -7,64 +9,106 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from shipping.domain.templates import Wording, for_language
+
+# Stands in the stored body for the private status link: the token is kept apart from the
+# text (operators read bodies) and put in only when the mail is sent.
+STATUS_LINK = "[private status link]"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who is written to, and in which words: the order as shipping knows it."""
+
+    order_no: str | None = None
+    name: str | None = None
+    language: str | None = None  # the shop's tag as given ('fr-FR'); None: English
+
 
 @dataclass(frozen=True)
 class ItemLine:
     sku: str
     quantity: Decimal
     unit: str
-    lot_no: str
+    lot_no: str | None = None
 
 
 def _qty(q: Decimal) -> str:
     # 12.000000 -> 12, 1.250000 -> 1.25: customers read the quantity, not the column type.
-    return format(q.normalize(), "f")
+    return format(Decimal(q).normalize(), "f")
 
 
-def shipped_mail(
-    order_no: str | None,
-    recipient_name: str | None,
-    carrier: str,
-    tracking_no: str,
-    items: list[ItemLine],
-    partial: bool = False,
-    follow_up: bool = False,
-) -> tuple[str, str]:
+class _Mail:
+    """A mail being written: the wording of the recipient's language and the lines so far."""
+
+    def __init__(self, to: Recipient):
+        self.w: Wording = for_language(to.language)
+        self.ref = self.w("ref", order_no=to.order_no) if to.order_no else self.w("ref_unnumbered")
+        self.lines = [self.w("greeting", name=to.name) if to.name else self.w("greeting_unnamed"), ""]
+
+    def t(self, key: str, **fields: object) -> str:
+        """A string with the order reference filled in ({ref}, or {Ref} to start a sentence)."""
+        return self.w(key, ref=self.ref, Ref=self.ref[0].upper() + self.ref[1:], **fields)
+
+    def items(self, items: list[ItemLine], with_lots: bool = False, heading: str = "items") -> None:
+        self.lines.append(self.w(heading))
+        for i in items:
+            key = "item_lot" if with_lots and i.lot_no else "item"
+            self.lines.append(self.w(key, quantity=_qty(i.quantity), unit=i.unit, sku=i.sku, lot_no=i.lot_no))
+
+    def body(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+def confirmation_mail(to: Recipient, items: list[ItemLine], promised: date | None) -> tuple[str, str]:
+    """(subject, body): the order received, its lines, the date we ship by (or that the date
+    follows) and the private status link (as STATUS_LINK)."""
+    m = _Mail(to)
+    m.lines += [m.t("confirmation.intro"), ""]
+    m.items(items)
+    m.lines.append("")
+    m.lines.append(m.t("confirmation.promised", date=m.w.date(promised)) if promised else m.t("confirmation.undated"))
+    m.lines += ["", m.w("status_link"), STATUS_LINK, "", m.w("thanks")]
+    return m.t("confirmation.subject"), m.body()
+
+
+def dated_mail(to: Recipient, promised: date) -> tuple[str, str]:
+    """The date that a confirmation without one said would follow."""
+    m = _Mail(to)
+    d = m.w.date(promised)
+    m.lines += [m.t("dated.body", date=d), "", m.w("thanks")]
+    return m.t("dated.subject", date=d), m.body()
+
+
+def status_link_mail(to: Recipient) -> tuple[str, str]:
+    """A new private status link (issued by an operator; the previous one no longer opens)."""
+    m = _Mail(to)
+    m.lines += [m.t("status_link.body"), STATUS_LINK, "", m.w("thanks")]
+    return m.t("status_link.subject"), m.body()
+
+
+def shipped_mail(to: Recipient, carrier: str, tracking_no: str, items: list[ItemLine], partial: bool = False,
+                 follow_up: bool = False) -> tuple[str, str]:
     """(subject, body) of the shipping confirmation. `partial`: the rest is backordered and
     follows later; `follow_up`: an earlier part of the order already left."""
-    ref = f"your order {order_no}" if order_no else "your order"
+    variant = "_partial" if partial else "_rest" if follow_up else ""
+    m = _Mail(to)
+    m.lines.append(m.t("shipped.intro" + variant))
     if partial:
-        what = f"part of {ref}"
-    elif follow_up:
-        what = f"the rest of {ref}"
-    else:
-        what = ref
-    subject = f"{what[0].upper()}{what[1:]} has shipped ({carrier} {tracking_no})"
-    greeting = f"Hello {recipient_name}," if recipient_name else "Hello,"
-    lines = [greeting, "", f"{what[0].upper()}{what[1:]} is on its way."]
-    if partial:
-        lines.append("The remaining items follow in a later shipment; we will e-mail you when they leave.")
-    lines += [
-        "",
-        f"Carrier: {carrier}",
-        f"Tracking number: {tracking_no}",
-        "",
-        "Items:",
-    ]
-    lines += [f"  - {_qty(i.quantity)} {i.unit} {i.sku} (lot {i.lot_no})" for i in items]
-    lines += ["", "Thank you for your order."]
-    return subject, "\n".join(lines) + "\n"
+        m.lines.append(m.w("shipped.backorder"))
+    m.lines += ["", m.w("shipped.carrier", carrier=carrier), m.w("shipped.tracking", tracking_no=tracking_no), ""]
+    m.items(items, with_lots=True)
+    m.lines += ["", m.w("thanks")]
+    return m.t("shipped.subject" + variant, carrier=carrier, tracking_no=tracking_no), m.body()
 
 
-def delivered_mail(order_no: str | None, recipient_name: str | None, carrier: str, tracking_no: str,
+def delivered_mail(to: Recipient, carrier: str, tracking_no: str, delivered_on: date,
                    items: list[ItemLine]) -> tuple[str, str]:
-    ref = f"your order {order_no}" if order_no else "your order"
-    subject = f"{ref[0].upper()}{ref[1:]} has been delivered"
-    greeting = f"Hello {recipient_name}," if recipient_name else "Hello,"
-    lines = [greeting, "", f"{carrier} delivered the parcel of {ref} (tracking number {tracking_no}).", "", "Items:"]
-    lines += [f"  - {_qty(i.quantity)} {i.unit} {i.sku}" for i in items]
-    lines += ["", "Thank you for your order."]
-    return subject, "\n".join(lines) + "\n"
+    m = _Mail(to)
+    m.lines += [m.t("delivered.body", carrier=carrier, tracking_no=tracking_no, date=m.w.date(delivered_on)), ""]
+    m.items(items)
+    m.lines += ["", m.w("delivered.help"), "", m.w("thanks")]
+    return m.t("delivered.subject"), m.body()
 
 
 def tells_customer(promised: date | None, expected: date | None, previous: date | None) -> bool:
@@ -76,17 +120,11 @@ def tells_customer(promised: date | None, expected: date | None, previous: date 
     return previous is None or expected > previous
 
 
-def delayed_mail(order_no: str | None, recipient_name: str | None, promised: date, expected: date) -> tuple[str, str]:
-    ref = f"your order {order_no}" if order_no else "your order"
-    subject = f"{ref[0].upper()}{ref[1:]} will ship later than promised"
-    greeting = f"Hello {recipient_name}," if recipient_name else "Hello,"
-    lines = [
-        greeting, "",
-        f"We promised to ship {ref} on {promised.isoformat()}; we now expect to ship it on {expected.isoformat()}.",
-        "We are sorry for the delay. We will write again if the date changes once more.",
-        "", "Thank you for your patience.",
-    ]
-    return subject, "\n".join(lines) + "\n"
+def delayed_mail(to: Recipient, promised: date, expected: date) -> tuple[str, str]:
+    m = _Mail(to)
+    m.lines += [m.t("delayed.body", promised=m.w.date(promised), expected=m.w.date(expected)),
+                m.w("delayed.sorry"), "", m.w("delayed.thanks")]
+    return m.t("delayed.subject"), m.body()
 
 
 @dataclass(frozen=True)
@@ -100,17 +138,15 @@ class RecalledItem:
     tracking_no: str | None
 
 
-def recall_mail(order_no: str | None, recipient_name: str | None, reason: str, items: list[RecalledItem]) -> tuple[str, str]:
+def recall_mail(to: Recipient, reason: str, items: list[RecalledItem]) -> tuple[str, str]:
     """(subject, body) of a recall notice: what the customer received, when and in which
     parcel, why it is recalled, and what to do (keep it aside and answer)."""
-    ref = f"your order {order_no}" if order_no else "your order"
-    subject = f"Recall notice: goods from {ref}"
-    greeting = f"Hello {recipient_name}," if recipient_name else "Hello,"
-    lines = [greeting, "", f"We are recalling goods that you received with {ref}.", f"Reason: {reason}", "", "Affected items:"]
+    m = _Mail(to)
+    m.lines += [m.t("recall.intro"), m.w("recall.reason", reason=reason), "", m.w("recall.items")]
     for i in items:
-        when = f"shipped {i.shipped_on.isoformat()}" if i.shipped_on else "shipped"
-        parcel = f" with {i.carrier} (tracking {i.tracking_no})" if i.carrier else ""
-        lines.append(f"  - {_qty(i.quantity)} {i.unit} {i.sku} (lot {i.lot_no}), {when}{parcel}")
-    lines += ["", "Please do not use these items. Reply to this e-mail to tell us you received this notice,",
-              "and we will arrange the return or a replacement.", "", "We are sorry for the trouble."]
-    return subject, "\n".join(lines) + "\n"
+        when = m.w("recall.shipped_on", date=m.w.date(i.shipped_on)) if i.shipped_on else m.w("recall.shipped")
+        parcel = m.w("recall.parcel", carrier=i.carrier, tracking_no=i.tracking_no) if i.carrier else ""
+        m.lines.append(m.w("recall.item", quantity=_qty(i.quantity), unit=i.unit, sku=i.sku, lot_no=i.lot_no,
+                           when=when, parcel=parcel))
+    m.lines += ["", m.w("recall.action"), "", m.w("recall.sorry")]
+    return m.t("recall.subject"), m.body()
