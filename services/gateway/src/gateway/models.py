@@ -338,3 +338,15 @@ class RecallDisposition(StrEnum):
 class RecallCloseIn(Body):
     disposition: RecallDisposition = Field(description="dispose: write off the remaining stock, lots stay held; "
                                            "release: the holds end")
+
+
+# --- make to stock --------------------------------------------------------------------------
+class ReorderRuleIn(Body):
+    """A reorder point and either a target (min/max) or days of cover from recent demand.
+    Signs and the target against the point are judged by inventory (422 with its reasons)."""
+
+    reorder_point: Annotated[Decimal, Field(max_digits=18, decimal_places=6)]
+    unit: Unit
+    target: Annotated[Decimal, Field(max_digits=18, decimal_places=6)] | None = None
+    days_of_cover: int | None = Field(default=None, le=3650, description="fill up to this many days of recent demand")
+    lookback_days: int | None = Field(default=None, le=3650, description="the window recent demand is averaged over (28)")

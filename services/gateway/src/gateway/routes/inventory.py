@@ -12,7 +12,7 @@ from gateway.auth import require_key
 from gateway.downstream import Downstream, downstream
 from gateway.models import (
     HoldIn, ItemChange, ItemCreate, LotRef, OrderId, ReceiptCreate, RecallCloseIn, RecallCustomerIn, RecallId, RecallIn,
-    ReleaseIn, SkuPath,
+    ReleaseIn, ReorderRuleIn, SkuPath,
 )
 
 router = APIRouter(prefix="/api", tags=["catalog and stock"], dependencies=[Security(require_key)])
@@ -144,3 +144,37 @@ async def shortages(request: Request, ds: Downstream = Depends(downstream)) -> R
 @router.get("/plans", summary="Production plans and what is promised against them")
 async def plans(request: Request, ds: Downstream = Depends(downstream)) -> Response:
     return await ds.relay("inventory", "GET", "/plans", params=_params(request))
+
+
+# --- make to stock ----------------------------------------------------------------------------
+@router.put("/reorder-rules/{sku}", summary="Set an item's reorder point (make to stock)",
+            description="Below the point (free stock + planned batches' unpromised output, or + open purchase orders "
+            "for a material) a batch for stock is planned, or a purchase suggested, once per crossing. Checked at once.")
+async def put_reorder_rule(sku: SkuPath, body: ReorderRuleIn, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("inventory", "PUT", f"/reorder-rules/{sku}", json=body.forward())
+
+
+@router.get("/reorder-rules", summary="Reorder rules with each item's position and status")
+async def reorder_rules(ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("inventory", "GET", "/reorder-rules")
+
+
+@router.get("/reorder-rules/{sku}", summary="One item's reorder rule and position")
+async def reorder_rule(sku: SkuPath, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("inventory", "GET", f"/reorder-rules/{sku}")
+
+
+@router.delete("/reorder-rules/{sku}", status_code=204, summary="Remove an item's reorder rule")
+async def delete_reorder_rule(sku: SkuPath, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("inventory", "DELETE", f"/reorder-rules/{sku}")
+
+
+@router.post("/reorder-rules/review", summary="Check every reorder rule now (e.g. daily, for lots that expired)")
+async def review_reorder_rules(ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("inventory", "POST", "/reorder-rules/review")
+
+
+@router.get("/replenishments", summary="Replenishments raised by reorder points (batches for stock, purchases)",
+            description="Filter with `sku`, `status` (planned, waiting, suggested, closed), `limit`.")
+async def replenishments(request: Request, ds: Downstream = Depends(downstream)) -> Response:
+    return await ds.relay("inventory", "GET", "/replenishments", params=_params(request))

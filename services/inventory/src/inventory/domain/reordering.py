@@ -15,6 +15,8 @@ from inventory.domain.pieces import fractional_pieces, need_up
 from inventory.domain.quantities import STEP
 
 ZERO = Decimal(0)
+# NUMERIC(18, 6): twelve digits before the point.
+LIMIT = Decimal(10) ** 12
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,9 @@ def rule_problems(terms: RuleTerms, unit: str) -> list[str]:
     if terms.lookback_days <= 0:
         problems.append(f"lookback_days {terms.lookback_days} must be at least 1")
     for name, value in (("reorder_point", terms.reorder_point), ("target", terms.target)):
-        if value is not None and value >= 0 and fractional_pieces(value, unit):
+        if value is not None and value >= LIMIT:
+            problems.append(f"{name} {value} {unit} is beyond what stock is counted in (under {LIMIT:,} {unit})")
+        elif value is not None and value >= 0 and fractional_pieces(value, unit):
             problems.append(f"{name} {value} {unit}: an item counted in pieces takes whole numbers")
     return problems
 
