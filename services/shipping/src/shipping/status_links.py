@@ -154,9 +154,10 @@ def routes(rt: Runtime) -> APIRouter:
         """A new private link (the live one, if any, revoked), e-mailed to the customer and
         answered once so the operator can pass it on."""
         async with rt.uow.start(name="issue status link") as ctx:
-            order = await repo.lock_order(ctx.session, order_id)
-            if not order.recipient_email:
+            known = await repo.order_record(ctx.session, order_id)
+            if known is None or not known.recipient_email:  # (no row made for an unknown order)
                 raise HTTPException(404, f"order {order_id} is not known here yet")
+            order = await repo.lock_order(ctx.session, order_id)
             revoked = await revoke(ctx.session, order_id)
             token = await issue(ctx.session, order_id)
             subject, body = status_link_mail(repo.recipient(order))
