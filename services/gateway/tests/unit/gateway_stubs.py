@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import httpx
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 OPERATOR = {"X-API-Key": "op-key"}
@@ -48,6 +48,11 @@ def orders_stub(state: dict[str, Any]) -> FastAPI:
     async def list_orders(request: Request) -> dict:
         state["list_params"] = dict(request.query_params)
         return {"items": list(orders.values()), "total": len(orders), "limit": 50, "offset": 0}
+
+    @app.get("/order-contacts")
+    async def contacts(order_id: list[str] = Query()) -> list[dict]:
+        return [{k: orders[o].get(k) for k in ("order_id", "order_no", "status", "customer")}
+                for o in sorted(set(order_id)) if o in orders]
 
     @app.get("/orders/{order_id}")
     async def get(order_id: str) -> dict:

@@ -16,9 +16,9 @@ from orders.settings import DEFAULT_MAX_LINE_QUANTITY
 from orders.cancellation import CancelRefused, OrderNotFound, cancel
 from orders.domain.status import OrderStatus
 from orders.placement import OrderDraft, new_order_id, place
-from orders.queries import OrderFilter, get_order, list_orders
+from orders.queries import OrderFilter, get_order, list_orders, order_contacts
 from orders.stuck import stuck_orders
-from orders.views import CancelOrder, OrderOut, OrderPage, PlaceOrder, PromiseRules, StuckPage
+from orders.views import CancelOrder, OrderContact, OrderOut, OrderPage, PlaceOrder, PromiseRules, StuckPage
 
 OrderIdPath = Annotated[str, Path(min_length=1, max_length=100)]
 
@@ -88,6 +88,15 @@ def make_api(rt: Runtime) -> FastAPI:
         f = OrderFilter(status.value if status else None, customer, channel, sku, placed_from, placed_to, attention)
         async with rt.uow.sessions() as session:
             return await list_orders(session, f, limit, offset)
+
+    @app.get("/order-contacts", response_model=list[OrderContact])
+    async def contacts(
+        order_id: Annotated[list[Annotated[str, Query(min_length=1, max_length=100)]],
+                            Query(min_length=1, max_length=500, description="repeat for each order")],
+    ) -> list[OrderContact]:
+        """Number, status and customer of each order named that orders knows (unknown ids are left out)."""
+        async with rt.uow.sessions() as session:
+            return await order_contacts(session, sorted(set(order_id)))
 
     @app.get("/promise-rules", response_model=PromiseRules)
     async def promise_rules() -> PromiseRules:

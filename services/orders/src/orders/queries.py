@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orders.domain.status import LineState, line_state
 from orders.facts import line_facts
 from orders.tables import LinePlan, Order, OrderLine, Shipment, TimelineEntry
-from orders.views import LineOut, OrderOut, OrderPage, OrderSummary, PlanOut, ShipmentOut, ShortageOut, TimelineOut
+from orders.views import LineOut, OrderContact, OrderOut, OrderPage, OrderSummary, PlanOut, ShipmentOut, ShortageOut, TimelineOut
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,12 @@ async def list_orders(session: AsyncSession, f: OrderFilter, limit: int, offset:
     )
     items = [OrderSummary.model_validate(o, from_attributes=True) for o in rows]
     return OrderPage(items=items, total=total, limit=limit, offset=offset)
+
+
+async def order_contacts(session: AsyncSession, order_ids: list[str]) -> list[OrderContact]:
+    """Many orders' customers in one statement (a recall list names dozens of orders)."""
+    rows = await session.scalars(select(Order).where(Order.order_id.in_(order_ids)).order_by(Order.order_id))
+    return [OrderContact.model_validate(o, from_attributes=True) for o in rows]
 
 
 async def get_order(session: AsyncSession, order_id: str) -> OrderOut | None:

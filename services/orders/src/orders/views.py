@@ -150,6 +150,15 @@ class OrderPage(BaseModel):
     offset: int
 
 
+class OrderContact(BaseModel):
+    """Who an order is for and where it stands: what a recall list shows per order."""
+
+    order_id: str
+    order_no: str
+    status: str
+    customer: dict[str, Any]
+
+
 class PromiseRules(BaseModel):
     """What orders adds to "goods ready" to date a shipment (the gateway's quote uses it)."""
 

@@ -97,3 +97,16 @@ async def test_list_filters_and_paging(orders):
     assert await ids(customer="100%_") == []
     bad = await orders.api.get("/orders", params={"status": "lost"})
     assert bad.status_code == 422
+
+
+async def test_order_contacts_name_many_orders_customers_in_one_call(orders):
+    a = (await orders.place())["order_id"]
+    b = (await orders.place(customer={"name": "Grace Hopper", "email": "grace@example.com"}))["order_id"]
+    r = await orders.api.get("/order-contacts", params={"order_id": [b, a, "not-an-order", a]})
+    assert r.status_code == 200, r.text
+    got = {c["order_id"]: (c["status"], c["customer"]["email"]) for c in r.json()}
+    assert got == {a: ("received", "ada@example.com"), b: ("received", "grace@example.com")}
+    none = await orders.api.get("/order-contacts")
+    assert none.status_code == 422
+    too_many = await orders.api.get("/order-contacts", params={"order_id": [f"o{i}" for i in range(501)]})
+    assert too_many.status_code == 422

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.tables import Allocation, CompletedBatch, Lot, OrderDemand, Reservation, StockMovement
@@ -90,45 +90,88 @@ def _ref(lot: Lot) -> LotRef:
     return LotRef(**lot.model_dump(include=set(LotRef.model_fields)))
 
 
-async def forward(session: AsyncSession, lot_id: str, depth: int = 0) -> ForwardTrace | None:
-    lot = await session.get(Lot, lot_id)
-    if lot is None:
+# Every lot reachable from one lot through the batches that consumed it, MAX_DEPTH levels
+# deep: one statement instead of a round trip per lot and batch (a drum of oil that went into
+# fifty batches is a few hundred lots and order lines). Consumption movements are found by
+# stock_movements_lot, the lots a batch made by lots' unique batch_id.
+_REACHABLE = text("""
+    WITH RECURSIVE reach(lot_id, depth) AS (
+        SELECT CAST(:lot_id AS text), 0
+        UNION
+        SELECT made.lot_id, reach.depth + 1
+        FROM reach
+        JOIN stock_movements used ON used.lot_id = reach.lot_id AND used.kind = 'consumption'
+        JOIN lots made ON made.batch_id = used.batch_id
+        WHERE reach.depth < :max_depth
+    )
+    SELECT lot_id, MIN(depth) FROM reach GROUP BY lot_id
+""")
+
+
+async def reachable(session: AsyncSession, lot_id: str) -> dict[str, int]:
+    """Lot id -> the fewest batches between it and `lot_id` (itself: 0)."""
+    rows = await session.execute(_REACHABLE, {"lot_id": lot_id, "max_depth": MAX_DEPTH})
+    return {lot: depth for lot, depth in rows}
+
+
+async def forward(session: AsyncSession, lot_id: str) -> ForwardTrace | None:
+    """The lot, the batches that consumed it, the lots they made (and so on, MAX_DEPTH levels),
+    and the orders that got each lot: read set-wise (a handful of statements whatever the
+    trace's size), then put together as a tree."""
+    ids = list(await reachable(session, lot_id))
+    lots = {lot.lot_id: lot for lot in (await session.execute(select(Lot).where(Lot.lot_id.in_(ids)))).scalars()}
+    if lot_id not in lots:
         return None
-    used = (
-        await session.execute(
-            select(StockMovement.batch_id, func.sum(-StockMovement.quantity), CompletedBatch.batch_no)
-            .outerjoin(CompletedBatch, CompletedBatch.batch_id == StockMovement.batch_id)
-            .where(StockMovement.lot_id == lot_id, StockMovement.kind == "consumption")
-            .group_by(StockMovement.batch_id, CompletedBatch.batch_no)
-            .order_by(StockMovement.batch_id)
-        )
-    ).all()
-    batches = []
-    for batch_id, consumed, batch_no in used:
-        made = (await session.execute(select(Lot.lot_id).where(Lot.batch_id == batch_id))).scalars().all()
-        finished = [await forward(session, m, depth + 1) for m in made] if depth < MAX_DEPTH else []
-        batches.append(BatchUse(batch_id=batch_id, batch_no=batch_no, consumed=consumed, finished_lots=[f for f in finished if f]))
-    plans = (
-        await session.execute(
-            select(Reservation.plan_id).where(Reservation.lot_id == lot_id, Reservation.status == "open")
-        )
-    ).scalars().all()
-    return ForwardTrace(lot=_ref(lot), consumed_by=batches, reserved_by_plans=sorted(plans), orders=await _orders_of(session, lot_id))
+    used: dict[str, list[tuple[str, Decimal, str | None]]] = {}
+    for lot, batch_id, consumed, batch_no in await session.execute(
+        select(StockMovement.lot_id, StockMovement.batch_id, func.sum(-StockMovement.quantity), CompletedBatch.batch_no)
+        .outerjoin(CompletedBatch, CompletedBatch.batch_id == StockMovement.batch_id)
+        .where(StockMovement.lot_id.in_(ids), StockMovement.kind == "consumption")
+        .group_by(StockMovement.lot_id, StockMovement.batch_id, CompletedBatch.batch_no)
+        .order_by(StockMovement.lot_id, StockMovement.batch_id)
+    ):
+        used.setdefault(lot, []).append((batch_id, consumed, batch_no))
+    made: dict[str, list[str]] = {}
+    for lot in sorted(lots.values(), key=lambda x: x.lot_id):
+        if lot.batch_id is not None:
+            made.setdefault(lot.batch_id, []).append(lot.lot_id)
+    plans: dict[str, list[str]] = {}
+    for lot, plan_id in await session.execute(
+        select(Reservation.lot_id, Reservation.plan_id).where(Reservation.lot_id.in_(ids), Reservation.status == "open")
+    ):
+        plans.setdefault(lot, []).append(plan_id)
+    orders = await _orders_of(session, ids)
+
+    def tree(lot: Lot, depth: int) -> ForwardTrace:
+        # The same shape as walking lot by lot: a lot reached twice (two of its ingredients'
+        # batches) appears under each; the walk stops MAX_DEPTH levels down.
+        batches = [
+            BatchUse(batch_id=batch_id, batch_no=batch_no, consumed=consumed,
+                     finished_lots=[tree(lots[m], depth + 1) for m in made.get(batch_id, []) if m in lots]
+                     if depth < MAX_DEPTH else [])
+            for batch_id, consumed, batch_no in used.get(lot.lot_id, [])
+        ]
+        return ForwardTrace(lot=_ref(lot), consumed_by=batches, reserved_by_plans=sorted(plans.get(lot.lot_id, [])),
+                            orders=orders.get(lot.lot_id, []))
+
+    return tree(lots[lot_id], 0)
 
 
-async def _orders_of(session: AsyncSession, lot_id: str) -> list[OrderUse]:
+async def _orders_of(session: AsyncSession, lot_ids: list[str]) -> dict[str, list[OrderUse]]:
     rows = (
         await session.execute(
             select(Allocation, OrderDemand).join(OrderDemand, OrderDemand.order_id == Allocation.order_id)
-            .where(Allocation.lot_id == lot_id).order_by(Allocation.created_at)
+            .where(Allocation.lot_id.in_(lot_ids)).order_by(Allocation.created_at, Allocation.allocation_id)
         )
     ).all()
-    return [
-        OrderUse(order_id=a.order_id, order_no=o.order_no, customer=o.customer, line_no=a.line_no,
-                 allocation_id=a.allocation_id, quantity=a.quantity, shipped=a.shipped, status=a.status,
-                 shipment_id=a.shipment_id)
-        for a, o in rows
-    ]
+    uses: dict[str, list[OrderUse]] = {}
+    for a, o in rows:
+        uses.setdefault(a.lot_id, []).append(
+            OrderUse(order_id=a.order_id, order_no=o.order_no, customer=o.customer, line_no=a.line_no,
+                     allocation_id=a.allocation_id, quantity=a.quantity, shipped=a.shipped, status=a.status,
+                     shipment_id=a.shipment_id)
+        )
+    return uses
 
 
 async def backward_lot(session: AsyncSession, lot: Lot, depth: int = 0) -> BackwardTrace:
