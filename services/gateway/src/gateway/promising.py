@@ -6,19 +6,40 @@ follow; the gateway only adds them up and puts the reasons into words."""
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 from gateway.downstream import Downstream
 
 
-async def quote(ds: Downstream, sku: str, quantity: str, unit: str) -> dict[str, Any]:
+class PromiseRules:
+    """Orders' promise rules (its handling days), kept for `ttl` seconds. They change when
+    orders is redeployed with other settings, not from one quote to the next, and asking for
+    them on every quote was one of its three calls (on a busy machine each costs a wait for a
+    core). A miss just asks again; concurrent misses each ask, harmlessly."""
+
+    def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl, self._clock = ttl, clock
+        self._rules: dict[str, Any] | None = None
+        self._until = 0.0
+
+    async def get(self, ds: Downstream) -> dict[str, Any]:
+        if self._rules is not None and self._clock() < self._until:
+            return self._rules
+        rules = await ds.get("orders", "/promise-rules")
+        self._rules, self._until = rules, self._clock() + self.ttl
+        return rules
+
+
+async def quote(ds: Downstream, rules: PromiseRules, sku: str, quantity: str, unit: str) -> dict[str, Any]:
     # A 422 from inventory (unknown SKU, wrong unit, half pieces) is relayed as is.
-    answer, rules = await asyncio.gather(
+    answer, promise_rules = await asyncio.gather(
         ds.get("inventory", "/quote", params={"sku": sku, "quantity": quantity, "unit": unit}),
-        ds.get("orders", "/promise-rules"),
+        rules.get(ds),
     )
-    handling = int(rules["handling_days"])
+    handling = int(promise_rules["handling_days"])
     ready: date | None = date.fromisoformat(answer["ready_date"]) if answer["ready_date"] else None
     words = answer["explanation"]
     if answer["needs_production"] and answer["materials_ready_on"]:

@@ -39,6 +39,9 @@ class Settings(TelemetrySettings):  # + GATEWAY_OTEL_EXPORTER_OTLP_ENDPOINT, GAT
     request_timeout: float = 10.0
     # Readiness probes of the downstream services answer fast or count as not ready.
     ready_timeout: float = 2.0
+    # Orders' promise rules (handling days) as the quote adds them are asked for at most this
+    # often (seconds; 0: on every quote). They change only when orders restarts with others.
+    promise_rules_ttl: float = 30.0
 
     # The live console: events read from Kafka (no consumer group, no commits: the gateway
     # keeps nothing) and pushed to browsers as server-sent events. None: no live feed.

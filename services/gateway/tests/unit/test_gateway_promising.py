@@ -78,6 +78,43 @@ async def test_quote_from_stock_needs_no_capacity_and_refusals_pass_through(gate
     assert r.status_code == 422
 
 
+async def test_handling_days_are_asked_for_once_per_ttl(gateway, network):
+    apps = _apps({**PRODUCTION_ANSWER, "needs_production": False, "basis": "stock", "ready_date": "2030-01-01",
+                  "materials_ready_on": None}, "2031-01-01")
+    asked = []
+
+    @apps["orders"].middleware("http")
+    async def count(request, call_next):
+        asked.append(request.url.path)
+        return await call_next(request)
+
+    network.apps.update(apps)
+    params = {"sku": "SOAP", "quantity": "1", "unit": "pcs"}
+    for _ in range(3):
+        assert (await gateway.get("/api/quote", params=params, headers=OPERATOR)).json()["ship_date"] == "2030-01-02"
+    assert asked == ["/promise-rules"]
+
+
+async def test_promise_rules_are_asked_again_when_the_ttl_ran_out():
+    from gateway.promising import PromiseRules
+
+    now = [0.0]
+
+    class Orders:
+        calls = 0
+
+        async def get(self, service, path):
+            Orders.calls += 1
+            return {"handling_days": Orders.calls}
+
+    rules = PromiseRules(ttl=30, clock=lambda: now[0])
+    assert (await rules.get(Orders()))["handling_days"] == 1
+    now[0] = 29.9
+    assert (await rules.get(Orders()))["handling_days"] == 1
+    now[0] = 30.0
+    assert (await rules.get(Orders()))["handling_days"] == 2
+
+
 async def test_stuck_list_gathers_every_queue_with_its_action(gateway, network):
     network.apps.update(_apps(PRODUCTION_ANSWER, "2030-01-01"))
     body = (await gateway.get("/api/orders/stuck", headers=OPERATOR)).json()

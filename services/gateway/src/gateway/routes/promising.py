@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Security
+from fastapi import APIRouter, Depends, Query, Request, Security
 
 from contracts.units import Unit
 from gateway import promising
@@ -13,6 +13,14 @@ from gateway.auth import require_key
 from gateway.downstream import Downstream, downstream
 
 router = APIRouter(prefix="/api", tags=["promising"], dependencies=[Security(require_key)])
+
+
+def promise_rules(request: Request) -> promising.PromiseRules:
+    """The app's one cache of orders' promise rules, made on first use (no I/O in create_app)."""
+    state = request.app.state
+    if getattr(state, "promise_rules", None) is None:
+        state.promise_rules = promising.PromiseRules(state.settings.promise_rules_ttl)
+    return state.promise_rules
 
 
 @router.get(
@@ -26,8 +34,9 @@ router = APIRouter(prefix="/api", tags=["promising"], dependencies=[Security(req
 async def quote(
     sku: str = Query(min_length=1, max_length=64), quantity: Decimal = Query(gt=0, le=Decimal("1e12")),
     unit: Unit = Query(), ds: Downstream = Depends(downstream),
+    rules: promising.PromiseRules = Depends(promise_rules),
 ) -> dict[str, Any]:
-    return await promising.quote(ds, sku, format(quantity, "f"), unit.value)
+    return await promising.quote(ds, rules, sku, format(quantity, "f"), unit.value)
 
 
 @router.get(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select, text
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.units import IncompatibleUnits, Unit, is_count
@@ -18,22 +18,28 @@ from inventory.domain.promising import Answer, PlannedSurplus, material_checks, 
 from inventory.domain.quantities import to_base
 from inventory.making import recipe_of
 from inventory.adapters.expected_supply import expected_receipts
-from inventory.tables import Item, Plan, RecipeReplica
+from inventory.tables import Item, Lot, Plan, RecipeReplica
 
-# Uses the partial index lots_free (migration 0004): only lots with something free are read.
-# Whole pieces: a lot holding 1.5 pcs can give 1 (as FEFO does).
-_FREE = text("""
-    SELECT sku, COALESCE(SUM(CASE WHEN CAST(:whole AS boolean) THEN floor(on_hand - reserved - allocated)
-                                  ELSE on_hand - reserved - allocated END), 0) AS free
-    FROM lots
-    WHERE sku = ANY(:skus) AND on_hand > reserved + allocated AND NOT on_hold AND (expiry_date IS NULL OR expiry_date > :today)
-    GROUP BY sku
-""")
+# Units counted in whole pieces: a lot holding 1.5 pcs can give 1 (as FEFO does).
+_COUNT_UNITS = [u.value for u in Unit if is_count(u)]
 
 
-async def free_stock(session: AsyncSession, skus: list[str], today: date, whole: bool) -> dict[str, Decimal]:
-    rows = await session.execute(_FREE, {"skus": skus, "today": today, "whole": whole})
-    return {sku: Decimal(free) for sku, free in rows}
+def _free_of_item(today: date):
+    """Free stock of the item in the same row (a correlated subquery, so an item and its stock
+    come back in one round trip). Its conditions imply the partial index lots_free (migration
+    0006): only lots with something free are read."""
+    free = Lot.on_hand - Lot.reserved - Lot.allocated
+    return (
+        select(func.coalesce(func.sum(case((Item.base_unit.in_(_COUNT_UNITS), func.floor(free)), else_=free)), 0))
+        .where(Lot.sku == Item.sku, Lot.on_hand > Lot.reserved + Lot.allocated, ~Lot.on_hold,
+               or_(Lot.expiry_date.is_(None), Lot.expiry_date > today))
+        .correlate(Item).scalar_subquery()
+    )
+
+
+async def items_with_stock(session: AsyncSession, skus: list[str], today: date) -> dict[str, tuple[Item, Decimal]]:
+    rows = await session.execute(select(Item, _free_of_item(today)).where(Item.sku.in_(skus)))
+    return {item.sku: (item, Decimal(free)) for item, free in rows}
 
 
 def check_request(item: Item | None, sku: str, quantity: Decimal, unit: str) -> Decimal:
@@ -57,10 +63,18 @@ def check_request(item: Item | None, sku: str, quantity: Decimal, unit: str) -> 
 
 
 async def quote_sku(session: AsyncSession, sku: str, quantity: Decimal, unit: str, today: date) -> tuple[Item, Decimal, Answer]:
-    item = await session.get(Item, sku)
+    # Round trips are what a quote costs on a busy machine (each waits for a core), so the
+    # item, its free stock and its recipe come in one statement, the open plans in another.
+    found = (
+        await session.execute(
+            select(Item, _free_of_item(today), RecipeReplica)
+            .outerjoin(RecipeReplica, RecipeReplica.sku == Item.sku).where(Item.sku == sku)
+        )
+    ).first()
+    item, stock, row = found if found is not None else (None, 0, None)
     need = check_request(item, sku, quantity, unit)
     base = item.base_unit
-    stock = (await free_stock(session, [sku], today, is_count(base))).get(sku, Decimal(0))
+    stock = Decimal(stock)
     plans = (
         await session.execute(
             select(Plan)
@@ -74,7 +88,6 @@ async def quote_sku(session: AsyncSession, sku: str, quantity: Decimal, unit: st
                        p.planned_end or p.created_at.date() + timedelta(days=p.lead_time_days))
         for p in plans
     ]
-    row = await session.get(RecipeReplica, sku)
     answer = quote(today=today, need=need, unit=base, free_stock=stock, surplus=surplus, has_recipe=row is not None)
     if answer.needs_production and row is not None:
         answer = await _with_materials(session, row, answer, need, stock, surplus, base, today)
@@ -83,18 +96,15 @@ async def quote_sku(session: AsyncSession, sku: str, quantity: Decimal, unit: st
 
 async def _with_materials(session, row, first: Answer, need, stock, surplus, base: str, today: date) -> Answer:
     recipe = recipe_of(row)
+    skus = sorted({i.sku for i in recipe.ingredients})
+    stocked = await items_with_stock(session, skus, today)
+    items = {s: i for s, (i, _) in stocked.items()}
     try:
         batch = batch_for(first.to_make, base, recipe)
-        skus = sorted({i.sku for i in recipe.ingredients})
-        items = {i.sku: i for i in (await session.execute(select(Item).where(Item.sku.in_(skus)))).scalars()}
         needs = material_needs(batch, base, recipe, {s: Unit(i.base_unit) for s, i in items.items()})
     except IncompatibleUnits as exc:
         return Answer("unavailable", None, f"the recipe of {row.sku} does not fit its units: {exc}")
-    available: dict[str, Decimal] = {}
-    for whole in (True, False):
-        group = [n.sku for n in needs if is_count(n.unit) == whole]
-        if group:
-            available.update(await free_stock(session, group, today, whole))
+    available = {s: free for s, (_, free) in stocked.items()}
     checks = material_checks(needs, available, {s: i.supplier_lead_time_days for s, i in items.items()},
                              await expected_receipts(session, [n.sku for n in needs]))
     return quote(today=today, need=need, unit=base, free_stock=stock, surplus=surplus, has_recipe=True,
