@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from contracts.events import Shipped
 from contracts.events.shipping import ShippedLine
 from eventkit import Runtime
+from shipping import label_routes
 from shipping import repository as repo
 from shipping import status_links
 from shipping.domain.carriers import CARRIERS, tracking_url
@@ -173,6 +174,8 @@ def make_api(rt: Runtime) -> FastAPI:
         return _note(note)
 
     app.include_router(status_links.routes(rt))
+
+    app.include_router(label_routes.routes(rt))
 
     @app.get("/carriers", response_model=list[CarrierOut])
     async def carriers() -> list[CarrierOut]:

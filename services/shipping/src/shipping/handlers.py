@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from contracts.events import OrderAllocated, OrderCancelled, OrderPlaced, PromiseChanged, ShipmentWithdrawn
 from eventkit import Context, DomainRejection
 from shipping import confirmations
+from shipping import labels
 from shipping import repository as repo
 from shipping.domain.address import ship_to_line
 from shipping.domain.notification import tells_customer
@@ -45,6 +46,7 @@ async def on_order_placed(ctx: Context, event: OrderPlaced, confirmation_wait: f
         .values(order_id=event.order_id, **recipient)
         .on_conflict_do_update(index_elements=["order_id"], set_=recipient)
     )
+    await labels.keep_ship_to(ctx, event)  # the ship-to as fields, for a carrier's label
     # Locked: PromiseChanged's handler writes the date into the confirmation under this lock.
     order = await repo.lock_order(ctx.session, event.order_id)
     await repo.release_waiting_notifications(ctx.session, order)

@@ -26,7 +26,7 @@ def test_carrier_names_match_case_insensitively_to_the_canonical_spelling():
     assert canonical_carrier(" fedex ") == "FedEx"
     assert canonical_carrier("local   COURIER") == "Local courier"
     assert canonical_carrier("DLH") is None
-    assert len(CARRIERS) == 6
+    assert len(CARRIERS) == 7
 
 
 @pytest.mark.parametrize("value,ok", [("1Z999AA10123456784", True), ("JJD-0001", True), ("abc", False), ("has space 1", False), ("-1234", False), ("x" * 41, False)])

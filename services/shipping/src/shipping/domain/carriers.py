@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-CARRIERS: tuple[str, ...] = ("DHL", "UPS", "DPD", "GLS", "FedEx", "Local courier")
+CARRIERS: tuple[str, ...] = ("DHL", "UPS", "DPD", "GLS", "FedEx", "USPS", "Local courier")
 
 _BY_FOLDED = {c.casefold(): c for c in CARRIERS}
 
@@ -20,6 +20,7 @@ _TRACKING_PAGES = {
     "DPD": "https://tracking.dpd.de/status/en_US/parcel/{}",
     "GLS": "https://gls-group.com/track/{}",
     "FedEx": "https://www.fedex.com/fedextrack/?trknbr={}",
+    "USPS": "https://tools.usps.com/go/TrackConfirmAction?tLabels={}",
 }
 
 
