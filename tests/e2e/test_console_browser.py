@@ -16,8 +16,8 @@ from harness import client
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
-PAGES = ["#/orders", "#/orders/new", "#/stuck", "#/stock", "#/shortages", "#/purchasing", "#/production", "#/recipes",
-         "#/shipping", "#/shops", "#/trace", "#/recalls", "#/mail"]
+PAGES = ["#/orders", "#/orders/new", "#/stuck", "#/stock", "#/shortages", "#/reorder", "#/purchasing", "#/production",
+         "#/recipes", "#/shipping", "#/shops", "#/trace", "#/recalls", "#/mail"]
 
 
 async def a_made_to_order_product(system) -> dict:

@@ -19,6 +19,7 @@ import * as mail from "./views/mail.js";
 import * as purchasing from "./views/purchasing.js";
 import * as recalls from "./views/recalls.js";
 import * as recipes from "./views/recipes.js";
+import * as reorder from "./views/reorder.js";
 
 const ROUTES = [
   [/^#\/orders\/new$/, newOrder, "Orders"],
@@ -27,6 +28,7 @@ const ROUTES = [
   [/^#\/stuck$/, stuck, "Stuck"],
   [/^#\/stock(?:\/([^/]+))?$/, stock, "Stock"],
   [/^#\/shortages$/, shortages, "Shortages"],
+  [/^#\/reorder$/, reorder, "Reorder"],
   [/^#\/purchasing(?:\/([^/]+))?$/, purchasing, "Buying"],
   [/^#\/production(?:\/([^/]+))?$/, production, "Production"],
   [/^#\/recipes(?:\/([^/]+))?$/, recipes, "Recipes"],

@@ -21,7 +21,9 @@ export async function render(main, [batchId], ctx) {
     { label: "Quantity", num: true, cell: (b) => qty(b.planned_quantity, b.unit) },
     { label: "Status", cell: (b) => badge(b.status) },
     { label: "Planned", cell: (b) => `${day(b.planned_start)} → ${day(b.planned_end)}` },
-    { label: "For", cell: (b) => ((b.covers || []).length ? `${b.covers.length} order line(s)` : "stock") },
+    { label: "For", cell: (b) => (b.purpose === "stock"
+      ? `stock (reorder point)${(b.covers || []).length ? `, promised to ${b.covers.length} order line(s)` : ""}`
+      : ((b.covers || []).length ? `${b.covers.length} order line(s)` : "stock")) },
   ];
   main.append(h("h1", {}, "Production"),
     h("h2", {}, "To do"),
