@@ -29,6 +29,8 @@ from shipping.tables import Notification, Shipment, StatusLink
 TOKEN_BYTES = 24
 # What a token of ours looks like; anything else is not looked up at all.
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32}")
+# Order ids as the gateway accepts them (uuids, shop-derived ids): a NUL byte never reaches SQL.
+ORDER_ID_SHAPE = r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$"
 
 
 def new_token() -> str:
@@ -141,7 +143,7 @@ def routes(rt: Runtime) -> APIRouter:
                         shipments=[_public(s, lines[s.shipment_id]) for s in left])
 
     @router.post("/orders/{order_id}/status-link/revoke", response_model=LinkOut, responses={404: {}})
-    async def revoke_link(order_id: str = Path(max_length=100)) -> LinkOut:
+    async def revoke_link(order_id: str = Path(max_length=100, pattern=ORDER_ID_SHAPE)) -> LinkOut:
         """The order's private status link stops working at once (the page answers 404)."""
         async with rt.uow.start(name="revoke status link") as ctx:
             if not await links_of(ctx.session, order_id):
@@ -150,7 +152,7 @@ def routes(rt: Runtime) -> APIRouter:
         return LinkOut(order_id=order_id, revoked=revoked)
 
     @router.post("/orders/{order_id}/status-link", response_model=LinkOut, responses={404: {}, 409: {}})
-    async def issue_link(order_id: str = Path(max_length=100)) -> LinkOut:
+    async def issue_link(order_id: str = Path(max_length=100, pattern=ORDER_ID_SHAPE)) -> LinkOut:
         """A new private link (the live one, if any, revoked), e-mailed to the customer and
         answered once so the operator can pass it on."""
         async with rt.uow.start(name="issue status link") as ctx:
