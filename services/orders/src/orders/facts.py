@@ -222,6 +222,8 @@ async def replay_parked(ctx: Context, order_id: str, handling_days: int) -> list
             select(ParkedEvent).where(ParkedEvent.order_id == order_id).order_by(ParkedEvent.occurred_at)
         )
     )
+    if not parked:
+        return []  # the usual case: nothing arrived early (and no DELETE round trip for it)
     commands = []
     for row in parked:
         envelope = Envelope.model_validate(row.envelope)
