@@ -158,6 +158,7 @@ class _Lane:
     fence: int = -1
     done: asyncio.Event = field(default_factory=asyncio.Event)
     stuck_since: float | None = None
+    task: asyncio.Task | None = None  # held here: the event loop keeps only weak references
 
     def failing(self) -> float:
         """Mark the lane held on its record by failures; return since when."""
@@ -338,9 +339,11 @@ class EventConsumer:
                 if not tracker.take(record.offset):
                     continue
                 lane = self._lanes.get((tp, record.key))
-                if lane is None:
+                # A halted lane still here outlived a drain (its record took longer than the
+                # timeout) and will not take more: the partition came back, a new lane takes over.
+                if lane is None or lane.halt.is_set():
                     lane = self._lanes[(tp, record.key)] = _Lane(tp, record.key, tracker)
-                    asyncio.create_task(self._run_lane(lane), name=f"lane {tp.topic}:{tp.partition}")
+                    lane.task = asyncio.create_task(self._run_lane(lane), name=f"lane {tp.topic}:{tp.partition}")
                 lane.records.append(record)
                 self._buffered += 1
 

@@ -130,3 +130,16 @@ async def test_a_halt_leaves_records_above_the_fence_unapplied():
     assert floor.applied == [("a", 0)]
     assert consumer._trackers[TP].to_commit() == 1
     assert consumer._buffered == 0 and not consumer._lanes
+
+
+async def test_a_lane_that_outlived_its_drain_does_not_swallow_the_partitions_next_records():
+    floor = _Floor(held={"a"})
+    consumer = _consumer(floor)
+    consumer._dispatch({TP: _records("a")})
+    await _until(lambda: consumer._trackers[TP].highest_started == 0)
+    consumer._halt({TP})  # the drain gave up waiting: a@0 is still being applied
+    consumer._trackers.pop(TP)  # the partition was given up... and assigned back
+    consumer._dispatch({TP: _records("a", "a", first=1)})
+    floor.release["a"].set()
+    await _until(lambda: consumer._trackers[TP].to_commit() == 3)
+    assert ("a", 1) in floor.applied and ("a", 2) in floor.applied
