@@ -56,6 +56,9 @@ class System:
         if name == "shipping" and self.mail is not None:
             env["SHIPPING_SMTP_HOST"] = "127.0.0.1"
             env["SHIPPING_SMTP_PORT"] = str(self.mail.smtp_port)
+        if name == "shipping":
+            # The customer's status links point at this system's gateway, not the dev stack's 8100.
+            env["SHIPPING_PUBLIC_BASE_URL"] = self.gateway
         if name == "shipping" and self.easypost is not None:
             env.update(shipping_env(self.easypost))
         if name == "gateway" and self.mail is not None:

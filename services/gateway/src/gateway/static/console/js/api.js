@@ -52,3 +52,26 @@ export const post = (path, body) => api("POST", path, body);
 export const put = (path, body) => api("PUT", path, body);
 export const patch = (path, body) => api("PATCH", path, body);
 export const del = (path) => api("DELETE", path);
+
+// A file behind the key (PDF labels): fetched with the header, saved through a blob link,
+// since a plain <a href> would carry no key.
+export async function download(path, filename) {
+  let resp;
+  try {
+    resp = await fetch(path, { headers: { "X-API-Key": key.get() } });
+  } catch (e) {
+    throw new ApiError(0, "the gateway cannot be reached");
+  }
+  if (!resp.ok) {
+    const json = await resp.json().catch(() => null);
+    throw new ApiError(resp.status, json && json.detail !== undefined ? json.detail : resp.statusText);
+  }
+  const url = URL.createObjectURL(await resp.blob());
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}

@@ -1,12 +1,38 @@
 // One order: lines with their supply state, promise, shop details, allocations, batches,
 // shipments, the causal timeline (which event, from which service), trace, cancel.
 import { get, post } from "../api.js";
-import { field, h, table } from "../dom.js";
+import { field, h, table, toast } from "../dom.js";
 import { dateTime, day, qty } from "../format.js";
 import { badge, batchLink, lotLink, showErrors } from "./common.js";
 import { atRisk } from "./orders.js";
 
 const GOODS_LEFT = new Set(["partially_shipped", "shipped", "delivered"]);
+
+// The customer's private status page: the link went out with the confirmation e-mail. An
+// operator can revoke it (a forwarded e-mail, a wrong address) or send a new one; the new
+// link is shown once here so it can be passed on by phone, and never again (only its hash is kept).
+function statusLinkBox(o, ctx) {
+  if (!ctx.mayAct) return null;
+  const out = h("p", { role: "status" });
+  const issue = h("button", { type: "button", class: "secondary", onclick: async () => {
+    issue.disabled = true;
+    try {
+      const made = await post(`/api/orders/${encodeURIComponent(o.order_id)}/status-link`);
+      out.replaceChildren("New link e-mailed to the customer: ",
+        h("input", { readonly: true, value: made.url, "aria-label": "New status link", size: 60, onfocus: (ev) => ev.target.select() }));
+    } catch (e) { toast(e.message, true); } finally { issue.disabled = false; }
+  } }, "Send a new link");
+  const revoke = h("button", { type: "button", class: "danger", onclick: async () => {
+    if (!window.confirm("Revoke the customer's status link? Its page stops working at once.")) return;
+    try {
+      await post(`/api/orders/${encodeURIComponent(o.order_id)}/status-link/revoke`);
+      out.replaceChildren("The link is revoked; its page now answers \u201cnot found\u201d.");
+    } catch (e) { toast(e.message, true); }
+  } }, "Revoke link");
+  return h("section", {}, h("h2", {}, "Customer's status page"),
+    h("p", { class: "muted" }, "The confirmation e-mail carries a private link to a page with this order's progress, dates and parcels."),
+    h("div", { class: "row" }, issue, revoke), out);
+}
 
 export async function render(main, [orderId], ctx) {
   const view = await get(`/api/orders/${encodeURIComponent(orderId)}`);
@@ -64,6 +90,7 @@ export async function render(main, [orderId], ctx) {
       h("div", { class: "when" }, `${dateTime(t.at)} · ${t.event_type} from ${t.producer} · `, badge(t.status)),
       h("div", {}, typeof t.detail === "string" ? t.detail : JSON.stringify(t.detail))))),
     traceBox(orderId),
+    statusLinkBox(o, ctx),
     cancelBox(o, ctx),
   );
 }

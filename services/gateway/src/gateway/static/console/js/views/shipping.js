@@ -1,7 +1,7 @@
 // Shipping: prepared shipments with their contents and address, ship with a carrier from
 // the list and a tracking number, a printable packing slip, mark delivered.
-import { ApiError, get, post } from "../api.js";
-import { field, h, table } from "../dom.js";
+import { ApiError, download, get, post } from "../api.js";
+import { field, h, table, toast } from "../dom.js";
 import { dateTime, day, qty } from "../format.js";
 import { action, badge, lotLink, orderLink, showErrors } from "./common.js";
 
@@ -44,7 +44,9 @@ function address(s) {
 function shipmentCard(s, carriers, ctx, full = false) {
   return h("div", { class: "card" },
     h("div", { class: "row" }, h("strong", {}, orderLink(s.order_id, s.order_no)), badge(s.status),
-      h("span", {}, `to ${address(s)}`), h("a", { class: "button secondary", href: `#/shipping/${s.shipment_id}/slip` }, "Packing slip")),
+      h("span", {}, `to ${address(s)}`), h("a", { class: "button secondary", href: `#/shipping/${s.shipment_id}/slip` }, "Packing slip"),
+      pdfButton("Label (PDF)", `/api/shipments/${s.shipment_id}/label.pdf`, `label-${s.order_no || s.order_id}-${s.seq || 1}.pdf`),
+      pdfButton("Packing slip (PDF)", `/api/shipments/${s.shipment_id}/packing-slip.pdf`, `packing-slip-${s.order_no || s.order_id}-${s.seq || 1}.pdf`)),
     table([
       { label: "Line", cell: (l) => String(l.line_no) },
       { label: "Product", cell: (l) => l.sku },
@@ -57,17 +59,49 @@ function shipmentCard(s, carriers, ctx, full = false) {
       action("Mark delivered", () => post(`/api/shipments/${s.shipment_id}/deliver`), ctx)] : null);
 }
 
+function pdfButton(label, path, filename) {
+  const btn = h("button", { type: "button", class: "secondary", onclick: async () => {
+    btn.disabled = true;
+    try { await download(path, filename); } catch (e) { toast(e.message, true); } finally { btn.disabled = false; }
+  } }, label);
+  return btn;
+}
+
+// Ship with a carrier and tracking number typed in, or with a label bought at the carrier
+// (buying fills both in; the parcel leaves when the operator confirms with Ship). Buying
+// twice answers the label already bought, so a second click never pays twice.
 function shipForm(s, carriers, ctx) {
   const carrier = field("Carrier", { name: "carrier" }, { as: "select", options: carriers.map((c) => ({ value: c.name, label: c.name })) });
   const tracking = field("Tracking number", { name: "tracking_no", required: true, autocomplete: "off", pattern: "[A-Za-z0-9][A-Za-z0-9-]{3,39}" });
   const err = h("p", { class: "form-error", role: "alert", tabindex: "-1" });
+  const bought = h("p", { role: "status" });
+  const buy = h("button", { type: "button", class: "secondary", onclick: async () => {
+    buy.disabled = true;
+    err.textContent = "";
+    try {
+      const label = await post(`/api/shipments/${s.shipment_id}/buy-label`, {});
+      if (label.ship_with) {
+        if (![...carrier.input.options].some((o) => o.value === label.ship_with.carrier)) {
+          carrier.input.append(h("option", { value: label.ship_with.carrier }, label.ship_with.carrier));
+        }
+        carrier.input.value = label.ship_with.carrier;
+        tracking.input.value = label.ship_with.tracking_no;
+      }
+      bought.replaceChildren(`Label bought: ${label.carrier || ""} ${label.service || ""}, tracking ${label.tracking_no || "—"}` +
+        (label.rate != null ? `, ${label.rate} ${label.currency || ""}` : "") + ". ",
+      label.label_file ? pdfButton("Carrier label", `/api/shipments/${s.shipment_id}/carrier-label`, `carrier-label-${s.order_no || s.order_id}-${s.seq || 1}`) : null,
+      " Stick it on the parcel, then Ship.");
+    } catch (e) {
+      err.textContent = e.message;
+    } finally { buy.disabled = false; }
+  } }, "Buy label");
   return h("form", { class: "row", novalidate: true, "aria-label": `Ship ${s.order_no || ""}`, onsubmit: async (ev) => {
     ev.preventDefault();
     try {
       await post(`/api/shipments/${s.shipment_id}/ship`, { carrier: carrier.input.value, tracking_no: tracking.input.value.trim() });
       ctx.rerender();
     } catch (e) { if (e instanceof ApiError) showErrors(e, { carrier, tracking_no: tracking }, err); else throw e; }
-  } }, carrier, tracking, h("button", { type: "submit" }, "Ship"), err);
+  } }, buy, carrier, tracking, h("button", { type: "submit" }, "Ship"), bought, err);
 }
 
 async function packingSlip(main, shipmentId) {
