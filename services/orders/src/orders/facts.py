@@ -172,13 +172,17 @@ async def refresh(session: AsyncSession, order: Order, lines: dict[int, OrderLin
 def line_dating(line: OrderLine, plans: list[LinePlan]) -> LineDating:
     live = [p for p in plans if p.cancelled_at is None]
     parts = [plan_ready(p.planned_end, p.ready_estimate) for p in live if p.completed_at is None]
-    if line.allocated_quantity > 0 and line.allocated_at is not None:
+    # A partial allocation (the rest backordered) does not end a wait: only a new plan for
+    # the line or everything allocated does.
+    waiting = waits(line.short_at, [p.reserved_at for p in live], line.fully_allocated)
+    # The part in hand dates the line only beside a date for the rest (an open plan, a dated
+    # wait): alone it would date the whole line today, a promise the rest then breaks (the
+    # allocation from stock arrives before the reservation or shortage of the remainder).
+    if line.allocated_quantity > 0 and line.allocated_at is not None and (parts or waiting):
         parts.append(line.allocated_at.date())
     return LineDating(
         fully_allocated_on=line.allocated_at.date() if line.fully_allocated and line.allocated_at else None,
-        # A partial allocation (the rest backordered) does not end a wait: only a new plan for
-        # the line or everything allocated does.
-        waiting=waits(line.short_at, [p.reserved_at for p in live], line.fully_allocated),
+        waiting=waiting,
         waiting_date=line.waiting_date,
         parts=tuple(d for d in parts if d is not None),
     )

@@ -40,6 +40,21 @@ async def test_one_line_in_stock_and_one_waiting_gets_the_waiting_lines_date(ord
     assert await changes(orders, oid) == [(None, first, first)]
 
 
+async def test_a_line_partly_from_stock_is_dated_only_once_the_rest_is(orders):
+    """Part of the line allocated from stock, the rest to be made: the allocation arrives
+    first and must not promise today's date that the batch for the rest then breaks (a
+    spurious delay e-mail at placement)."""
+    oid = (await orders.place(lines=SOAP))["order_id"]
+    await orders.deliver(allocated(oid, [(1, "4", "pcs")], outstanding=[(1, "6", "pcs")]))
+    view = await orders.get(oid)
+    assert (view["promised_date"], view["expected_date"]) == (None, None)
+    await orders.deliver(reserved(oid, lead=2))
+    view = await orders.get(oid)
+    dated = str(today() + timedelta(days=3))  # made in 2 days, shipped 1 handling day after
+    assert (view["promised_date"], view["expected_date"]) == (dated, dated)
+    assert await changes(orders, oid) == [(None, dated, dated)]  # one date, never a slip
+
+
 async def test_a_yield_shortfall_moves_the_expected_date_and_keeps_the_promise(orders):
     oid = (await orders.place(lines=SOAP))["order_id"]
     end = today() + timedelta(days=2)
