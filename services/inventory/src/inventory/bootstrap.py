@@ -15,6 +15,7 @@ from inventory.handlers import (
     on_recipe_published, on_shipped,
 )
 from inventory.purchasing_replica import on_purchase_order_cancelled, on_purchase_order_placed
+from inventory.reorder_rules import scheduled_review
 from inventory.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -33,7 +34,8 @@ HANDLERS = {
 
 
 def build(settings: Settings | None = None) -> Service:
-    return Service(settings or Settings(), migrations=MIGRATIONS, handlers=HANDLERS, http_app=make_api)
+    return Service(settings or Settings(), migrations=MIGRATIONS, handlers=HANDLERS, http_app=make_api,
+                   background=[scheduled_review])
 
 
 def main() -> None:

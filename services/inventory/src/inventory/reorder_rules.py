@@ -6,6 +6,8 @@ Quantities are given in a unit of the item's dimension and kept in its base unit
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from decimal import Decimal
@@ -17,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.units import IncompatibleUnits, Unit
-from eventkit import Runtime
+from eventkit import Runtime, is_transient
 from inventory.adapters.positions import position
 from inventory.adapters.stock import lock_items
 from inventory.commands import Refused
@@ -26,6 +28,8 @@ from inventory.domain.reordering import RuleTerms, rule_problems, status_of
 from inventory.handlers import today
 from inventory.replenishment import OPEN, replenish, target_of
 from inventory.tables import Item, ReorderRule, Replenishment, utcnow
+
+log = logging.getLogger("inventory.reorder_rules")
 
 REFUSALS = {404: {"description": "no rule for that item"}, 422: {"description": "the reason the rule is refused"}}
 
@@ -166,8 +170,7 @@ def reorder_router(rt: Runtime, reading: Callable[[], AsyncIterator[AsyncSession
         """Check every rule now: what moves positions without an event (a lot expiring
         overnight) is caught by calling this daily (or after an upgrade)."""
         async with rt.uow.start(name="review reorder rules") as ctx:
-            skus = (await ctx.session.execute(select(ReorderRule.sku))).scalars().all()
-            await replenish(ctx, skus, today())
+            await review_all(ctx)
             rules = (await ctx.session.execute(select(ReorderRule).order_by(ReorderRule.sku))).scalars().all()
             return [await rule_view(ctx.session, r) for r in rules]
 
@@ -185,3 +188,28 @@ def reorder_router(rt: Runtime, reading: Callable[[], AsyncIterator[AsyncSession
         return [ReplenishmentOut(**r.model_dump()) for r in (await s.execute(query)).scalars()]
 
     return router
+
+
+async def review_all(ctx) -> None:
+    """Every rule checked against today's position (one replenishment per crossing holds:
+    replenish locks each item and skips one with an open replenishment)."""
+    skus = (await ctx.session.execute(select(ReorderRule.sku))).scalars().all()
+    await replenish(ctx, skus, today())
+
+
+async def scheduled_review(rt: Runtime) -> None:
+    """The review as a background job (INVENTORY_REORDER_REVIEW_SECONDS): every instance runs
+    it, which is safe for the reason above. A failed pass is logged; the next one comes anyway."""
+    interval = rt.settings.reorder_review_seconds
+    if not interval:
+        return
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            async with rt.uow.start(name="scheduled reorder review") as ctx:
+                await review_all(ctx)
+        except Exception as exc:
+            if is_transient(exc):
+                log.warning("reorder review: database unavailable: %s", exc)
+            else:
+                log.exception("reorder review failed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from eventkit import ServiceSettings
@@ -13,3 +14,6 @@ class Settings(ServiceSettings):
     service_name: str = "inventory"
     http_port: int = 8102
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5433/inventory"
+    # Reorder rules are checked after every event that moves stock; what moves a position
+    # without an event (a lot expiring overnight) is caught by a review this often (0: never).
+    reorder_review_seconds: float = Field(default=3600.0, ge=0)

@@ -219,3 +219,35 @@ async def test_unknown_items_half_pieces_and_missing_rules(inv):
     await set_rule(inv, "JAR", reorder_point="0", target="10", unit="pcs")  # 0 on hand, 0 point: not below
     assert (await inv.api.delete("/reorder-rules/JAR")).status_code == 204
     assert await inv.get("/reorder-rules") == []
+
+
+async def test_a_lot_expiring_without_any_event_is_caught_by_the_scheduled_review(inv):
+    """Nothing announces a lot passing its expiry date overnight: the background review
+    (INVENTORY_REORDER_REVIEW_SECONDS) finds the position below the point and plans one batch."""
+    from sqlalchemy import text
+
+    from devstack.waiting import poll
+    from inventory.reorder_rules import review_all, scheduled_review
+
+    await cream_line(inv)
+    rule = await set_rule(inv, "CREAM", reorder_point="20", target="50", unit="kg")
+    assert rule["status"] == "ok" and await stock_plans(inv) == []
+    async with inv.rt.uow.start(name="time passes") as ctx:  # the 30 kg lot expired yesterday
+        await ctx.session.execute(text("UPDATE lots SET expiry_date = :d WHERE lot_no = 'C1'"),
+                                  {"d": today() - timedelta(days=1)})
+
+    inv.rt.settings.reorder_review_seconds = 0.05
+    job = asyncio.create_task(scheduled_review(inv.rt))
+    try:
+        await poll(lambda: _planned_for_stock(inv), deadline=30, what="the review's batch for stock")
+    finally:
+        job.cancel()
+    async with inv.rt.uow.start(name="review again") as ctx:
+        await review_all(ctx)
+    (plan,) = await stock_plans(inv)
+    assert plan["batch_quantity"] == D(50)  # nothing usable left: 50 up to the target
+    assert (await inv.get("/reorder-rules/CREAM"))["status"] == "ok"
+
+
+async def _planned_for_stock(inv) -> bool:
+    return len(await stock_plans(inv)) > 0
