@@ -3,8 +3,8 @@ every event handler and by the replay of parked events.
 
 Per order, under the order's row lock: skip what was already recorded (same event id; the
 same one-time happening, such as a shipment, re-emitted under a new id; or a statement equal
-to the latest of its kind, such as the line's supply: a shortage A, then B, then A again is
-three facts, A twice in a row is one), apply the fact to the lines/plans/shipments,
+to the one of its kind in force at its time, such as the line's supply: a shortage A, then B,
+then A again is three facts, A twice in a row is one), apply the fact to the lines/plans/shipments,
 raise the progress mark, derive the status and the promised date again, and add one
 timeline entry. An event about an order not known here is parked whole and replayed when
 the order is created (an advisory lock on the order id closes the race between the two)."""
@@ -42,11 +42,12 @@ _SAME_ID = text("SELECT 1 FROM timeline WHERE order_id = :order_id AND event_id 
 _HAPPENED = text(
     "SELECT 1 FROM timeline WHERE order_id = :order_id AND event_type = :event_type AND fact_hash = :fact_hash LIMIT 1"
 )
-# Latest by recording order: within one topic (one kind of event, keyed by order) that is the
-# order the producer said them in.
+# The statement of that kind in force when this one says it was made (by its producer's clock:
+# one producer per kind): an old statement redelivered under a new id after a newer one is
+# compared with itself, not with the newer one.
 _LATEST_OF_KIND = text(
     "SELECT event_type, fact_hash FROM timeline WHERE order_id = :order_id AND fact_kind = :fact_kind "
-    "ORDER BY id DESC LIMIT 1"
+    "AND at <= :at ORDER BY at DESC, id DESC LIMIT 1"
 )
 
 
@@ -108,8 +109,9 @@ async def _promise_changed(ctx: Context, order: Order, previous: date | None, ca
 
 async def seen(session: AsyncSession, order_id: str, envelope: Envelope) -> bool:
     """This event is on the order's timeline already: the same id; or, under another id, the
-    same one-time happening anywhere in its history, or the same statement as the latest of its
-    kind (an identical statement after a different one is news: the state went back)."""
+    same one-time happening anywhere in its history, or the same statement as the one of its
+    kind in force at its time (an identical statement after a different one is news: the state
+    went back)."""
     if not await _recorded(session, order_id, envelope):
         return False
     log.info("%s %s for order %s: already recorded", envelope.event_type, envelope.event_id, order_id)
@@ -124,7 +126,8 @@ async def _recorded(session: AsyncSession, order_id: str, envelope: Envelope) ->
         found = await session.execute(_HAPPENED, {"order_id": order_id, "event_type": event_type, "fact_hash": digest})
         return found.first() is not None
     latest = (await session.execute(
-        _LATEST_OF_KIND, {"order_id": order_id, "fact_kind": fact_kind(event_type, envelope.data)})).first()
+        _LATEST_OF_KIND,
+        {"order_id": order_id, "fact_kind": fact_kind(event_type, envelope.data), "at": envelope.occurred_at})).first()
     return latest is not None and tuple(latest) == (event_type, digest)
 
 

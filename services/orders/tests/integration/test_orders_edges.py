@@ -60,6 +60,18 @@ async def test_a_shortage_that_comes_back_after_another_is_recorded_again(orders
     assert [e["event_type"] for e in (await orders.get(oid))["timeline"]].count("MaterialsShort") == 3
 
 
+async def test_an_old_shortage_redelivered_under_a_new_id_after_a_newer_one_adds_nothing(orders):
+    # A, then B; then A's message again under a new id (a replayed history) but with A's own
+    # time: it is compared with what was in force then (A itself), so the line stays short of B.
+    oid = (await orders.place())["order_id"]
+    first = await orders.deliver(wax_short(oid))
+    await orders.deliver(wax_short(oid, material="OIL"))
+    await orders.deliver(wax_short(oid), occurred_at=first.occurred_at)
+    view = await orders.get(oid)
+    assert [e["event_type"] for e in view["timeline"]].count("MaterialsShort") == 2
+    assert [s["material_sku"] for s in view["shortages"] if s["line_no"] == 2] == ["OIL"]
+
+
 async def test_a_line_short_again_after_its_reservation_waits_again(orders):
     # Short of WAX (dated in 10 days), then reserved (ready in 3), then short of WAX again
     # with the same body (a hold took the material away): the line waits for WAX again,
