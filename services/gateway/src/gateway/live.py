@@ -50,14 +50,22 @@ class LiveFeed:
         self.subscribers: set[asyncio.Queue] = set()
         self.connected = False
         self._task: asyncio.Task | None = None
+        # Set while a browser listens: with nobody connected the partitions are paused, so the
+        # gateway neither fetches nor decodes the system's whole event stream for no one.
+        self._wanted = asyncio.Event()
+        self.listening = False  # partitions being fetched (someone is connected)
+        self.records_read = 0
 
     def subscribe(self) -> asyncio.Queue:
         q: asyncio.Queue = asyncio.Queue(QUEUE_SIZE)
         self.subscribers.add(q)
+        self._wanted.set()
         return q
 
     def unsubscribe(self, q: asyncio.Queue) -> None:
         self.subscribers.discard(q)
+        if not self.subscribers:
+            self._wanted.clear()
 
     def publish(self, item: dict[str, Any]) -> None:
         for q in list(self.subscribers):
@@ -83,10 +91,21 @@ class LiveFeed:
                          for p in (consumer.partitions_for_topic(t) or await _partitions(consumer, t))]
                 consumer.assign(parts)
                 await consumer.seek_to_end(*parts)
-                self.connected = True
+                self.connected = self.listening = True
                 while True:
+                    if not self.subscribers:
+                        if self.listening:
+                            consumer.pause(*parts)
+                            self.listening = False
+                        await self._wanted.wait()
+                        continue
+                    if not self.listening:  # from now on only: what happened meanwhile is nobody's news
+                        await consumer.seek_to_end(*parts)
+                        consumer.resume(*parts)
+                        self.listening = True
                     batch = await consumer.getmany(timeout_ms=1000, max_records=500)
                     for records in batch.values():
+                        self.records_read += len(records)
                         for r in records:
                             item = summary(r.topic, r.key, r.value)
                             if item is not None:
@@ -96,7 +115,7 @@ class LiveFeed:
             except Exception as exc:  # broker away: the feed pauses, the console still works
                 log.warning("live feed: %s; reconnecting", exc)
             finally:
-                self.connected = False
+                self.connected = self.listening = False
                 with contextlib.suppress(Exception):
                     await consumer.stop()
             await asyncio.sleep(2)
