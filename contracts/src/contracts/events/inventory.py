@@ -32,6 +32,10 @@ class MaterialsReserved(Event):
     recipe_version: int
     lead_time_days: int = Field(ge=0)
     reservations: list[LotQuantity] = []
+    # Added (optional): what the plan was made for. "stock" when the order is promised against
+    # a batch for stock: this event may reach production before the plan's ReplenishmentPlanned
+    # (another topic), and the order's cancellation must not cancel that batch meanwhile.
+    plan_purpose: Literal["order", "stock"] | None = None
 
 
 class MaterialShortage(BaseModel):

@@ -95,6 +95,7 @@ async def _promise_surplus(ctx: Context, demand: DemandLine, need: Decimal) -> D
                 order_id=demand.order_id, line_no=demand.line_no, plan_id=plan_id, sku=demand.sku,
                 quantity_promised=quantity, batch_quantity=plan.batch_quantity, unit=plan.unit,
                 recipe_version=plan.recipe_version, lead_time_days=plan.lead_time_days, reservations=[],
+                plan_purpose=plan.purpose,
             ),
             correlation_id=demand.order_id,
         )

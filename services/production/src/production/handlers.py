@@ -26,6 +26,9 @@ async def on_materials_reserved(ctx: Context, event: MaterialsReserved, *, batch
     s = ctx.session
     await cancellations.lock_order(s, event.order_id)
     withdrawn = await cancellations.is_order_cancelled(s, event.order_id)
+    # A batch for stock outlives its orders: known from this event already, in case it comes
+    # before the plan's ReplenishmentPlanned (another topic) and the order is cancelled meanwhile.
+    for_stock = event.plan_purpose == "stock"
     batch = await batches.get(s, event.plan_id, lock=True)
     created = False
     if batch is None:
@@ -33,14 +36,17 @@ async def on_materials_reserved(ctx: Context, event: MaterialsReserved, *, batch
         await batches.lock_scheduling(s)
         batch = await batches.get(s, event.plan_id, lock=True)
         if batch is None:
-            batch = await _plan(ctx, event, batches_per_day, withdrawn)
+            batch = await _plan(ctx, event, batches_per_day, withdrawn and not for_stock)
             created = True
 
     if batch.sku != event.sku:
         raise DomainRejection(f"plan {event.plan_id} is a batch of {batch.sku}, not {event.sku}")
+    if for_stock and batch.purpose != "stock":
+        batch = await batches.mark_for_stock(s, batch)
     if withdrawn:
-        await _withdrawn(ctx, event, batch, created)
-        return
+        if not for_stock:
+            await _withdrawn(ctx, event, batch, created)
+        return  # a batch for stock stays planned, covering nothing of the cancelled order
     promised = _in_unit(event.quantity_promised, event.unit, batch.unit)
     changed = created
     if batch.status == BatchStatus.planned and not created:
@@ -138,6 +144,7 @@ async def _plan(ctx: Context, event: MaterialsReserved, batches_per_day: int, wi
         created_at=clock.now(),
         cancelled_at=clock.now() if withdrawn else None,
         cancel_reason=order_cancelled_reason(event.order_id) if withdrawn else None,
+        purpose="stock" if event.plan_purpose == "stock" else "order",
     )
     await batches.insert(s, batch)
     return batch

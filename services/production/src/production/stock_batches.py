@@ -6,8 +6,6 @@ covered like on any batch; their cancellation never cancels it (domain.cancellat
 
 from __future__ import annotations
 
-from sqlalchemy import text
-
 from contracts.events import ReplenishmentPlanned
 from eventkit import Context
 from production import announce, clock
@@ -44,7 +42,7 @@ async def on_replenishment_planned(ctx: Context, event: ReplenishmentPlanned, *,
             await batches.insert(s, batch)
             changed = True
     if batch.purpose != "stock":
-        await s.execute(text("UPDATE batches SET purpose = 'stock' WHERE batch_id = :b"), {"b": batch.batch_id})
+        batch = await batches.mark_for_stock(s, batch)
         changed = True
     order_id, line_no = FOR_STOCK
     for r in event.reservations:

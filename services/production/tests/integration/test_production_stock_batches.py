@@ -90,3 +90,28 @@ async def test_started_and_completed_events_say_stock(production):
     completed = (await production.outbox("batch-completed.v1"))[0][2].data
     assert completed["purpose"] == "stock" and completed["covers"] == []
     assert [c["lot_id"] for c in completed["consumption"]] == ["lot-a"]
+
+
+async def test_an_order_promised_on_a_batch_for_stock_cancelled_before_the_plan_arrives_leaves_it(production):
+    """Inventory's MaterialsReserved (the order promised on a batch for stock) reaches
+    production before the plan's ReplenishmentPlanned (another topic), and the order is
+    cancelled in between: the batch is for stock from the first event and stays planned."""
+    plan = str(uuid.uuid4())
+    await production.deliver(reserved("SO-9", plan, promised="40", batch="100").model_copy(update={"plan_purpose": "stock"}))
+    assert (await _batch(production, plan))["purpose"] == "stock"
+    await production.cancel_order("SO-9")
+    await deliver(production, planned(plan))
+    batch = await _batch(production, plan)
+    assert (batch["status"], batch["purpose"], batch["covers"], Decimal(batch["planned_quantity"])) == (
+        "planned", "stock", [], Decimal(100))
+    assert await production.outbox("batch-cancelled.v1") == []
+
+
+async def test_a_reservation_on_a_batch_for_stock_for_an_order_already_cancelled_leaves_it(production):
+    plan = str(uuid.uuid4())
+    await production.cancel_order("SO-10")  # the cancellation first
+    await production.deliver(reserved("SO-10", plan, promised="40", batch="100").model_copy(update={"plan_purpose": "stock"}))
+    await deliver(production, planned(plan))
+    batch = await _batch(production, plan)
+    assert (batch["status"], batch["purpose"], batch["covers"]) == ("planned", "stock", [])
+    assert await production.outbox("batch-cancelled.v1") == []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -100,6 +100,12 @@ async def insert(session: AsyncSession, b: Batch) -> None:
         ),
         {**b.__dict__, "status": b.status.value},
     )
+
+
+async def mark_for_stock(session: AsyncSession, batch: Batch) -> Batch:
+    """The plan is a batch for stock (its orders' cancellations never cancel it)."""
+    await session.execute(text("UPDATE batches SET purpose = 'stock' WHERE batch_id = :b"), {"b": batch.batch_id})
+    return replace(batch, purpose="stock")
 
 
 async def grow(session: AsyncSession, batch_id: str, quantity: Decimal) -> bool:
