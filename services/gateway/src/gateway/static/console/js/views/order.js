@@ -11,22 +11,32 @@ const GOODS_LEFT = new Set(["partially_shipped", "shipped", "delivered"]);
 // The customer's private status page: the link went out with the confirmation e-mail. An
 // operator can revoke it (a forwarded e-mail, a wrong address) or send a new one; the new
 // link is shown once here so it can be passed on by phone, and never again (only its hash is kept).
+// What the last click said, per order, kept while the console is open: the page re-renders
+// on every event of the order (a parcel delivered), and the new link must not vanish with it.
+const linkNews = new Map();
+
 function statusLinkBox(o, ctx) {
   if (!ctx.mayAct) return null;
   const out = h("p", { role: "status" });
+  const show = (news) => {
+    linkNews.set(o.order_id, news);
+    out.replaceChildren(...(news.url ? ["New link e-mailed to the customer: ",
+      h("input", { readonly: true, value: news.url, "aria-label": "New status link", size: 60, onfocus: (ev) => ev.target.select() })]
+      : ["The link is revoked; its page now answers \u201cnot found\u201d."]));
+  };
+  if (linkNews.has(o.order_id)) show(linkNews.get(o.order_id));
   const issue = h("button", { type: "button", class: "secondary", onclick: async () => {
     issue.disabled = true;
     try {
       const made = await post(`/api/orders/${encodeURIComponent(o.order_id)}/status-link`);
-      out.replaceChildren("New link e-mailed to the customer: ",
-        h("input", { readonly: true, value: made.url, "aria-label": "New status link", size: 60, onfocus: (ev) => ev.target.select() }));
+      show({ url: made.url });
     } catch (e) { toast(e.message, true); } finally { issue.disabled = false; }
   } }, "Send a new link");
   const revoke = h("button", { type: "button", class: "danger", onclick: async () => {
     if (!window.confirm("Revoke the customer's status link? Its page stops working at once.")) return;
     try {
       await post(`/api/orders/${encodeURIComponent(o.order_id)}/status-link/revoke`);
-      out.replaceChildren("The link is revoked; its page now answers \u201cnot found\u201d.");
+      show({ revoked: true });
     } catch (e) { toast(e.message, true); }
   } }, "Revoke link");
   return h("section", {}, h("h2", {}, "Customer's status page"),

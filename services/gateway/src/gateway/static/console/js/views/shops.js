@@ -112,8 +112,8 @@ function settingsCard(c, ctx) {
       ignore_zero_price: zero.input.checked, ignore_product_types: csv(types.input.value), ignore_skus: csv(skus.input.value) } };
     try {
       await post("/api/connectors", body);
+      // No re-render: the form shows what was saved, and typing elsewhere on the page goes on.
       toast(`Saved the intake rules of ${c.channel} · ${c.shop}`);
-      ctx.rerender();
     } catch (e) { if (e instanceof ApiError) showErrors(e, rulesMap, rulesErr); else throw e; }
   } }, h("h3", {}, "Intake rules"), h("div", { class: "row" }, unpaid, tests, noShipping, zero), h("div", { class: "row" }, types, skus),
   rulesErr, h("button", { type: "submit" }, "Save rules"));
@@ -125,7 +125,6 @@ function settingsCard(c, ctx) {
       await post(`/api/connectors/${c.channel}/${c.shop}/rotate-secret`, { webhook_secret: secret.input.value });
       secret.input.value = "";
       toast("New secret in force; the old one is still accepted for a grace period.");
-      ctx.rerender();
     } catch (e) { if (e instanceof ApiError) showErrors(e, { webhook_secret: secret }, secretErr); else throw e; }
   } }, h("h3", {}, "Webhook secret"), h("div", { class: "row" }, secret), secretErr, h("button", { type: "submit" }, "Rotate secret"));
   const id = `${c.channel}/${c.shop}`;
