@@ -109,7 +109,7 @@ class Service:
         await self._retry("connect to Kafka", producer.start)
         relay = OutboxRelay(s.database_url, producer, batch_size=s.relay_batch_size, poll_interval=s.relay_poll_interval,
                             metrics=metrics)
-        consumer = EventConsumer(s, uow, self.handlers, producer, metrics=metrics)
+        consumer = _consumer_class(s)(s, uow, self.handlers, producer, metrics=metrics)
         metrics.observe(consumer, engine)
         rt = Runtime(s, engine, uow, producer, relay, consumer, metrics=metrics)
 
@@ -162,6 +162,15 @@ class Service:
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 3.0)
         raise SystemExit(0)
+
+
+def _consumer_class(settings: ServiceSettings) -> type[EventConsumer]:
+    if settings.consumer_kind == "faststream":
+        # Imported only when chosen: an experiment, not the default (docs/faststream.md).
+        from eventkit.faststream_consumer import FastStreamEventConsumer
+
+        return FastStreamEventConsumer
+    return EventConsumer
 
 
 def _add_bad_value_handler(app: FastAPI) -> None:

@@ -3,6 +3,8 @@ env prefix (ORDERS_, INVENTORY_...), so one typed object holds all of a service'
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -74,6 +76,9 @@ class ServiceSettings(TelemetrySettings):
     # Handlers applied at once by the consumer, each on its own key (swimlanes): a slow key
     # holds back only itself. Each takes a database connection while it runs.
     consumer_concurrency: int = 8
+    # Who fetches for the consumer: "aiokafka" (the kit's own loop) or "faststream" (a FastStream
+    # batch subscriber feeding the same lanes; an experiment, see docs/faststream.md).
+    consumer_kind: Literal["aiokafka", "faststream"] = "aiokafka"
 
     # Relay: woken by LISTEN/NOTIFY on commit; the poll interval is only the fallback.
     # Off only for tests that need an event to stay committed-but-unpublished (crash window).
