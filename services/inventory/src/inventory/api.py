@@ -27,7 +27,7 @@ from inventory.reorder_rules import reorder_router
 from inventory.resumption import resume_for
 from inventory.strict_query import reject_unknown_query
 from inventory.tables import Item, RecipeReplica
-from inventory.views import (
+from inventory.schemas import (
     ItemChange, ItemIn, ItemKind, LotOut, MaterialShortageOut, MovementOut, OrderAllocationsOut, PlanOut, QuoteMaterialOut, QuoteOut, ReceiptIn, StockOut,
 )
 

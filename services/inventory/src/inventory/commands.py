@@ -16,7 +16,7 @@ from inventory.domain.catalog import item_defined, item_problems
 from inventory.domain.pieces import fractional_pieces
 from inventory.domain.quantities import to_base
 from inventory.tables import Item, Lot, utcnow
-from inventory.views import ItemChange, ItemIn, ReceiptIn
+from inventory.schemas import ItemChange, ItemIn, ReceiptIn
 
 
 class Refused(Exception):

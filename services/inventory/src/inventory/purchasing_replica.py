@@ -28,7 +28,7 @@ from inventory.commands import Refused
 from inventory.domain.quantities import to_base
 from inventory.resumption import resume_for
 from inventory.tables import Item, Lot
-from inventory.views import ReceiptIn
+from inventory.schemas import ReceiptIn
 
 
 async def on_purchase_order_placed(ctx: Context, event: ev.PurchaseOrderPlaced) -> None:

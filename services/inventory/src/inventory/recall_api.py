@@ -15,10 +15,10 @@ from inventory.adapters.lot_refs import lot_or_404
 from inventory.commands import Refused
 from inventory.handlers import today
 from inventory.holds import hold_lots, release_lots
-from inventory.recall_views import CloseIn, CustomerStateIn, HoldIn, RecallIn, RecallOut, RecallSummaryOut, ReleaseIn
+from inventory.recall_schemas import CloseIn, CustomerStateIn, HoldIn, RecallIn, RecallOut, RecallSummaryOut, ReleaseIn
 from inventory.recalls import close_recall, open_recall, set_customer_state
 from inventory.tables import Item, Recall
-from inventory.views import LotOut
+from inventory.schemas import LotOut
 
 REFUSALS = {404: {"description": "unknown lot or recall"}, 409: {"description": "not possible in this state (reason)"}}
 

@@ -18,7 +18,7 @@ from orders.domain.status import OrderStatus
 from orders.placement import OrderDraft, new_order_id, place
 from orders.queries import OrderFilter, get_order, list_orders, order_contacts
 from orders.stuck import stuck_orders
-from orders.views import CancelOrder, OrderContact, OrderOut, OrderPage, PlaceOrder, PromiseRules, StuckPage
+from orders.schemas import CancelOrder, OrderContact, OrderOut, OrderPage, PlaceOrder, PromiseRules, StuckPage
 
 OrderIdPath = Annotated[str, Path(min_length=1, max_length=100)]
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orders.domain.status import LineState, line_state
 from orders.facts import line_facts
 from orders.tables import LinePlan, Order, OrderLine, Shipment, TimelineEntry
-from orders.views import LineOut, OrderContact, OrderOut, OrderPage, OrderSummary, PlanOut, ShipmentOut, ShortageOut, TimelineOut
+from orders.schemas import LineOut, OrderContact, OrderOut, OrderPage, OrderSummary, PlanOut, ShipmentOut, ShortageOut, TimelineOut
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from eventkit import Runtime
 from production import clock, commands
 from production.adapters import batches, catalog, recipes
-from production.api_models import (
+from production.schemas import (
     BatchDetail,
     BatchOut,
     CancelIn,

@@ -13,7 +13,7 @@ from eventkit import Runtime
 from purchasing import catalog, purchase_orders as pos, suggestions as sug, suppliers as sup
 from purchasing.domain.status import Status
 from purchasing.errors import Refused
-from purchasing.views import (
+from purchasing.schemas import (
     CancelIn, FromSuggestionsIn, PurchaseOrderIn, PurchaseOrderOut, SuggestionOut, SupplierIn, SupplierOut, TermsIn,
     TermsOut,
 )

@@ -25,7 +25,7 @@ from purchasing.errors import Refused
 from purchasing.reorder_points import mark_ordered
 from purchasing.settings import Settings
 from purchasing.suppliers import supplier_terms
-from purchasing.views import LineOut, PurchaseOrderIn, PurchaseOrderOut, ReceiptOut
+from purchasing.schemas import LineOut, PurchaseOrderIn, PurchaseOrderOut, ReceiptOut
 
 
 def today() -> date:

@@ -19,7 +19,7 @@ from purchasing.purchase_orders import DraftLine, create_draft
 from purchasing.reorder_points import open_requests
 from purchasing.settings import Settings
 from purchasing.suppliers import terms_of
-from purchasing.views import SuggestionOut, WaitingLine
+from purchasing.schemas import SuggestionOut, WaitingLine
 
 ZERO = Decimal(0)
 

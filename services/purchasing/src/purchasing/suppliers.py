@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from purchasing import catalog
 from purchasing.domain.ordering import Terms, terms_problems
 from purchasing.errors import Refused
-from purchasing.views import SupplierIn, SupplierOut, TermsIn, TermsOut
+from purchasing.schemas import SupplierIn, SupplierOut, TermsIn, TermsOut
 
 _TERMS = (
     "SELECT sm.*, s.name AS supplier_name, c.base_unit FROM supplier_materials sm "

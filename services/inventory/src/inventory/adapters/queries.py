@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inventory.domain.allocation import outstanding
 from inventory.domain.fefo import is_expired
 from inventory.tables import Allocation, DemandLine, Item, LineShortage, Lot, OrderDemand, Plan, Promise, StockMovement
-from inventory.views import (
+from inventory.schemas import (
     AllocationOut, LineOut, LotOut, MaterialShortageOut, MovementOut, OrderAllocationsOut, PlanOut, PromiseOut,
     ShortageOut, ShortOrder, StockOut,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inventory.recall_views import RecallCustomerOut, RecallLotOut, RecallOut, RecallSummaryOut
+from inventory.recall_schemas import RecallCustomerOut, RecallLotOut, RecallOut, RecallSummaryOut
 from inventory.tables import Item, Lot, Recall, RecallCustomer, RecallLot
 
 
