@@ -6,7 +6,6 @@ Quantities are given in a unit of the item's dimension and kept in its base unit
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -19,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.units import IncompatibleUnits, Unit
-from eventkit import Runtime, is_transient
+from eventkit import Runtime
+from eventkit.jobs import repeat
 from inventory.adapters.positions import position
 from inventory.adapters.stock import lock_items
 from inventory.commands import Refused
@@ -199,17 +199,12 @@ async def review_all(ctx) -> None:
 
 async def scheduled_review(rt: Runtime) -> None:
     """The review as a background job (INVENTORY_REORDER_REVIEW_SECONDS): every instance runs
-    it, which is safe for the reason above. A failed pass is logged; the next one comes anyway."""
-    interval = rt.settings.reorder_review_seconds
-    if not interval:
+    it, which is safe for the reason above."""
+    if not rt.settings.reorder_review_seconds:
         return
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            async with rt.uow.start(name="scheduled reorder review") as ctx:
-                await review_all(ctx)
-        except Exception as exc:
-            if is_transient(exc):
-                log.warning("reorder review: database unavailable: %s", exc)
-            else:
-                log.exception("reorder review failed")
+
+    async def one_pass() -> None:
+        async with rt.uow.start(name="scheduled reorder review") as ctx:
+            await review_all(ctx)
+
+    await repeat(rt.settings.reorder_review_seconds, one_pass, "reorder review", log, wait_first=True)
