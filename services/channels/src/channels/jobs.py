@@ -1,6 +1,6 @@
-"""How the channels service's background jobs run: one pass after another, each with the
-
-
+"""How the channels service's background jobs run: one pass after another (eventkit.jobs.repeat:
+a failed pass is logged and the next one comes anyway), each with the connector secrets' box
+and one HTTP client for the platforms."""
 
 from __future__ import annotations
 
