@@ -245,7 +245,7 @@ def test_something_that_is_not_a_receipt_is_a_payload_error(payload):
 
 # -- carriers and wiring ---------------------------------------------------------------------------
 @pytest.mark.parametrize(("ours", "theirs"), [
-    ("DHL", "dhl"), ("UPS", "ups"), ("DPD", "dpd"), ("GLS", "gls"), ("FedEx", "fedex"),
+    ("DHL", "dhl"), ("UPS", "ups"), ("DPD", "dpd"), ("GLS", "gls"), ("FedEx", "fedex"), ("USPS", "usps"),
     ("Local courier", "other"), ("Some new carrier", "other"),
 ])
 def test_our_carriers_map_to_etsys_names(ours, theirs):

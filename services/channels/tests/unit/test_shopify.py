@@ -148,7 +148,7 @@ def test_classify_order_topics_and_others():
 
 
 @pytest.mark.parametrize("ours, theirs", [
-    ("DHL", "DHL Express"), ("ups", "UPS"), ("DPD", "DPD"), ("GLS", "GLS"), ("FedEx", "FedEx"),
+    ("DHL", "DHL Express"), ("ups", "UPS"), ("DPD", "DPD"), ("GLS", "GLS"), ("FedEx", "FedEx"), ("USPS", "USPS"),
     ("Local courier", "Other"), ("Pigeon", "Other"),
 ])
 def test_carrier_names(ours, theirs):

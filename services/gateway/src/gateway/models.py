@@ -133,7 +133,7 @@ class BatchComplete(Body):
 # --- shipping -------------------------------------------------------------------------------
 class ShipRequest(Body):
     # The list of carriers is the shipping service's (it answers 422 for an unknown one).
-    carrier: str = Field(min_length=1, max_length=100, description="DHL, UPS, DPD, GLS, FedEx or Local courier")
+    carrier: str = Field(min_length=1, max_length=100, description="DHL, UPS, USPS, DPD, GLS, FedEx or Local courier (GET /api/carriers)")
     tracking_no: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9\-]{3,39}$",
                              description="the carrier's tracking number: 4-40 letters, digits or dashes")
 

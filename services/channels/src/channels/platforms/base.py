@@ -97,7 +97,7 @@ class FulfillmentRequest:
     fulfillment_id: str  # ours; idempotency key where the platform takes one
     external_id: str  # the platform's order id
     lines: list[FulfillmentLine]
-    carrier: str  # our carrier name ("DHL", "UPS", "DPD", "GLS", "FedEx", "Local courier")
+    carrier: str  # our carrier name ("DHL", "UPS", "USPS", "DPD", "GLS", "FedEx", "Local courier")
     tracking_number: str
     tracking_url: str | None
     complete: bool  # this shipment completes the order (nothing left to ship)

@@ -54,7 +54,7 @@ NOTICE_EVENTS = frozenset({"order.paid", "order.canceled"})
 # Our carriers (services/shipping) as Etsy's supported-carrier names (fulfillment tutorial,
 # "Tracking updates for shipping carriers"). "dhl" is Etsy's DHL Express entry. Anything
 # Etsy does not list goes as "other", which createReceiptShipment documents for exactly that.
-CARRIERS = {"dhl": "dhl", "ups": "ups", "dpd": "dpd", "gls": "gls", "fedex": "fedex"}
+CARRIERS = {"dhl": "dhl", "ups": "ups", "dpd": "dpd", "gls": "gls", "fedex": "fedex", "usps": "usps"}
 OTHER_CARRIER = "other"
 
 _RECEIPT_IN_URL = re.compile(r"/shops/(\d+)/receipts/(\d+)/?$")

@@ -42,7 +42,7 @@ REFUNDED = frozenset({"refunded", "voided"})
 FULFILLABLE = frozenset({"open", "in_progress"})
 # Our carriers as Shopify's list of supported tracking companies spells them; anything else
 # goes as "Other" with its tracking URL (Shopify then links the URL we give).
-CARRIERS = {"dhl": "DHL Express", "ups": "UPS", "dpd": "DPD", "gls": "GLS", "fedex": "FedEx"}
+CARRIERS = {"dhl": "DHL Express", "ups": "UPS", "dpd": "DPD", "gls": "GLS", "fedex": "FedEx", "usps": "USPS"}
 PAGE_LIMIT = 250  # the largest page the REST Admin API serves
 
 
