@@ -16,8 +16,9 @@ Why the pieces are shaped this way (what FastStream 0.7 gives, read from its sou
 - FastStream's loop awaits the handler before the next `getmany`: the handler therefore only
   hands records to lanes and returns (waiting only while `_MAX_BUFFERED` records are in
   work), so lanes keep working while the next batch is fetched.
-- An empty fetch never reaches the handler (and FastStream sleeps `batch_timeout_ms` after
-  it): finished work is committed by a ticker here, as the aiokafka loop does when idle.
+- An empty fetch never reaches the handler, and FastStream sleeps `batch_timeout_ms` after
+  it (up to that much latency added at low load; `faststream_batch_timeout_ms`): finished
+  work is committed by a task of its own here, as lanes finish records.
 - An exception escaping the handler is logged and swallowed, the position has moved on: the
   batch would be skipped until the next restart. The handler here never raises (lanes retry).
 - A Kafka error in the fetch loop is logged by FastStream and retried after 5 s; it is not
@@ -35,10 +36,8 @@ from eventkit.consumer import _MAX_BUFFERED, EventConsumer, _Rebalance, _Stoppin
 
 log = logging.getLogger("eventkit.faststream_consumer")
 
-# How often finished work is committed while no batch arrives (the aiokafka loop's idle fetch).
+# The longest wait for a lane to finish a record before committing anyway (the aiokafka loop's idle fetch).
 _IDLE_COMMIT_INTERVAL = 0.2
-# FastStream's wait for records per fetch; it sleeps as long again after an empty one.
-_BATCH_TIMEOUT_MS = 200
 
 
 def _raw_records(msg):
@@ -96,7 +95,7 @@ class FastStreamEventConsumer(EventConsumer):
             group_instance_id=s.group_instance_id,
             auto_offset_reset="earliest",
             max_poll_records=_MAX_BUFFERED,
-            batch_timeout_ms=_BATCH_TIMEOUT_MS,
+            batch_timeout_ms=s.faststream_batch_timeout_ms,
             max_records=_MAX_BUFFERED,
             listener=_Rebalance(self),
             ack_policy=AckPolicy.MANUAL,
@@ -150,9 +149,16 @@ class FastStreamEventConsumer(EventConsumer):
         return TopicPartition(record.topic, record.partition)
 
     async def _commit_while_idle(self) -> None:
+        """Commit as lanes finish records, not only when a batch arrives. While a commit is in
+        flight more records finish: the next commit takes them all (one broker round trip each)."""
         while not self._stopping.is_set():
-            await asyncio.sleep(_IDLE_COMMIT_INTERVAL)
+            try:
+                await asyncio.wait_for(self._progress.wait(), timeout=_IDLE_COMMIT_INTERVAL)
+            except asyncio.TimeoutError:
+                pass
+            # Cleared before committing: a record finished during the commit wakes the next round.
+            self._progress.clear()
             try:
                 await self._commit_applied()
-            except Exception as exc:  # never let the ticker die: the next tick retries
-                log.warning("consumer: idle commit: %s", exc)
+            except Exception as exc:  # never let the ticker die: the next round retries
+                log.warning("consumer: commit: %s", exc)

@@ -79,6 +79,9 @@ class ServiceSettings(TelemetrySettings):
     # Who fetches for the consumer: "aiokafka" (the kit's own loop) or "faststream" (a FastStream
     # batch subscriber feeding the same lanes; an experiment, see docs/faststream.md).
     consumer_kind: Literal["aiokafka", "faststream"] = "aiokafka"
+    # The FastStream consumer's wait for records per fetch; FastStream sleeps as long again
+    # after an empty fetch, which adds up to this much latency at low load.
+    faststream_batch_timeout_ms: int = 200
 
     # Relay: woken by LISTEN/NOTIFY on commit; the poll interval is only the fallback.
     # Off only for tests that need an event to stay committed-but-unpublished (crash window).

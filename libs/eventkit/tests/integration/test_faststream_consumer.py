@@ -133,3 +133,27 @@ async def test_records_of_one_key_are_applied_in_offset_order(any_rig):
 async def _applied_at_least(rig, n: int):
     applied = await rig.applied()
     return applied if len(applied) >= n else None
+
+
+async def test_a_static_member_restarting_gets_its_partitions_back_without_moving_the_others(any_rig):
+    """Static membership (group_instance_id): a crashed instance that is back within the session
+    timeout (10 s) takes its own partitions again; the other instance sees no rebalance."""
+    rig = any_rig
+    a = await rig.start("a")
+    b = await rig.start("b")
+
+    async def split():
+        parts = [(await rig.ready(p))["partitions"] for p in (a, b)]
+        return parts if all(parts) and len(parts[0]) + len(parts[1]) == 4 else None
+
+    a_parts, b_parts = await poll(split, deadline=30, what="both instances to own partitions")
+    rebalances_seen_by_b = b.log_tail(2000).count("consumer: assigned")
+    a.kill()
+    again = await rig.start("a")
+    await poll(lambda: _owns(rig, again, a_parts), deadline=30, what=f"the restarted a owning {a_parts}")
+    assert (await rig.ready(b))["partitions"] == b_parts
+    assert b.log_tail(2000).count("consumer: assigned") == rebalances_seen_by_b, "b went through a rebalance"
+
+
+async def _owns(rig, proc, partitions) -> bool:
+    return (await rig.ready(proc))["partitions"] == partitions
