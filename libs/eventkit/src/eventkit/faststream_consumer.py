@@ -58,11 +58,11 @@ class FastStreamEventConsumer(EventConsumer):
         if not self._topics:
             return
         await self._start_with_retry()
-        ticker = asyncio.create_task(self._commit_while_idle(), name="faststream idle commits")
+        committer = asyncio.create_task(self._commit_as_lanes_finish(), name="faststream commits")
         try:
             await self._stopping.wait()
         finally:
-            ticker.cancel()
+            committer.cancel()
             # Shutdown: the lanes stop between records at their fence; what they applied is committed.
             await self._drain(set(self._trackers))
             await self._commit_applied()
@@ -148,7 +148,7 @@ class FastStreamEventConsumer(EventConsumer):
 
         return TopicPartition(record.topic, record.partition)
 
-    async def _commit_while_idle(self) -> None:
+    async def _commit_as_lanes_finish(self) -> None:
         """Commit as lanes finish records, not only when a batch arrives. While a commit is in
         flight more records finish: the next commit takes them all (one broker round trip each)."""
         while not self._stopping.is_set():
@@ -160,5 +160,5 @@ class FastStreamEventConsumer(EventConsumer):
             self._progress.clear()
             try:
                 await self._commit_applied()
-            except Exception as exc:  # never let the ticker die: the next round retries
+            except Exception as exc:  # never let the committer die: the next round retries
                 log.warning("consumer: commit: %s", exc)

@@ -85,7 +85,7 @@ async def test_records_published_through_faststreams_test_broker_are_all_applied
 @pytest.mark.xfail(strict=True, reason=(
     "FastStream's batch subscriber sleeps batch_timeout_ms after an empty fetch "
     "(BatchSubscriber.get_msg), blind to records arriving meanwhile: at low load up to that much "
-    "latency per hop (p90 18 ms -> 188 ms measured, docs/faststream.md)"))
+    "latency per hop (p90 17 ms -> 186 ms measured, docs/faststream.md)"))
 async def test_an_empty_fetch_does_not_hold_back_the_next_one():
     consumer = _consumer(_Floor())
     _, subscriber = consumer._build()  # faststream_batch_timeout_ms: 200 by default
