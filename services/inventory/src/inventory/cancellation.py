@@ -42,8 +42,23 @@ async def cancel_order(ctx: Context, event: OrderCancelled, today: date) -> None
     order.cancelled_at = event.cancelled_at
 
     # Allocations first (as Shipped locks them), then items, plans, lots.
-    allocations = await _open_allocations(session, event.order_id)
-    promises = await _open_promises(session, event.order_id)
+    allocations = (
+        await session.execute(
+            select(Allocation)
+            .where(Allocation.order_id == event.order_id, Allocation.quantity - Allocation.shipped - Allocation.released > 0)
+            .order_by(Allocation.allocation_id)
+            .with_for_update(),
+            execution_options={"populate_existing": True},
+        )
+    ).scalars().all()
+    promises = (
+        await session.execute(
+            select(Promise).where(
+                Promise.order_id == event.order_id, Promise.quantity - Promise.allocated - Promise.released > 0
+            ),
+            execution_options={"populate_existing": True},
+        )
+    ).scalars().all()
     lines = (
         await session.execute(select(DemandLine).where(DemandLine.order_id == event.order_id).order_by(DemandLine.line_no))
     ).scalars().all()
@@ -55,11 +70,6 @@ async def cancel_order(ctx: Context, event: OrderCancelled, today: date) -> None
     # Released finished stock, regained plan surplus and material a shrink may free wake waiting lines.
     wake = {a.sku for a in allocations} | {p.sku for p in planned} | materials
     found, items = await prepare(session, wake, more_skus={line.sku for line in lines})
-    # Read again under the item locks: a batch completing meanwhile (it held them) may have
-    # allocated its output to this order's promises after the first read; those goods would
-    # otherwise stay set aside for a cancelled order.
-    allocations = await _open_allocations(session, event.order_id)
-    promises = await _open_promises(session, event.order_id)
 
     plans = await lock_plans(session, plan_ids)
     reservations = await open_reservations(session, [p.plan_id for p in plans.values() if p.status == "planned"])
@@ -97,24 +107,3 @@ async def cancel_order(ctx: Context, event: OrderCancelled, today: date) -> None
     await emit_allocated(ctx, await resume(ctx, found, items, today))
     # Released goods may end a crossing; the waiting lines resumed above may start one.
     await replenish(ctx, set(items), today)
-
-
-async def _open_allocations(session, order_id: str) -> list[Allocation]:
-    return list((
-        await session.execute(
-            select(Allocation)
-            .where(Allocation.order_id == order_id, Allocation.quantity - Allocation.shipped - Allocation.released > 0)
-            .order_by(Allocation.allocation_id)
-            .with_for_update(),
-            execution_options={"populate_existing": True},
-        )
-    ).scalars().all())
-
-
-async def _open_promises(session, order_id: str) -> list[Promise]:
-    return list((
-        await session.execute(
-            select(Promise).where(Promise.order_id == order_id, Promise.quantity - Promise.allocated - Promise.released > 0),
-            execution_options={"populate_existing": True},
-        )
-    ).scalars().all())
