@@ -30,7 +30,8 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(method, path, body) {
+// One request with the key; a failure becomes an ApiError carrying the service's reason.
+async function send(method, path, body) {
   const opts = { method, headers: { "X-API-Key": key.get() } };
   if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
   let resp;
@@ -39,9 +40,16 @@ export async function api(method, path, body) {
   } catch (e) {
     throw new ApiError(0, "the gateway cannot be reached");
   }
-  const json = (resp.headers.get("content-type") || "").includes("json") ? await resp.json().catch(() => null) : null;
-  if (!resp.ok) throw new ApiError(resp.status, json && json.detail !== undefined ? json.detail : resp.statusText);
-  return json;
+  if (!resp.ok) {
+    const json = await resp.json().catch(() => null);
+    throw new ApiError(resp.status, json && json.detail !== undefined ? json.detail : resp.statusText);
+  }
+  return resp;
+}
+
+export async function api(method, path, body) {
+  const resp = await send(method, path, body);
+  return (resp.headers.get("content-type") || "").includes("json") ? resp.json().catch(() => null) : null;
 }
 
 export const get = (path, params) => {
@@ -56,17 +64,7 @@ export const del = (path) => api("DELETE", path);
 // A file behind the key (PDF labels): fetched with the header, saved through a blob link,
 // since a plain <a href> would carry no key.
 export async function download(path, filename) {
-  let resp;
-  try {
-    resp = await fetch(path, { headers: { "X-API-Key": key.get() } });
-  } catch (e) {
-    throw new ApiError(0, "the gateway cannot be reached");
-  }
-  if (!resp.ok) {
-    const json = await resp.json().catch(() => null);
-    throw new ApiError(resp.status, json && json.detail !== undefined ? json.detail : resp.statusText);
-  }
-  const url = URL.createObjectURL(await resp.blob());
+  const url = URL.createObjectURL(await (await send("GET", path)).blob());
   const a = document.createElement("a");
   a.href = url;
   a.download = filename;
