@@ -13,14 +13,15 @@ from harness import client, ok, poll
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 
-async def test_a_recipe_is_published_with_clicks_after_its_mistakes_are_shown(browser, system):
+@pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
+async def test_a_recipe_is_published_with_clicks_after_its_mistakes_are_shown(browser, system, width):
     t = tag()
     product, oil, jar = f"SERUM-{t}", f"OIL-{t}", f"JAR-{t}"
     async with client(system) as c:
         await item(c, product, "finished", "pcs")
         await item(c, oil, "raw", "kg")
         await item(c, jar, "raw", "pcs")
-        page = await signed_in(browser, system)
+        page = await signed_in(browser, system, width)
         await page.get_by_role("link", name="Recipes").click()
         await page.get_by_role("heading", name="Recipes", level=1).wait_for()
         await page.get_by_label("Product", exact=True).fill(product)
