@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -26,8 +27,39 @@ def log(msg: str) -> None:
     sys.stderr.flush()
 
 
+_handed_out: set[int] = set()
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that was free a moment ago (the kernel's pick for port 0)."""
+    """A TCP port that was free a moment ago, for a process to listen on.
+
+    Picked below the kernel's ephemeral range on purpose: the kernel's own pick for port 0
+    comes from that range, which is also where every outgoing connection (a Kafka client, a
+    database pool) takes its local port, so on a busy machine a port picked that way was
+    sometimes taken by somebody's connection before the service bound it ("address already
+    in use", a service dead at start). Below the range only listeners compete."""
+    low, _ = _ephemeral_range()
+    if low > 12000:
+        rng = random.Random()  # not the test's seeded global one: two runs must not pick alike
+        for _ in range(200):
+            port = rng.randrange(10000, low - 1)
+            if port in _handed_out:
+                continue
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                try:
+                    s.bind((host, port))
+                except OSError:
+                    continue
+            _handed_out.add(port)
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return s.getsockname()[1]
