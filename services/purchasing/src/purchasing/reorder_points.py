@@ -6,7 +6,8 @@ raises ReorderPointReached once per crossing):
 - a batch for stock waiting for materials: what its batch requires of each short material is
   demand like a waiting order line's (`stock_batch`).
 
-A request is open until a purchase order with its material is sent (`ordered`) or, for a
+A request is open until purchase orders sent for its material cover it with the usable stock
+(`ordered`; a smaller order leaves it open for the rest) or, for a
 batch for stock, until inventory planned it after all (ReplenishmentPlanned: `closed`).
 The same crossing delivered twice is one request (its replenishment id)."""
 
@@ -58,11 +59,33 @@ async def on_replenishment_planned(ctx: Context, event: ev.ReplenishmentPlanned)
              "WHERE replenishment_id = :r AND status = 'open'"), {"r": event.replenishment_id})
 
 
+# Per material: what is on order now (sent and partly received POs, this one included) and
+# the usable stock last reported; a request is answered when they cover it, oldest first.
+# A purchase order smaller than the want leaves the request open, so the suggestion keeps
+# showing the rest instead of the material staying below its point with nothing to say so
+# (inventory raises a crossing once; it will not ask again).
+_ANSWERED = text(
+    "WITH cover AS ("
+    " SELECT m.sku AS material_sku,"
+    "  COALESCE((SELECT available FROM material_stock s WHERE s.material_sku = m.sku), 0)"
+    "  + COALESCE((SELECT SUM(GREATEST(l.base_quantity - l.received, 0)) FROM po_lines l"
+    "     JOIN purchase_orders po USING (purchase_order_id)"
+    "     WHERE l.material_sku = m.sku AND po.status IN ('sent', 'partly_received')), 0) AS covered"
+    " FROM unnest(CAST(:m AS text[])) AS m(sku)), "
+    "wants AS ("
+    " SELECT r.replenishment_id, r.material_sku,"
+    "  SUM(r.wanted) OVER (PARTITION BY r.material_sku ORDER BY r.raised_at, r.replenishment_id) AS running"
+    " FROM reorder_requests r WHERE r.status = 'open' AND r.material_sku = ANY(:m)) "
+    "UPDATE reorder_requests r SET status = 'ordered', purchase_order_id = :p, closed_at = now() "
+    "FROM wants w JOIN cover c USING (material_sku) "
+    "WHERE r.replenishment_id = w.replenishment_id AND r.material_sku = w.material_sku AND w.running <= c.covered"
+)
+
+
 async def mark_ordered(session, purchase_order_id: str, materials: list[str]) -> None:
-    """A purchase order with these materials was sent: their open requests are answered."""
-    await session.execute(
-        text("UPDATE reorder_requests SET status = 'ordered', purchase_order_id = :p, closed_at = now() "
-             "WHERE status = 'open' AND material_sku = ANY(:m)"), {"p": purchase_order_id, "m": sorted(set(materials))})
+    """A purchase order with these materials was sent: the open requests it (with stock and
+    the other open orders) covers are answered."""
+    await session.execute(_ANSWERED, {"p": purchase_order_id, "m": sorted(set(materials))})
 
 
 async def open_requests(session, materials: list[str] | None = None) -> dict[str, list]:

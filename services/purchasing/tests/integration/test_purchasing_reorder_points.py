@@ -1,6 +1,6 @@
 """Reorder points in purchasing: a material below its point is one suggestion (reason
 "reorder point") up to the rule's target, net of stock and open POs, whatever the
-redeliveries; a sent PO answers it; a batch for stock waiting for materials is demand too
+redeliveries; sent POs answer it once they cover it; a batch for stock waiting for materials is demand too
 until inventory plans it."""
 
 from __future__ import annotations
@@ -53,6 +53,27 @@ async def test_a_material_below_its_point_is_one_suggestion_up_to_the_target(pur
     assert await p.suggestions() == {}
     rows = await _requests(p)
     assert [(r["status"], r["purchase_order_id"]) for r in rows] == [("ordered", po["purchase_order_id"])]
+
+
+async def test_a_purchase_order_smaller_than_the_want_leaves_the_rest_suggested(purchasing):
+    p = purchasing
+    await p.material("OIL")
+    supplier = await p.supplier("Oil Co", OIL=dict(OIL_TERMS, pack_size="1"))
+    await p.deliver(reached())  # 300 wanted, 90 free: 210 to buy
+
+    small = await p.ok("POST", "/purchase-orders", 201, json={
+        "supplier_id": supplier, "lines": [{"material_sku": "OIL", "quantity": "100", "unit": "kg"}]})
+    await p.ok("POST", f"/purchase-orders/{small['purchase_order_id']}/send")
+    # The crossing is not answered by 100 of 210: the rest is still to buy.
+    assert [r["status"] for r in await _requests(p)] == ["open"]
+    s = (await p.suggestions())["OIL"]
+    assert (D(s["on_order"]), D(s["missing"]), s["because"]) == (100, 110, ["reorder point"])
+
+    (rest,) = (await p.ok("POST", "/purchase-orders/from-suggestions", 201, json={}))["purchase_orders"]
+    await p.ok("POST", f"/purchase-orders/{rest['purchase_order_id']}/send")
+    rows = await _requests(p)
+    assert [(r["status"], r["purchase_order_id"]) for r in rows] == [("ordered", rest["purchase_order_id"])]
+    assert await p.suggestions() == {}
 
 
 async def test_reorder_wants_add_to_waiting_orders(purchasing):
