@@ -104,11 +104,12 @@ class ProbeRig:
         """Send and return the record's metadata (partition, offset)."""
         return (await self.produce_many([(key, value)]))[0]
 
-    async def produce_many(self, messages: list[tuple[str, bytes]]) -> list:
+    async def produce_many(self, messages: list[tuple[str, bytes]], partition: int | None = None) -> list:
+        """Send in this order (to one `partition` if given, whatever the keys); return the metadata."""
         producer = AIOKafkaProducer(bootstrap_servers=self.stack.bootstrap, enable_idempotence=True)
         await producer.start()
         try:
-            sends = [await producer.send(self.topic, value, key=key.encode()) for key, value in messages]
+            sends = [await producer.send(self.topic, value, key=key.encode(), partition=partition) for key, value in messages]
             return list(await asyncio.gather(*sends))
         finally:
             await producer.stop()
@@ -162,6 +163,15 @@ async def all_applied(rig: ProbeRig, n: int):
     return applied if len(applied) >= n else None
 
 
+def ends_of(sent: list) -> dict[int, int]:
+    """Per partition, the offset just past the last of the `sent` records (what a group that
+    consumed them all has committed)."""
+    ends: dict[int, int] = {}
+    for meta in sent:
+        ends[meta.partition] = max(ends.get(meta.partition, 0), meta.offset + 1)
+    return ends
+
+
 async def committed_is(rig: ProbeRig, partition: int, offset: int) -> bool:
     return await rig.committed(partition) == offset
 
@@ -170,5 +180,5 @@ def new_prefix() -> str:
     return f"ek{uuid.uuid4().hex[:8]}"
 
 
-__all__ = ["PLACED", "ProbeRig", "TopicPartition", "all_applied", "applied_is", "committed_is", "new_prefix",
+__all__ = ["PLACED", "ProbeRig", "TopicPartition", "all_applied", "applied_is", "committed_is", "ends_of", "new_prefix",
            "placed_envelope"]

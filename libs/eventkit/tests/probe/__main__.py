@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -21,6 +22,10 @@ class ProbeSettings(ServiceSettings):
     slow_ms: int = 50
 
 
+# Failed attempts so far per "FLAKY" order: a transient failure that goes away when retried.
+_flaky_attempts: Counter[str] = Counter()
+
+
 async def on_order_placed(ctx: Context, event: OrderPlaced) -> None:
     if event.customer.name == "POISON":
         # "Fixed" by an operator inserting the order into probe_fixed (the cause went away).
@@ -32,6 +37,9 @@ async def on_order_placed(ctx: Context, event: OrderPlaced) -> None:
     if event.customer.name == "TRANSIENT":
         # Classed transient (an OSError) but deterministic: retried until the stuck bound.
         raise OSError("probe: no space left on this order's device")
+    if event.customer.name == "FLAKY" and _flaky_attempts[event.order_id] < int(os.environ.get("PROBE_FLAKY_FAILURES", "2")):
+        _flaky_attempts[event.order_id] += 1
+        raise OSError("probe: the order's device is busy for now")
     if event.customer.name == "SLOW":
         await ctx.session.execute(text("SELECT pg_sleep(:s)"), {"s": int(os.environ.get("PROBE_SLOW_MS", "50")) / 1000})
     await ctx.session.execute(
