@@ -14,7 +14,7 @@ SERVICE_TESTS := contracts/tests libs/eventkit/tests tests/devstack services/ord
 # chaos suite in its short form.
 E2E_TESTS := tests/e2e tests/fuzz tests/chaos
 
-.PHONY: help install browser-deps barcode-deps run infra test test-unit test-integration test-e2e bench bench-soak chaos schemas asyncapi dlt clean reset \
+.PHONY: help install browser-deps barcode-deps run infra test test-unit test-integration test-e2e bench bench-profile bench-soak chaos schemas asyncapi dlt clean reset \
 	engine engine-stop images compose-smoke test-testcontainers test-deploy
 
 help:
@@ -22,6 +22,7 @@ help:
 	@echo "               (make run ARGS=--floor also simulates the shop floor: batches made, shipments sent)"
 	@echo "make test    - the whole test suite on real Kafka and PostgreSQL (what CI runs)"
 	@echo "make bench   - saga benchmark against a stack it starts, with this machine's ceilings; then the promise benchmark (quote and placement p95 with 10,000 orders and 50,000 lots) and the trace benchmark (forward trace and recall opening, same sizes)"
+	@echo "make bench-profile - the saga benchmark with every service sampled by py-spy: where the CPU goes, per layer and per handler"
 	@echo "make bench-soak - the saga benchmark as a soak: 20,000 orders, the first and last thousand compared (hours on 2 busy cores)"
 	@echo "make chaos   - the chaos suite: 300 orders while processes, Kafka and PostgreSQL are killed; audits invariants"
 	@echo "make infra   - only Kafka and PostgreSQL, for running services from an IDE"
@@ -71,6 +72,9 @@ bench: install
 	$(PY) bench/saga_bench.py
 	$(PY) bench/promise_bench.py
 	$(PY) bench/trace_bench.py
+
+bench-profile: install
+	$(PY) bench/saga_bench.py --profile
 
 bench-soak: install
 	$(PY) bench/saga_bench.py --soak 20000 --in-flight 64

@@ -11,7 +11,8 @@ planned batch and ships every prepared shipment, and prints:
   per process tree (each service, Kafka, PostgreSQL, this driver, the rest of the machine);
 - with --soak N: throughput and hop p50 of the first and the last thousand orders (a quarter
   of N each when N is below 4,000);
-- this machine's ceilings measured in the same run (pgbench commits/s, raw Kafka msgs/s).
+- this machine's ceilings measured in the same run (pgbench commits/s, raw Kafka msgs/s);
+- with --profile: where each service's CPU goes, by layer and by handler/route (bench/cpu_profile.py).
 
 Orders go to four finished goods from stock and four made to order (each from its own raw
 material), interleaved. Placement is closed-loop (`--concurrency` clients, each placing its
@@ -21,7 +22,7 @@ ever-growing queue. The system-wide load average is printed with every figure: o
 machine other work competes for the same cores. Saves the report under docs/benchmarks/.
 
     python bench/saga_bench.py [--orders 200] [--concurrency 16] [--mto-share 0.5]
-                               [--floor-workers 8] [--in-flight 400] [--soak N]
+                               [--floor-workers 8] [--in-flight 400] [--soak N] [--profile]
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ modules, run 
 
 from cpu import Snapshot, load_average, snapshot  # noqa: E402
 from hops import Journal, read_journal  # noqa: E402
+from cpu_profile import Sampler  # noqa: E402
+from cpu_profile import report as profile_report  # noqa: E402
 from shop_floor import ConcurrentFloor  # noqa: E402
 
 from devstack import sessions  # noqa: E402
@@ -175,6 +178,9 @@ async def drive(stack: Stack, system: System, args) -> dict:
         sampled = [0.0]
         since = datetime.now(timezone.utc) - timedelta(seconds=1)
         load_before, cpu_before = load_average(), snapshot(roots)
+        sampler = Sampler(system.pids(), system.workdir / "profile") if args.profile else None
+        if sampler:
+            sampler.start()
         floor_task = asyncio.create_task(floor.run(stop))
         watcher = asyncio.create_task(watch_shipped())
         t0 = time.monotonic()
@@ -191,6 +197,7 @@ async def drive(stack: Stack, system: System, args) -> dict:
         wall = time.monotonic() - t0
         cpu = snapshot(roots) - cpu_before
         load_after = load_average()
+        profiles = sampler.stop() if sampler else None
         stop.set()
         await asyncio.gather(floor_task, watcher)
         await floor.close()
@@ -198,7 +205,7 @@ async def drive(stack: Stack, system: System, args) -> dict:
     return {"n": n, "wall_s": wall, "placed_s": placed_s, "order_ids": [o for o in placed_ids if o], "kinds": kinds,
             "journal": journal, "cpu": cpu, "load": (load_before, load_after),
             "floor": (floor.batches_done, floor.shipments_done, floor.refused), "placement_retries": retries[0],
-            "cpu_samples": cpu_samples}
+            "cpu_samples": cpu_samples, "profiles": profiles, "profile_problem": sampler.problem if sampler else None}
 
 
 def rss_peaks(system: System) -> dict[str, float]:
@@ -315,6 +322,8 @@ def report(res: dict, rss: dict, pg: dict, kafka: dict, args) -> str:
               "| process tree | CPU-s | ms per order | share of machine busy |", "|---|---|---|---|"]
     for name, sec in sorted(cpu.trees.items(), key=lambda kv: -kv[1]):
         lines.append(f"| {name} | {sec:.1f} | {sec / n * 1000:.1f} | {sec / max(cpu.busy, 1e-9):.0%} |")
+    if res["profiles"] is not None:
+        lines += ["", *profile_report(res["profiles"], res["profile_problem"])]
     if args.soak:
         size = min(1000, n // 4)
         first, last = ids[:size], ids[-size:]
@@ -348,6 +357,8 @@ async def main() -> int:
                     "(default 400; a soak wants a small one, e.g. 64, so its hop latency is the work, not a queue)")
     ap.add_argument("--soak", type=int, metavar="N", help="soak: N orders (the issue asks for 20000), with the first "
                     "and last thousand compared")
+    ap.add_argument("--profile", action="store_true", help="sample every service with py-spy for the run and add "
+                    "where its CPU goes (by layer and by handler/route) to the report")
     ap.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks", help="where the report is saved")
     args = ap.parse_args()
     if args.soak:
