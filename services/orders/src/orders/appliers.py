@@ -10,8 +10,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from contracts import events as ev
 from contracts.envelope import Envelope
 from contracts.events.inventory import LineOutstanding
@@ -19,33 +17,26 @@ from contracts.units import IncompatibleUnits, convert
 from eventkit import DomainRejection
 from orders.domain.promise import reservation_estimate
 from orders.domain.status import OrderStatus
-from orders.tables import LinePlan, Order, OrderLine, Shipment
+from orders.order_rows import LineRow, OrderFacts, ShipmentRow
 
 log = logging.getLogger("orders.appliers")
 
-Lines = dict[int, OrderLine]
-Applier = Callable[[AsyncSession, Order, Lines, Envelope, ev.Event], Awaitable[OrderStatus | None]]
+# The order's rows, read under its lock; an applier changes them in memory (record saves them).
+Applier = Callable[[OrderFacts, Envelope, ev.Event], Awaitable[OrderStatus | None]]
 
 
-def _line(lines: Lines, order: Order, line_no: int, event_type: str) -> OrderLine:
-    line = lines.get(line_no)
+def _line(facts: OrderFacts, line_no: int, event_type: str) -> LineRow:
+    line = facts.lines.get(line_no)
     if line is None:
         # An order-keyed event naming a line the order does not have can never be applied.
-        raise DomainRejection(f"{event_type}: order {order.order_no} has no line {line_no}")
+        raise DomainRejection(f"{event_type}: order {facts.order.order_no} has no line {line_no}")
     return line
 
 
-async def _plan(session: AsyncSession, order_id: str, line_no: int, plan_id: str) -> LinePlan:
-    plan = await session.get(LinePlan, (order_id, line_no, plan_id))
-    if plan is None:
-        plan = LinePlan(order_id=order_id, line_no=line_no, plan_id=plan_id)
-        session.add(plan)
-    return plan
-
-
-def _my_covers(order: Order, lines: Lines, event: ev.Event) -> list[int]:
+def _my_covers(facts: OrderFacts, event: ev.Event) -> list[int]:
     """Line numbers of this order that a batch covers; unknown lines are skipped with a log
     (the batch also covers other orders, so the whole message must not be rejected)."""
+    order, lines = facts.order, facts.lines
     mine = sorted({c.line_no for c in event.covers if c.order_id == order.order_id})
     for line_no in [n for n in mine if n not in lines]:
         log.warning("%s %s covers line %d of order %s, which has no such line",
@@ -53,10 +44,10 @@ def _my_covers(order: Order, lines: Lines, event: ev.Event) -> list[int]:
     return [n for n in mine if n in lines]
 
 
-async def materials_reserved(s: AsyncSession, order: Order, lines: Lines, env: Envelope, e: ev.Event) -> OrderStatus:
+async def materials_reserved(facts: OrderFacts, env: Envelope, e: ev.Event) -> OrderStatus:
     assert isinstance(e, ev.MaterialsReserved)
-    _line(lines, order, e.line_no, e.event_type)
-    plan = await _plan(s, order.order_id, e.line_no, e.plan_id)
+    _line(facts, e.line_no, e.event_type)
+    plan = facts.plan(e.line_no, e.plan_id)
     plan.quantity = plan.quantity or e.quantity_promised
     plan.unit = plan.unit or e.unit.value
     plan.ready_estimate = plan.ready_estimate or reservation_estimate(env.occurred_at.date(), e.lead_time_days)
@@ -65,9 +56,9 @@ async def materials_reserved(s: AsyncSession, order: Order, lines: Lines, env: E
     return OrderStatus.materials_reserved
 
 
-async def materials_short(s: AsyncSession, order: Order, lines: Lines, env: Envelope, e: ev.Event) -> OrderStatus:
+async def materials_short(facts: OrderFacts, env: Envelope, e: ev.Event) -> OrderStatus:
     assert isinstance(e, ev.MaterialsShort)
-    line = _line(lines, order, e.line_no, e.event_type)
+    line = _line(facts, e.line_no, e.event_type)
     line.shortages = [sh.model_dump(mode="json") for sh in e.shortages]
     line.short_reason = e.reason or None
     # The newest shortage of the line wins (an older one redelivered late does not).
@@ -78,12 +69,13 @@ async def materials_short(s: AsyncSession, order: Order, lines: Lines, env: Enve
     return OrderStatus.awaiting_materials
 
 
-async def batch_scheduled(s: AsyncSession, order: Order, lines: Lines, env: Envelope, e: ev.Event) -> OrderStatus | None:
+async def batch_scheduled(facts: OrderFacts, env: Envelope, e: ev.Event) -> OrderStatus | None:
     assert isinstance(e, ev.BatchScheduled)
-    mine = _my_covers(order, lines, e)
+    order_id = facts.order.order_id
+    mine = _my_covers(facts, e)
     for line_no in mine:
-        plan = await _plan(s, order.order_id, line_no, e.batch_id)
-        cover = sum((c.quantity for c in e.covers if c.order_id == order.order_id and c.line_no == line_no), Decimal(0))
+        plan = facts.plan(line_no, e.batch_id)
+        cover = sum((c.quantity for c in e.covers if c.order_id == order_id and c.line_no == line_no), Decimal(0))
         plan.batch_no = e.batch_no
         plan.quantity = plan.quantity or cover
         plan.unit = plan.unit or e.unit.value
@@ -95,30 +87,31 @@ async def batch_scheduled(s: AsyncSession, order: Order, lines: Lines, env: Enve
     return OrderStatus.materials_reserved if mine else None
 
 
-async def batch_started(s: AsyncSession, order: Order, lines: Lines, env: Envelope, e: ev.Event) -> OrderStatus | None:
+async def batch_started(facts: OrderFacts, env: Envelope, e: ev.Event) -> OrderStatus | None:
     assert isinstance(e, ev.BatchStarted)
-    mine = _my_covers(order, lines, e)
+    mine = _my_covers(facts, e)
     for line_no in mine:
-        plan = await _plan(s, order.order_id, line_no, e.batch_id)
+        plan = facts.plan(line_no, e.batch_id)
         plan.batch_no = e.batch_no
         plan.started_at = plan.started_at or e.started_at
     return OrderStatus.in_production if mine else None
 
 
-async def batch_completed(s: AsyncSession, order: Order, lines: Lines, env: Envelope, e: ev.Event) -> None:
+async def batch_completed(facts: OrderFacts, env: Envelope, e: ev.Event) -> None:
     assert isinstance(e, ev.BatchCompleted)
     # Timeline only; the order moves on when inventory allocates the output.
-    for line_no in _my_covers(order, lines, e):
-        plan = await s.get(LinePlan, (order.order_id, line_no, e.batch_id))
+    for line_no in _my_covers(facts, e):
+        plan = facts.plans.get((line_no, e.batch_id))
         if plan is not None:
             plan.completed_at = plan.completed_at or e.completed_at
     return None
 
 
-async def order_allocated(s: AsyncSession, order: Order, lines: Lines, env: Envelope, e: ev.Event) -> OrderStatus:
+async def order_allocated(facts: OrderFacts, env: Envelope, e: ev.Event) -> OrderStatus:
     assert isinstance(e, ev.OrderAllocated)
+    order = facts.order
     outstanding = {o.line_no: o for o in e.outstanding}
-    for line_no, line in lines.items():
+    for line_no, line in facts.lines.items():
         allocs = [a for a in e.allocations if a.line_no == line_no]
         missing = outstanding.get(line_no)
         unit = line.allocated_unit or (allocs[0].unit.value if allocs else line.unit)
@@ -144,7 +137,7 @@ async def order_allocated(s: AsyncSession, order: Order, lines: Lines, env: Enve
     return OrderStatus.allocated
 
 
-def _allocated_so_far(line: OrderLine, missing: LineOutstanding | None, unit: str) -> Decimal:
+def _allocated_so_far(line: LineRow, missing: LineOutstanding | None, unit: str) -> Decimal:
     """Ordered minus outstanding, in `unit`; 0 when the units cannot be compared."""
     try:
         left = convert(missing.quantity, missing.unit.value, line.unit) if missing else Decimal(0)
@@ -160,23 +153,22 @@ def _in(quantity: Decimal, unit: str, target: str) -> Decimal:
         raise DomainRejection(f"OrderAllocated: allocations of one line in {unit} and {target}") from exc
 
 
-async def shipped(s: AsyncSession, order: Order, lines: Lines, env: Envelope, e: ev.Event) -> OrderStatus:
+async def shipped(facts: OrderFacts, env: Envelope, e: ev.Event) -> OrderStatus:
     assert isinstance(e, ev.Shipped)
-    if await s.get(Shipment, (order.order_id, e.shipment_id)) is None:
-        s.add(Shipment(order_id=order.order_id, shipment_id=e.shipment_id, carrier=e.carrier,
-                       tracking_no=e.tracking_no, complete=e.complete, shipped_at=e.shipped_at))
+    # Kept as first recorded: a shipment already known stays as it is.
+    facts.add_shipment(ShipmentRow(order_id=facts.order.order_id, shipment_id=e.shipment_id, carrier=e.carrier,
+                                   tracking_no=e.tracking_no, complete=e.complete, shipped_at=e.shipped_at))
     return OrderStatus.shipped if e.complete else OrderStatus.partially_shipped
 
 
-async def delivered(s: AsyncSession, order: Order, lines: Lines, env: Envelope, e: ev.Event) -> OrderStatus | None:
+async def delivered(facts: OrderFacts, env: Envelope, e: ev.Event) -> OrderStatus | None:
     assert isinstance(e, ev.Delivered)
-    shipment = await s.get(Shipment, (order.order_id, e.shipment_id))
-    if shipment is None:
+    complete = await facts.deliver_shipment(e.shipment_id, e.delivered_at)
+    if complete is None:
         # Delivered before its Shipped reached us: the goods are evidently with the customer.
         return OrderStatus.delivered
-    shipment.delivered_at = shipment.delivered_at or e.delivered_at
     # The delivery of a partial shipment does not deliver the order.
-    return OrderStatus.delivered if shipment.complete else None
+    return OrderStatus.delivered if complete else None
 
 
 APPLIERS: dict[type[ev.Event], Applier] = {

@@ -19,8 +19,9 @@ from eventkit import Context
 from orders.domain.status import goods_left
 from orders.domain.wording import describe
 from orders.domain.numbers import fact_hash
-from orders.facts import add_timeline, lock_order_id, locked_order, order_lines, park, refresh, seen
-from orders.tables import Order, Shipment
+from orders.facts import lock_order_id, park, refresh, seen, timeline_entry
+from orders.order_rows import OrderRow, lock_order, read_facts, save_order
+from orders.tables import Shipment
 
 
 class OrderNotFound(LookupError):
@@ -34,7 +35,7 @@ class CancelRefused(Exception):
 async def cancel(ctx: Context, order_id: str, reason: str, handling_days: int) -> bool:
     """True: cancelled now; False: it already was (nothing done)."""
     session = ctx.session
-    order = await locked_order(session, order_id)
+    order = await lock_order(session, order_id)
     if order is None:
         raise OrderNotFound(order_id)
     if goods_left(order.progress):
@@ -44,15 +45,16 @@ async def cancel(ctx: Context, order_id: str, reason: str, handling_days: int) -
     now = datetime.now(timezone.utc)
     order.cancelled_at = now
     order.cancel_reason = reason or None
-    await refresh(session, order, await order_lines(session, order_id), handling_days)
+    facts = await read_facts(session, order)
+    refresh(facts, handling_days)
     event = OrderCancelled(order_id=order_id, reason=reason, cancelled_at=now)
     envelope = await ctx.emit(event, correlation_id=order_id)
-    add_timeline(session, order, envelope, describe(event, order_id))
-    await session.flush()
+    facts.add_timeline(timeline_entry(order, envelope, describe(event, order_id)))
+    await facts.save()
     return True
 
 
-async def _refusal(ctx: Context, order: Order) -> str:
+async def _refusal(ctx: Context, order: OrderRow) -> str:
     first = await ctx.session.scalar(
         select(func.min(Shipment.shipped_at)).where(Shipment.order_id == order.order_id)
     )
@@ -72,10 +74,10 @@ async def cancel_from_shop(ctx: Context, envelope: Envelope, event: ChannelOrder
     already left: nothing is undone; the order carries an `attention` note for a person
     (refund, return) and the timeline says why."""
     session = ctx.session
-    order = await locked_order(session, event.order_id)
+    order = await lock_order(session, event.order_id)
     if order is None:
         await lock_order_id(session, event.order_id)
-        order = await locked_order(session, event.order_id)
+        order = await lock_order(session, event.order_id)
         if order is None:
             await park(session, event.order_id, envelope)
             return
@@ -91,8 +93,7 @@ async def cancel_from_shop(ctx: Context, envelope: Envelope, event: ChannelOrder
         detail = f"cancelled at {where} too (already cancelled here)"
     else:
         detail = f"cancelled at {where} on {day}" + (f": {event.reason}" if event.reason else "")
-    add_timeline(session, order, envelope, detail, fact_hash(envelope.event_type, envelope.data))
-    await session.flush()
+    await save_order(session, order, [timeline_entry(order, envelope, detail, fact_hash(envelope.event_type, envelope.data))])
     if not goods_left(order.progress) and order.cancelled_at is None:
         await cancel(ctx, event.order_id, f"cancelled at {where}" + (f": {event.reason}" if event.reason else ""),
                      handling_days)

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, timezone
+from typing import Any
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,8 +28,9 @@ from orders.domain.numbers import fact_hash as fact_of, fact_kind, happens_once
 from orders.domain.promise import LineDating, Unknown, expected_date, plan_ready, waits
 from orders.domain.status import LineFacts, OrderStatus, advance, derive_status, goods_left
 from orders.domain.wording import describe, describe_move
-from orders.tables import LinePlan, Order, OrderLine, ParkedEvent, TimelineEntry
 from orders.holds import HOLD_APPLIERS
+from orders.order_rows import OrderFacts, OrderRow, lock_order, read_facts
+from orders.tables import ParkedEvent
 from orders.undoing import UNDO_APPLIERS
 
 APPLIERS = {**SAGA_APPLIERS, **UNDO_APPLIERS, **HOLD_APPLIERS}
@@ -38,17 +40,23 @@ PARKED_COMMANDS = {"ChannelOrderCancelled"}
 log = logging.getLogger("orders.facts")
 
 _ID_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('orders:' || :order_id))")
-_SAME_ID = text("SELECT 1 FROM timeline WHERE order_id = :order_id AND event_id = :event_id")
-_HAPPENED = text(
-    "SELECT 1 FROM timeline WHERE order_id = :order_id AND event_type = :event_type AND fact_hash = :fact_hash LIMIT 1"
+# Already on the timeline: the same event id, or the same one-time happening under another id.
+_SEEN_HAPPENING = text(
+    "SELECT EXISTS (SELECT 1 FROM timeline WHERE order_id = :order_id AND event_id = :event_id) "
+    "OR EXISTS (SELECT 1 FROM timeline WHERE order_id = :order_id AND event_type = :event_type "
+    "AND fact_hash = :fact_hash)"
 )
-# The statement of that kind in force when this one says it was made (by its producer's clock:
-# one producer per kind): an old statement redelivered under a new id after a newer one is
-# compared with itself, not with the newer one.
-_LATEST_OF_KIND = text(
-    "SELECT event_type, fact_hash FROM timeline WHERE order_id = :order_id AND fact_kind = :fact_kind "
-    "AND at <= :at ORDER BY at DESC, id DESC LIMIT 1"
+# Already on the timeline: the same event id, or the same statement as the one of its kind in
+# force when this one says it was made (by its producer's clock: one producer per kind): an old
+# statement redelivered under a new id after a newer one is compared with itself, not with the
+# newer one.
+_SEEN_STATEMENT = text(
+    "SELECT EXISTS (SELECT 1 FROM timeline WHERE order_id = :order_id AND event_id = :event_id) "
+    "OR COALESCE((SELECT event_type = :event_type AND fact_hash = :fact_hash FROM timeline "
+    "WHERE order_id = :order_id AND fact_kind = :fact_kind AND at <= :at ORDER BY at DESC, id DESC LIMIT 1), false)"
 )
+_PARKED = text("SELECT envelope FROM parked_events WHERE order_id = :order_id ORDER BY occurred_at")
+_UNPARK = text("DELETE FROM parked_events WHERE order_id = :order_id")
 
 
 async def lock_order_id(session: AsyncSession, order_id: str) -> None:
@@ -56,123 +64,111 @@ async def lock_order_id(session: AsyncSession, order_id: str) -> None:
     await session.execute(_ID_LOCK, {"order_id": order_id})
 
 
-async def locked_order(session: AsyncSession, order_id: str) -> Order | None:
-    stmt = select(Order).where(Order.order_id == order_id).with_for_update().execution_options(populate_existing=True)
-    return (await session.scalars(stmt)).one_or_none()
-
-
-async def order_lines(session: AsyncSession, order_id: str) -> dict[int, OrderLine]:
-    rows = await session.scalars(select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.line_no))
-    return {line.line_no: line for line in rows}
-
-
 async def record(ctx: Context, envelope: Envelope, event: Event, order_id: str, handling_days: int) -> bool:
     """Apply one event to one order. False when there was nothing to do (duplicate or parked).
     When the order's expected date moved, PromiseChanged goes out in the same transaction."""
     session = ctx.session
-    order = await locked_order(session, order_id)
+    order = await lock_order(session, order_id)
     if order is None:
         await lock_order_id(session, order_id)
-        order = await locked_order(session, order_id)
+        order = await lock_order(session, order_id)
         if order is None:
             await park(session, order_id, envelope)
             return False
-    if await seen(session, order_id, envelope):
+    digest, kind = fact_of(envelope.event_type, envelope.data), fact_kind(envelope.event_type, envelope.data)
+    if await seen(session, order_id, envelope, digest, kind):
         return False
-    fact_hash = fact_of(envelope.event_type, envelope.data)
-    lines = await order_lines(session, order_id)
-    implied = await APPLIERS[type(event)](session, order, lines, envelope, event)
+    facts = await read_facts(session, order)
+    implied = await APPLIERS[type(event)](facts, envelope, event)
     if implied is not None:
-        order.progress = advance(order.progress, implied)
+        order.progress = advance(order.progress, implied).value
     previous = order.expected_date
-    plans = await refresh(session, order, lines, handling_days)
+    refresh(facts, handling_days)
     # After a cancellation events still leave their trace (status after: cancelled), and
     # the timeline says so when goods left anyway.
     detail = describe(event, order_id, cancelled=order.cancelled_at is not None,
-                      plan_units={p.plan_id: p.unit for p in plans})
-    add_timeline(session, order, envelope, detail, fact_hash)
+                      plan_units={p.plan_id: p.unit for p in facts.plans.values()})
+    facts.add_timeline(timeline_entry(order, envelope, detail, digest, kind))
     # Once goods left, the customer has them (or a tracking number): no date to announce.
     if order.expected_date != previous and order.cancelled_at is None and not goods_left(order.progress):
-        await _promise_changed(ctx, order, previous, detail)
-    await session.flush()
+        await _promise_changed(ctx, facts, previous, detail)
+    await facts.save()
     return True
 
 
-async def _promise_changed(ctx: Context, order: Order, previous: date | None, cause: str) -> None:
+async def _promise_changed(ctx: Context, facts: OrderFacts, previous: date | None, cause: str) -> None:
+    order = facts.order
     changed = PromiseChanged(
         order_id=order.order_id, order_no=order.order_no, promised_date=order.promised_date,
         expected_date=order.expected_date, previous_expected_date=previous, reason=cause,
     )
     envelope = await ctx.emit(changed, correlation_id=order.order_id)
-    add_timeline(ctx.session, order, envelope, describe_move(previous, order.expected_date, cause))
+    facts.add_timeline(timeline_entry(order, envelope, describe_move(previous, order.expected_date, cause)))
 
 
-async def seen(session: AsyncSession, order_id: str, envelope: Envelope) -> bool:
+async def seen(session: AsyncSession, order_id: str, envelope: Envelope,
+               digest: str | None = None, kind: str | None = None) -> bool:
     """This event is on the order's timeline already: the same id; or, under another id, the
     same one-time happening anywhere in its history, or the same statement as the one of its
     kind in force at its time (an identical statement after a different one is news: the state
-    went back)."""
-    if not await _recorded(session, order_id, envelope):
+    went back). One statement either way."""
+    event_type = envelope.event_type
+    params = {"order_id": order_id, "event_id": envelope.event_id, "event_type": event_type,
+              "fact_hash": digest or fact_of(event_type, envelope.data)}
+    if happens_once(event_type):
+        found = await session.execute(_SEEN_HAPPENING, params)
+    else:
+        params["fact_kind"] = kind or fact_kind(event_type, envelope.data)
+        params["at"] = envelope.occurred_at
+        found = await session.execute(_SEEN_STATEMENT, params)
+    if not found.scalar():
         return False
     log.info("%s %s for order %s: already recorded", envelope.event_type, envelope.event_id, order_id)
     return True
 
 
-async def _recorded(session: AsyncSession, order_id: str, envelope: Envelope) -> bool:
-    event_type, digest = envelope.event_type, fact_of(envelope.event_type, envelope.data)
-    if (await session.execute(_SAME_ID, {"order_id": order_id, "event_id": envelope.event_id})).first():
-        return True
-    if happens_once(event_type):
-        found = await session.execute(_HAPPENED, {"order_id": order_id, "event_type": event_type, "fact_hash": digest})
-        return found.first() is not None
-    latest = (await session.execute(
-        _LATEST_OF_KIND,
-        {"order_id": order_id, "fact_kind": fact_kind(event_type, envelope.data), "at": envelope.occurred_at})).first()
-    return latest is not None and tuple(latest) == (event_type, digest)
+def timeline_entry(order: OrderRow, envelope: Envelope, detail: str, digest: str | None = None,
+                   kind: str | None = None) -> dict[str, Any]:
+    """One timeline row: what happened (the envelope) and the order's status after it."""
+    return {
+        "order_id": order.order_id,
+        "at": envelope.occurred_at,
+        "status": order.status,
+        "event_type": envelope.event_type,
+        "event_id": envelope.event_id,
+        "producer": envelope.producer,
+        "detail": detail,
+        "fact_hash": digest or fact_of(envelope.event_type, envelope.data),
+        "fact_kind": kind or fact_kind(envelope.event_type, envelope.data),
+    }
 
 
-def add_timeline(session: AsyncSession, order: Order, envelope: Envelope, detail: str, fact_hash: str | None = None) -> None:
-    session.add(
-        TimelineEntry(
-            order_id=order.order_id,
-            at=envelope.occurred_at,
-            status=order.status,
-            event_type=envelope.event_type,
-            event_id=envelope.event_id,
-            producer=envelope.producer,
-            detail=detail,
-            fact_hash=fact_hash or fact_of(envelope.event_type, envelope.data),
-            fact_kind=fact_kind(envelope.event_type, envelope.data),
-        )
-    )
-
-
-async def refresh(session: AsyncSession, order: Order, lines: dict[int, OrderLine], handling_days: int) -> list[LinePlan]:
-    """Derive status and promised date from the stored facts; returns the order's plans."""
-    await session.flush()
-    plans = list(await session.scalars(select(LinePlan).where(LinePlan.order_id == order.order_id)))
-    facts = [line_facts(line, [p for p in plans if p.line_no == line.line_no]) for line in lines.values()]
-    status = derive_status(order.progress, facts, cancelled=order.cancelled_at is not None)
+def refresh(facts: OrderFacts, handling_days: int) -> None:
+    """Derive status and promised date from the facts in hand (no statement)."""
+    order, lines = facts.order, facts.lines.values()
+    plans = {line.line_no: facts.plans_of(line.line_no) for line in lines}
+    status = derive_status(order.progress, [line_facts(line, plans[line.line_no]) for line in lines],
+                           cancelled=order.cancelled_at is not None)
     order.status = status.value
     order.updated_at = datetime.now(timezone.utc)
     # A cancelled order expects nothing (the promise stays as the record of what was told);
     # cancelled batches make nothing.
     if status is OrderStatus.cancelled:
         order.expected_date = None
-        return plans
+        return
     expected = expected_date(
         handling_days=handling_days, fully_allocated_on=order.fully_allocated_on,
-        lines=[line_dating(line, [p for p in plans if p.line_no == line.line_no]) for line in lines.values()],
+        lines=[line_dating(line, plans[line.line_no]) for line in lines],
     )
     if expected is Unknown.NOT_YET:
-        return plans  # news of some line still in flight: the date stays as it was
+        return  # news of some line still in flight: the date stays as it was
     order.expected_date = None if expected is Unknown.UNDATABLE else expected
     # The promise is the first date known after placement, and is never overwritten.
     order.promised_date = order.promised_date or order.expected_date
-    return plans
 
 
-def line_dating(line: OrderLine, plans: list[LinePlan]) -> LineDating:
+def line_dating(line: Any, plans: list[Any]) -> LineDating:
+    """`line`/`plans`: table models or order_rows' rows (same attribute names)."""
     live = [p for p in plans if p.cancelled_at is None]
     parts = [plan_ready(p.planned_end, p.ready_estimate) for p in live if p.completed_at is None]
     # A partial allocation (the rest backordered) does not end a wait: only a new plan for
@@ -191,7 +187,7 @@ def line_dating(line: OrderLine, plans: list[LinePlan]) -> LineDating:
     )
 
 
-def line_facts(line: OrderLine, plans: list[LinePlan]) -> LineFacts:
+def line_facts(line: Any, plans: list[Any]) -> LineFacts:
     return LineFacts(
         quantity=line.quantity,
         unit=line.unit,
@@ -224,19 +220,15 @@ async def replay_parked(ctx: Context, order_id: str, handling_days: int) -> list
     Returns the parked commands (a shop's cancellation) for the caller to run: they emit
     events of their own, which a fact never does."""
     session = ctx.session
-    parked = list(
-        await session.scalars(
-            select(ParkedEvent).where(ParkedEvent.order_id == order_id).order_by(ParkedEvent.occurred_at)
-        )
-    )
+    parked = [row.envelope for row in await session.execute(_PARKED, {"order_id": order_id})]
     if not parked:
         return []  # the usual case: nothing arrived early (and no DELETE round trip for it)
     commands = []
-    for row in parked:
-        envelope = Envelope.model_validate(row.envelope)
+    for body in parked:
+        envelope = Envelope.model_validate(body)
         if envelope.event_type in PARKED_COMMANDS:
             commands.append(envelope)
         else:
             await record(ctx, envelope, parse_body(envelope), order_id, handling_days)
-    await session.execute(delete(ParkedEvent).where(ParkedEvent.order_id == order_id))
+    await session.execute(_UNPARK, {"order_id": order_id})
     return commands

@@ -5,15 +5,13 @@ set aside in the lot; RecallOpened names the customers who received recalled goo
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from contracts import events as ev
 from contracts.envelope import Envelope
-from orders.appliers import Applier, Lines
-from orders.tables import Order
+from orders.appliers import Applier
+from orders.order_rows import OrderFacts
 
 
-async def timeline_only(s: AsyncSession, order: Order, lines: Lines, env: Envelope, e: ev.Event) -> None:
+async def timeline_only(facts: OrderFacts, env: Envelope, e: ev.Event) -> None:
     return None
 
 

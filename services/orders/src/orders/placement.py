@@ -6,12 +6,12 @@ arrived about it earlier (parked) are then applied."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import text
-from sqlalchemy.dialects.postgresql import insert
 
 from contracts.envelope import Envelope
 from contracts.events import OrderPlaced
@@ -22,8 +22,22 @@ from orders.domain.numbers import fingerprint, order_no
 from orders.domain.status import OrderStatus
 from orders.domain.wording import describe
 from orders.cancellation import cancel_from_shop
-from orders.facts import add_timeline, lock_order_id, locked_order, replay_parked
-from orders.tables import Order, OrderLine
+from orders.facts import lock_order_id, replay_parked, timeline_entry
+from orders.order_rows import OrderRow, add_timeline, lock_order
+
+_NEXT_NO = text("SELECT nextval('order_no_seq')")
+# JSONB as the ORM wrote it (json.dumps; None: JSON null). ON CONFLICT: see `place`.
+_ADD_ORDER = text(
+    "INSERT INTO orders (order_id, order_no, channel, channel_order_ref, channel_shop, shop_details, customer, "
+    "customer_name, customer_email, wanted_date, priority, placed_at, status, progress, content_hash) "
+    "VALUES (:order_id, :order_no, :channel, :channel_order_ref, :channel_shop, CAST(:shop_details AS jsonb), "
+    "CAST(:customer AS jsonb), :customer_name, :customer_email, :wanted_date, :priority, :placed_at, :status, "
+    ":progress, :content_hash) ON CONFLICT DO NOTHING RETURNING order_id"
+)
+_ADD_LINE = text(
+    "INSERT INTO order_lines (order_id, line_no, sku, quantity, unit, shortages) "
+    "VALUES (:order_id, :line_no, :sku, :quantity, :unit, CAST('null' AS jsonb))"
+)
 
 
 @dataclass(frozen=True)
@@ -65,36 +79,38 @@ class Placed:
 async def place(ctx: Context, draft: OrderDraft, handling_days: int) -> Placed:
     session = ctx.session
     await lock_order_id(session, draft.order_id)
-    existing = await locked_order(session, draft.order_id)
+    existing = await lock_order(session, draft.order_id)
     if existing is not None:
         return Placed(existing.order_id, created=False, same_content=existing.content_hash == draft.content_hash())
 
-    n = (await session.execute(text("SELECT nextval('order_no_seq')"))).scalar_one()
-    order = Order(
-        order_id=draft.order_id,
-        order_no=order_no(n),
-        channel=draft.channel,
-        channel_order_ref=draft.channel_order_ref,
-        channel_shop=draft.channel_shop,
-        shop_details=draft.details.model_dump(mode="json", exclude_none=True) if draft.details else None,
-        customer=draft.customer.model_dump(mode="json"),
-        customer_name=draft.customer.name,
-        customer_email=draft.customer.email,
-        wanted_date=draft.wanted_date,
-        priority=draft.priority,
-        placed_at=draft.placed_at,
-        status=OrderStatus.received.value,
-        progress=OrderStatus.received.value,
-        content_hash=draft.content_hash(),
-    )
+    n = (await session.execute(_NEXT_NO)).scalar_one()
+    received = OrderStatus.received.value
+    order = OrderRow(order_id=draft.order_id, order_no=order_no(n), status=received, progress=received,
+                     fully_allocated_on=None, promised_date=None, expected_date=None,
+                     content_hash=draft.content_hash(), cancelled_at=None, cancel_reason=None, attention=None)
     # The id lock makes a concurrent duplicate impossible; ON CONFLICT is the belt to it.
-    values = order.model_dump(exclude={"updated_at"})
-    inserted = await session.execute(insert(Order).values(**values).on_conflict_do_nothing().returning(Order.order_id))
+    inserted = await session.execute(_ADD_ORDER, {
+        "order_id": order.order_id,
+        "order_no": order.order_no,
+        "channel": draft.channel,
+        "channel_order_ref": draft.channel_order_ref,
+        "channel_shop": draft.channel_shop,
+        "shop_details": json.dumps(draft.details.model_dump(mode="json", exclude_none=True) if draft.details else None),
+        "customer": json.dumps(draft.customer.model_dump(mode="json")),
+        "customer_name": draft.customer.name,
+        "customer_email": draft.customer.email,
+        "wanted_date": draft.wanted_date,
+        "priority": draft.priority,
+        "placed_at": draft.placed_at,
+        "status": order.status,
+        "progress": order.progress,
+        "content_hash": order.content_hash,
+    })
     if inserted.first() is None:
         return Placed(draft.order_id, created=False, same_content=False)
-    for spec in draft.lines:
-        session.add(OrderLine(order_id=order.order_id, line_no=spec.line_no, sku=spec.sku,
-                              quantity=spec.quantity, unit=spec.unit.value))
+    await session.execute(_ADD_LINE, [
+        {"order_id": order.order_id, "line_no": spec.line_no, "sku": spec.sku, "quantity": spec.quantity,
+         "unit": spec.unit.value} for spec in draft.lines])
     placed = OrderPlaced(
         order_id=order.order_id,
         order_no=order.order_no,
@@ -109,11 +125,8 @@ async def place(ctx: Context, draft: OrderDraft, handling_days: int) -> Placed:
         details=draft.details,
     )
     envelope = await ctx.emit(placed, correlation_id=order.order_id)
-    order = await locked_order(session, order.order_id)
-    if draft.received is not None:
-        add_timeline(session, order, *draft.received)
-    add_timeline(session, order, envelope, describe(placed, order.order_id))
-    await session.flush()
+    entries = [timeline_entry(order, *draft.received)] if draft.received is not None else []
+    await add_timeline(session, [*entries, timeline_entry(order, envelope, describe(placed, order.order_id))])
     for early in await replay_parked(ctx, order.order_id, handling_days):
         # A shop's cancellation that overtook the order: the order is cancelled at once.
         await cancel_from_shop(ctx, early, parse_body(early), handling_days)

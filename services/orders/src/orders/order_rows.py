@@ -1,0 +1,249 @@
+"""One order's rows as an event handler sees them: read under the order's row lock, changed
+in memory by the appliers, written back (only the rows that changed) in the same transaction.
+
+Every event the saga sends orders goes through here, so these are Core statements built
+once, with bound parameters and only the columns the facts need: the ORM's statement
+building, identity map and unit-of-work flushes cost several times the CPU of the work
+itself on this path (the read side, `queries.py`, keeps the ORM models of `tables.py`).
+The attribute names are the table models' own, so the domain functions (`line_facts`,
+`line_dating`) take either."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+class _Row:
+    """A row read from (or to be added to) one table; `changed()` tells whether to write it."""
+
+    COLUMNS: ClassVar[tuple[str, ...]]
+    _loaded: tuple | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Any:
+        obj = cls(*row)
+        obj._loaded = tuple(row)
+        return obj
+
+    def values(self) -> tuple:
+        return tuple(getattr(self, c) for c in self.COLUMNS)
+
+    def changed(self) -> bool:
+        return self._loaded is None or self.values() != self._loaded
+
+    def params(self) -> dict[str, Any]:
+        return {c: getattr(self, c) for c in self.COLUMNS}
+
+
+def _columns(cls: type) -> type:
+    cls.COLUMNS = tuple(f.name for f in fields(cls) if not f.name.startswith("_"))
+    return cls
+
+
+@_columns
+@dataclass(eq=False)
+class OrderRow(_Row):
+    order_id: str
+    order_no: str
+    status: str
+    progress: str
+    fully_allocated_on: date | None
+    promised_date: date | None
+    expected_date: date | None
+    content_hash: str
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+    attention: str | None
+    updated_at: datetime | None = None  # set when status and dates are derived again
+    _loaded: tuple | None = field(default=None, repr=False)
+
+
+@_columns
+@dataclass(eq=False)
+class LineRow(_Row):
+    order_id: str
+    line_no: int
+    sku: str
+    quantity: Decimal
+    unit: str
+    shortages: list | None
+    short_reason: str | None
+    allocated_quantity: Decimal
+    allocated_unit: str | None
+    fully_allocated: bool
+    waiting_date: date | None
+    short_code: str | None
+    short_at: datetime | None
+    allocated_at: datetime | None
+    _loaded: tuple | None = field(default=None, repr=False)
+
+
+@_columns
+@dataclass(eq=False)
+class PlanRow(_Row):
+    order_id: str
+    line_no: int
+    plan_id: str
+    batch_no: str | None = None
+    quantity: Decimal | None = None
+    unit: str | None = None
+    ready_estimate: date | None = None
+    planned_end: date | None = None
+    schedule_seen_at: datetime | None = None
+    reserved_at: datetime | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    _loaded: tuple | None = field(default=None, repr=False)
+
+
+@_columns
+@dataclass(eq=False)
+class ShipmentRow(_Row):
+    order_id: str
+    shipment_id: str
+    carrier: str
+    tracking_no: str
+    complete: bool
+    shipped_at: datetime
+    delivered_at: datetime | None = None
+    _loaded: tuple | None = field(default=None, repr=False)
+
+
+def _select(cls: type[_Row], table: str, where: str, tail: str = "") -> Any:
+    return text(f"SELECT {', '.join(cls.COLUMNS)} FROM {table} WHERE {where}{tail}")
+
+
+# updated_at is not read: it is only ever written (when status and dates are derived again).
+_ORDER_READ = tuple(c for c in OrderRow.COLUMNS if c != "updated_at")
+_LOCK_ORDER = text(f"SELECT {', '.join(_ORDER_READ)} FROM orders WHERE order_id = :order_id FOR UPDATE")
+_LINES = _select(LineRow, "order_lines", "order_id = :order_id", " ORDER BY line_no")
+_PLANS = _select(PlanRow, "line_plans", "order_id = :order_id")
+
+_SAVE_ORDER = text(
+    "UPDATE orders SET status = :status, progress = :progress, fully_allocated_on = :fully_allocated_on, "
+    "promised_date = :promised_date, expected_date = :expected_date, cancelled_at = :cancelled_at, "
+    "cancel_reason = :cancel_reason, attention = :attention, updated_at = COALESCE(:updated_at, updated_at) "
+    "WHERE order_id = :order_id"
+)
+_SAVE_LINE = text(
+    "UPDATE order_lines SET shortages = CAST(:shortages AS jsonb), short_reason = :short_reason, "
+    "allocated_quantity = :allocated_quantity, allocated_unit = :allocated_unit, fully_allocated = :fully_allocated, "
+    "waiting_date = :waiting_date, short_code = :short_code, short_at = :short_at, allocated_at = :allocated_at "
+    "WHERE order_id = :order_id AND line_no = :line_no"
+)
+_PLAN_SET = [c for c in PlanRow.COLUMNS if c not in ("order_id", "line_no", "plan_id")]
+_SAVE_PLAN = text(
+    f"INSERT INTO line_plans ({', '.join(PlanRow.COLUMNS)}) VALUES ({', '.join(':' + c for c in PlanRow.COLUMNS)}) "
+    f"ON CONFLICT (order_id, line_no, plan_id) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in _PLAN_SET)}"
+)
+# A shipment is kept as first recorded.
+_ADD_SHIPMENT = text(
+    f"INSERT INTO shipments ({', '.join(ShipmentRow.COLUMNS)}) VALUES ({', '.join(':' + c for c in ShipmentRow.COLUMNS)}) "
+    "ON CONFLICT (order_id, shipment_id) DO NOTHING"
+)
+# The first delivery recorded stays; no row: its Shipped has not reached us.
+_DELIVER_SHIPMENT = text(
+    "UPDATE shipments SET delivered_at = COALESCE(delivered_at, :delivered_at) "
+    "WHERE order_id = :order_id AND shipment_id = :shipment_id RETURNING complete"
+)
+_ADD_TIMELINE = text(
+    "INSERT INTO timeline (order_id, at, status, event_type, event_id, producer, detail, fact_hash, fact_kind) "
+    "VALUES (:order_id, :at, :status, :event_type, :event_id, :producer, :detail, :fact_hash, :fact_kind)"
+)
+
+
+@dataclass(eq=False)
+class OrderFacts:
+    """What one event may change of one order: the order, its lines and plans (always read:
+    status and dates are derived from them), new shipments and timeline entries."""
+
+    session: AsyncSession
+    order: OrderRow
+    lines: dict[int, LineRow]
+    plans: dict[tuple[int, str], PlanRow]
+    new_shipments: list[ShipmentRow] = field(default_factory=list)
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+
+    def plan(self, line_no: int, plan_id: str) -> PlanRow:
+        """The line's plan, added when it is new."""
+        found = self.plans.get((line_no, plan_id))
+        if found is None:
+            found = self.plans[(line_no, plan_id)] = PlanRow(self.order.order_id, line_no, plan_id)
+        return found
+
+    def plans_of(self, line_no: int) -> list[PlanRow]:
+        return [p for p in self.plans.values() if p.line_no == line_no]
+
+    def add_shipment(self, shipment: ShipmentRow) -> None:
+        """Written by `save` unless the order has that shipment already."""
+        self.new_shipments.append(shipment)
+
+    async def deliver_shipment(self, shipment_id: str, delivered_at: datetime) -> bool | None:
+        """Marks the shipment delivered; whether it was complete, None when it is not known."""
+        row = (await self.session.execute(_DELIVER_SHIPMENT, {
+            "order_id": self.order.order_id, "shipment_id": shipment_id, "delivered_at": delivered_at})).first()
+        return None if row is None else row.complete
+
+    def add_timeline(self, entry: dict[str, Any]) -> None:
+        """Written by `save`, in the order added (the timeline's id orders entries of one instant)."""
+        self.timeline.append(entry)
+
+    async def save(self) -> None:
+        """Write what changed, then the new timeline entries."""
+        run = self.session.execute
+        for line in self.lines.values():
+            if line.changed():
+                params = line.params()
+                # As the ORM's JSONB writes it (None: JSON null); read back, both are None.
+                params["shortages"] = json.dumps(line.shortages)
+                await run(_SAVE_LINE, params)
+                line._loaded = line.values()
+        for plan in self.plans.values():
+            if plan.changed():
+                await run(_SAVE_PLAN, plan.params())
+                plan._loaded = plan.values()
+        for shipment in self.new_shipments:
+            await run(_ADD_SHIPMENT, shipment.params())
+        self.new_shipments.clear()
+        await save_order(self.session, self.order, self.timeline)
+        self.timeline.clear()
+
+
+async def lock_order(session: AsyncSession, order_id: str) -> OrderRow | None:
+    """The order under its row lock (the lock every handler and the cancel command take)."""
+    row = (await session.execute(_LOCK_ORDER, {"order_id": order_id})).first()
+    if row is None:
+        return None
+    order = OrderRow(*row)
+    order._loaded = order.values()
+    return order
+
+
+async def read_facts(session: AsyncSession, order: OrderRow) -> OrderFacts:
+    """The order's lines and plans; call it holding the order's row lock (`lock_order`), so
+    they are read as the last transaction holding it left them."""
+    params = {"order_id": order.order_id}
+    lines = {row.line_no: LineRow.from_row(row) for row in await session.execute(_LINES, params)}
+    plans = {(row.line_no, row.plan_id): PlanRow.from_row(row) for row in await session.execute(_PLANS, params)}
+    return OrderFacts(session, order, lines, plans)
+
+
+async def save_order(session: AsyncSession, order: OrderRow, timeline: list[dict[str, Any]] = ()) -> None:
+    """Write the order if it changed, then `timeline` (entries in the order given)."""
+    if order.changed():
+        await session.execute(_SAVE_ORDER, order.params())
+        order._loaded = order.values()
+    await add_timeline(session, timeline)
+
+
+async def add_timeline(session: AsyncSession, entries: list[dict[str, Any]]) -> None:
+    for entry in entries:
+        await session.execute(_ADD_TIMELINE, entry)
