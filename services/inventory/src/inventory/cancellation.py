@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events import OrderCancelled, StockReleased
 from contracts.events.inventory import Allocation as AllocationOut
@@ -40,39 +41,26 @@ async def cancel_order(ctx: Context, event: OrderCancelled, today: date) -> None
     if order is None:
         return  # not placed here yet: remembered, its OrderPlaced will set nothing aside
     order.cancelled_at = event.cancelled_at
-
-    # Allocations first (as Shipped locks them), then items, plans, lots.
-    allocations = (
-        await session.execute(
-            select(Allocation)
-            .where(Allocation.order_id == event.order_id, Allocation.quantity - Allocation.shipped - Allocation.released > 0)
-            .order_by(Allocation.allocation_id)
-            .with_for_update(),
-            execution_options={"populate_existing": True},
-        )
-    ).scalars().all()
-    promises = (
-        await session.execute(
-            select(Promise).where(
-                Promise.order_id == event.order_id, Promise.quantity - Promise.allocated - Promise.released > 0
-            ),
-            execution_options={"populate_existing": True},
-        )
-    ).scalars().all()
     lines = (
         await session.execute(select(DemandLine).where(DemandLine.order_id == event.order_id).order_by(DemandLine.line_no))
     ).scalars().all()
-    plan_ids = {p.plan_id for p in promises}
-    planned = (
-        await session.execute(select(Plan).where(Plan.plan_id.in_(plan_ids), Plan.status == "planned"))
-    ).scalars().all()
-    materials = {r.sku for r in await open_reservations(session, [p.plan_id for p in planned])}
-    # Released finished stock, regained plan surplus and material a shrink may free wake waiting lines.
-    wake = {a.sku for a in allocations} | {p.sku for p in planned} | materials
+    # Items first (SKU order), then allocations, plans and lots: the order every stock change
+    # uses. What the order holds is read once unlocked, only to know which items to lock
+    # with it (released stock, regained plan surplus and material a shrink may free wake the
+    # lines waiting for them), and again under the locks: whoever sets goods aside for the
+    # order holds the item of its line, so a batch completing meanwhile (allocating its
+    # output to the order's promise) or a resumption (giving stock to its waiting line) has
+    # committed by then and is seen - and released - here.
+    wake = await _held_skus(session, event.order_id)
     found, items = await prepare(session, wake, more_skus={line.sku for line in lines})
-
-    plans = await lock_plans(session, plan_ids)
+    allocations = await _open_allocations(session, event.order_id)
+    promises = await _open_promises(session, event.order_id)
+    plans = await lock_plans(session, {p.plan_id for p in promises})
     reservations = await open_reservations(session, [p.plan_id for p in plans.values() if p.status == "planned"])
+    held = {a.sku for a in allocations} | {p.sku for p in plans.values() if p.status == "planned"} | {r.sku for r in reservations}
+    if held - wake:  # rare: the order got goods meanwhile (their items are locked: no wait but a new plan's materials)
+        found, more = await prepare(session, wake | held, more_skus=set(items))
+        items.update(more)
     lots = await lock_lots(session, {a.lot_id for a in allocations} | {r.lot_id for r in reservations})
     units = {line.line_no: line.unit for line in lines}
     released: list[AllocationOut] = []
@@ -107,3 +95,56 @@ async def cancel_order(ctx: Context, event: OrderCancelled, today: date) -> None
     await emit_allocated(ctx, await resume(ctx, found, items, today))
     # Released goods may end a crossing; the waiting lines resumed above may start one.
     await replenish(ctx, set(items), today)
+
+
+async def _open_allocations(session: AsyncSession, order_id: str) -> list[Allocation]:
+    return list(
+        (
+            await session.execute(
+                select(Allocation)
+                .where(Allocation.order_id == order_id, Allocation.quantity - Allocation.shipped - Allocation.released > 0)
+                .order_by(Allocation.allocation_id)
+                .with_for_update(),
+                execution_options={"populate_existing": True},
+            )
+        ).scalars()
+    )
+
+
+async def _open_promises(session: AsyncSession, order_id: str) -> list[Promise]:
+    return list(
+        (
+            await session.execute(
+                select(Promise)
+                .where(Promise.order_id == order_id, Promise.quantity - Promise.allocated - Promise.released > 0)
+                .order_by(Promise.line_no, Promise.plan_id),
+                execution_options={"populate_existing": True},
+            )
+        ).scalars()
+    )
+
+
+async def _held_skus(session: AsyncSession, order_id: str) -> set[str]:
+    """The items of what the order holds now, read without locks: its open allocations, the
+    products of the planned plans it is promised on and their reserved materials."""
+    allocated = set(
+        (
+            await session.execute(
+                select(Allocation.sku).where(
+                    Allocation.order_id == order_id, Allocation.quantity - Allocation.shipped - Allocation.released > 0
+                )
+            )
+        ).scalars()
+    )
+    plans = (
+        await session.execute(
+            select(Plan.plan_id, Plan.sku)
+            .join(Promise, Promise.plan_id == Plan.plan_id)
+            .where(
+                Promise.order_id == order_id, Promise.quantity - Promise.allocated - Promise.released > 0,
+                Plan.status == "planned",
+            )
+        )
+    ).all()
+    materials = {r.sku for r in await open_reservations(session, [plan_id for plan_id, _ in plans])}
+    return allocated | {sku for _, sku in plans} | materials

@@ -20,7 +20,10 @@ log = logging.getLogger("inventory.completion")
 async def allocate_output(
     session: AsyncSession, plan: Plan, lot: Lot | None, output: Decimal, completion: CompletedBatch
 ) -> list[str]:
-    """Allocate the output to the plan's open promises; returns the orders affected."""
+    """Allocate the output to the plan's open promises; returns the orders affected.
+    No cancellation check is needed here: the caller holds the product's item lock, under
+    which an OrderCancelled releases the order's promises, so an open promise read now is
+    a live order's (a cancellation waiting for the lock reads what this allocates)."""
     rows = (
         await session.execute(
             select(Promise, OrderDemand)

@@ -173,7 +173,12 @@ async def _dispose(ctx: Context, recall: Recall, lot_ids: list[str], today: date
     (StockReleased with the reason) and their lines covered again in the fair order
     (priority, then age), as after a cancellation freed a lot."""
     session = ctx.session
-    # Allocations first (as Shipped and OrderCancelled lock them), then items, then lots.
+    # Items first, then allocations and lots (the order every stock change uses). The lines to
+    # cover again are found before the locks to know their items, and the allocations read
+    # again under them: one made in these lots meanwhile is released too.
+    skus = set((await session.execute(select(Lot.sku).where(Lot.lot_id.in_(lot_ids)))).scalars())
+    again = await _lines_to_cover(session, await _allocated_lines(session, lot_ids))
+    items = await lock_items(session, skus | again.skus)
     allocations = (
         await session.execute(
             select(Allocation)
@@ -183,8 +188,7 @@ async def _dispose(ctx: Context, recall: Recall, lot_ids: list[str], today: date
         )
     ).scalars().all()
     again = await _lines_to_cover(session, {(a.order_id, a.line_no) for a in allocations})
-    skus = set((await session.execute(select(Lot.sku).where(Lot.lot_id.in_(lot_ids)))).scalars())
-    items = await lock_items(session, skus | again.skus)
+    items.update(await lock_items(session, again.skus - set(items)))  # rare: a line allocated meanwhile
     lots = await lock_lots(session, lot_ids)
     reason = f"lot disposed: recall {recall.recall_id} ({recall.reason})"
     released: dict[str, list[AllocationOut]] = {}
@@ -211,6 +215,15 @@ async def _dispose(ctx: Context, recall: Recall, lot_ids: list[str], today: date
     covered = await resume(ctx, again, items, today)
     # Every order that lost goods hears its cumulative allocation, covered again or not.
     await emit_allocated(ctx, covered + sorted(released))
+
+
+async def _allocated_lines(session: AsyncSession, lot_ids: list[str]) -> set[tuple[str, int]]:
+    rows = await session.execute(
+        select(Allocation.order_id, Allocation.line_no).where(
+            Allocation.lot_id.in_(lot_ids), Allocation.quantity - Allocation.shipped - Allocation.released > 0
+        )
+    )
+    return {(o, n) for o, n in rows}
 
 
 async def _lines_to_cover(session: AsyncSession, pairs: set[tuple[str, int]]) -> Resumable:

@@ -21,6 +21,10 @@ log = logging.getLogger("inventory.shipment")
 async def ship(ctx: Context, event: Shipped) -> None:
     session = ctx.session
     ids = sorted({line.allocation_id for line in event.lines})
+    # Items first, then the allocations and lots (the order every stock change uses); an
+    # allocation's item never changes, so it is read before the lock.
+    skus = set((await session.execute(select(Allocation.sku).where(Allocation.allocation_id.in_(ids)))).scalars())
+    items = await lock_items(session, skus)
     allocations = {
         a.allocation_id: a
         for a in (
@@ -30,7 +34,6 @@ async def ship(ctx: Context, event: Shipped) -> None:
             )
         ).scalars()
     }
-    items = await lock_items(session, {a.sku for a in allocations.values()})
     lots = await lock_lots(session, {a.lot_id for a in allocations.values()})
     already = set(
         (

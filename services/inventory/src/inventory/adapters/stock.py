@@ -1,9 +1,14 @@
 """Stock in the database: row locks, the ledger, reservations and allocations.
 
 Locking discipline (why there are no deadlocks between our own handlers, and no oversell):
-every transaction that changes stock first locks the item rows it touches, sorted by SKU
-(`FOR NO KEY UPDATE`, which still lets a goods receipt insert a new lot of the item), then
-the lot rows it takes (`FOR UPDATE`, FEFO or lot-id order). The CHECK constraints on `lots`
+every transaction that changes stock (placing or cancelling an order after its advisory lock,
+a completion, a shipment, a plan change, a resumption, a hold or recall) first locks the item
+rows it touches, sorted by SKU (`FOR NO KEY UPDATE`, which still lets a goods receipt insert a
+new lot of the item), then the rows of those items it changes - allocations, plans, demand
+lines - and last the lot rows it takes (`FOR UPDATE`, FEFO or lot-id order). The item locks are
+the gate: two transactions that could touch the same allocation, promise or lot both need its
+item first, so what one reads after taking them includes everything the other committed
+(read anything that decides what to release again under the locks). The CHECK constraints on `lots`
 are the last line: every change is a relative UPDATE (`reserved = reserved + q`) judged on
 the real row, so even a stale read fails the transaction instead of overselling."""
 
