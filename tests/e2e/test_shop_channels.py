@@ -168,9 +168,11 @@ async def test_an_order_whose_webhook_was_lost_is_imported_once_by_reconciliatio
             assert first["outcomes"] == again["outcomes"] == {"accepted": 1}
 
             order_id = await accepted_order_id(c, "woocommerce", shop, payload["id"])
-            view = await wait_status(c, order_id, "ready_to_ship")
+            # Accepted by channels is not yet known to orders (ChannelOrderReceived is a hop
+            # away): until orders consumed it, the order's page is a 404.
             [listed] = await listed_in_orders(c, "woocommerce", order_id)
             assert listed["order_id"] == order_id
+            view = await wait_status(c, order_id, "ready_to_ship")
             page = await ok(await c.get("/api/shop-orders", params={"channel": "woocommerce", "shop": shop}))
             assert page["total"] == 1
             assert [e["event_type"] for e in view["order"]["timeline"]].count("OrderPlaced") == 1
