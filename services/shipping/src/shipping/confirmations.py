@@ -13,62 +13,74 @@ wait. Each mail once per order (unique order/kind/dedup_key 'order')."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import text
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shipping import repository as repo
 from shipping import status_links
 from shipping.domain.notification import ItemLine, confirmation_mail, dated_mail
-from shipping.tables import Notification, OrderRecord
+from shipping.tables import OrderRecord
 
 CONFIRMATION, DATED, ONCE = "confirmation", "dated", "order"
 
+# Built once: they run for nearly every order (see order_rows.py for why).
+_NOTE = text(
+    "SELECT notification_id, status, promised_date FROM notifications "
+    "WHERE order_id = :order_id AND kind = :kind AND dedup_key = 'order' FOR UPDATE"
+)
+_INSERT = text(
+    "INSERT INTO notifications (notification_id, order_id, shipment_id, kind, dedup_key, promised_date, to_addr, "
+    "subject, body, status, attempts, next_attempt_at, created_at, secret) "
+    "VALUES (:notification_id, :order_id, NULL, :kind, 'order', :promised_date, :to_addr, :subject, :body, 'pending', "
+    "0, now() + make_interval(secs => :delay), now(), :secret) "
+    "ON CONFLICT (order_id, kind, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING RETURNING notification_id"
+)
+_DATE_IT = text(
+    "UPDATE notifications SET subject = :subject, body = :body, promised_date = :promised_date, "
+    "next_attempt_at = now() WHERE notification_id = :id"
+)
 
-def _items(order: OrderRecord) -> list[ItemLine]:
+Order = OrderRecord | Row  # the order's row as the handlers read it (order_rows.py)
+
+
+def _items(order: Order) -> list[ItemLine]:
     return [ItemLine(li["sku"], Decimal(str(li["quantity"])), li["unit"]) for li in order.lines or []]
 
 
-async def _note(session: AsyncSession, order_id: str, kind: str) -> Notification | None:
-    return (await session.execute(
-        select(Notification).where(Notification.order_id == order_id, Notification.kind == kind,
-                                   Notification.dedup_key == ONCE)
-        .with_for_update().execution_options(populate_existing=True)
-    )).scalars().first()
+async def _note(session: AsyncSession, order_id: str, kind: str) -> Row | None:
+    return (await session.execute(_NOTE, {"order_id": order_id, "kind": kind})).first()
 
 
-async def _insert(session: AsyncSession, order: OrderRecord, kind: str, subject: str, body: str,
+async def _insert(session: AsyncSession, order: Order, kind: str, subject: str, body: str,
                   delay: float = 0, secret: str | None = None) -> bool:
-    inserted = await session.execute(
-        insert(Notification).values(
-            notification_id=uuid.uuid4(), order_id=order.order_id, shipment_id=None, kind=kind, dedup_key=ONCE,
-            promised_date=order.promised_date, to_addr=order.recipient_email, subject=subject, body=body,
-            status="pending", attempts=0, next_attempt_at=func.now() + timedelta(seconds=delay),
-            created_at=func.now(), secret=secret,
-        )
-        .on_conflict_do_nothing(index_elements=["order_id", "kind", "dedup_key"],
-                                index_where=Notification.dedup_key.is_not(None))
-        .returning(Notification.notification_id)
-    )
+    inserted = await session.execute(_INSERT, {
+        "notification_id": uuid.uuid4(), "order_id": order.order_id, "kind": kind,
+        "promised_date": order.promised_date, "to_addr": order.recipient_email, "subject": subject, "body": body,
+        "delay": float(delay), "secret": secret,
+    })
     return inserted.first() is not None
 
 
-async def confirm(session: AsyncSession, order: OrderRecord, wait: float) -> None:
+async def confirm(session: AsyncSession, order: Order, wait: float, confirmed: bool | None = None) -> None:
     """At OrderPlaced (the order row locked, recipient and lines known): queue the
-    confirmation once, with a new status link. Held `wait` seconds when undated."""
+    confirmation once, with a new status link. Held `wait` seconds when undated.
+    `confirmed`: whether the order has its confirmation already, when the caller looked."""
     if order.cancelled_at is not None or not order.recipient_email:
         return
-    if await _note(session, order.order_id, CONFIRMATION) is not None:
+    if confirmed is None:
+        confirmed = await _note(session, order.order_id, CONFIRMATION) is not None
+    if confirmed:
         return  # redelivered OrderPlaced: confirmed already (its link stays the same)
     subject, body = confirmation_mail(repo.recipient(order), _items(order), order.promised_date)
     token = await status_links.issue(session, order.order_id)
     await _insert(session, order, CONFIRMATION, subject, body, delay=0 if order.promised_date else wait, secret=token)
 
 
-async def dated(session: AsyncSession, order: OrderRecord, promised: date) -> None:
+async def dated(session: AsyncSession, order: Order, promised: date) -> None:
     """The order's first date is known (the order row locked, `promised_date` just kept). A
     confirmation still waiting gets it and leaves now; one that already left said the date
     follows, so the date goes in its own mail (once)."""
@@ -78,10 +90,8 @@ async def dated(session: AsyncSession, order: OrderRecord, promised: date) -> No
     if note.status != "sent":
         if note.promised_date is None:
             subject, body = confirmation_mail(repo.recipient(order), _items(order), promised)
-            await session.execute(
-                update(Notification).where(Notification.notification_id == note.notification_id)
-                .values(subject=subject, body=body, promised_date=promised, next_attempt_at=func.now())
-            )
+            await session.execute(_DATE_IT, {"id": note.notification_id, "subject": subject, "body": body,
+                                             "promised_date": promised})
         return
     if note.promised_date is None:
         subject, body = dated_mail(repo.recipient(order), promised)

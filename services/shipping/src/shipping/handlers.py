@@ -6,12 +6,12 @@ arrive in any order."""
 from __future__ import annotations
 
 from sqlalchemy import func, update
-from sqlalchemy.dialects.postgresql import insert
 
 from contracts.events import OrderAllocated, OrderCancelled, OrderPlaced, PromiseChanged, ShipmentWithdrawn
 from eventkit import Context, DomainRejection
 from shipping import confirmations
 from shipping import labels
+from shipping import order_rows
 from shipping import repository as repo
 from shipping.domain.address import ship_to_line
 from shipping.domain.notification import tells_customer
@@ -31,7 +31,7 @@ async def on_order_placed(ctx: Context, event: OrderPlaced, confirmation_wait: f
     to = event.details.ship_to if event.details and event.details.ship_to else None
     recipient = dict(
         order_no=event.order_no, recipient_name=c.name, recipient_email=c.email, recipient_address=c.address,
-        recipient_phone=c.phone, recipient_country=c.country, updated_at=func.now(),
+        recipient_phone=c.phone, recipient_country=c.country,
         language=event.details.language if event.details else None,
         lines=[{"sku": li.sku, "quantity": str(li.quantity), "unit": li.unit.value} for li in event.lines],
     )
@@ -41,60 +41,42 @@ async def on_order_placed(ctx: Context, event: OrderPlaced, confirmation_wait: f
             recipient_address=ship_to_line(to), recipient_phone=to.phone or c.phone,
             recipient_country=to.country or c.country,
         )
-    await ctx.session.execute(
-        insert(OrderRecord)
-        .values(order_id=event.order_id, **recipient)
-        .on_conflict_do_update(index_elements=["order_id"], set_=recipient)
-    )
+    # Locked from here on: PromiseChanged's handler writes the date into the confirmation under this lock.
+    order = await order_rows.keep_recipient(ctx.session, event.order_id, recipient)
     await labels.keep_ship_to(ctx, event)  # the ship-to as fields, for a carrier's label
-    # Locked: PromiseChanged's handler writes the date into the confirmation under this lock.
-    order = await repo.lock_order(ctx.session, event.order_id)
-    await repo.release_waiting_notifications(ctx.session, order)
-    await confirmations.confirm(ctx.session, order, confirmation_wait)
+    if not order.recipient_email:
+        return  # nobody to write to: the mails keep waiting
+    waiting, confirmation = await repo.mails_on_placement(ctx.session, event.order_id)
+    await repo.release_waiting_notifications(ctx.session, order, waiting)
+    await confirmations.confirm(ctx.session, order, confirmation_wait, confirmed=confirmation is not None)
 
 
 async def on_order_allocated(ctx: Context, event: OrderAllocated) -> None:
     """What may leave gets a prepared shipment: everything once the order is fully
     allocated, the allocated part when the rest is backordered. Allocations that already
     left are never shipped again; a still-prepared shipment follows the latest state."""
-    order = await repo.lock_order(ctx.session, event.order_id)
-    shipments = await repo.shipments_of(ctx.session, event.order_id, lock=True)
-    lines = await repo.lines_of(ctx.session, [s.shipment_id for s in shipments])
-    if event.fully_allocated and not event.allocations and not any(Status(s.status) in LEFT for s in shipments):
-        raise DomainRejection(f"order {event.order_id} is fully allocated but lists no allocations")
     completes = event.fully_allocated and not event.outstanding
+    order = await order_rows.keep_allocation_state(ctx.session, event.order_id, completes)
+    shipments = await order_rows.shipments_with_lines(ctx.session, event.order_id)
+    if event.fully_allocated and not event.allocations and not any(s.status in LEFT for s in shipments):
+        raise DomainRejection(f"order {event.order_id} is fully allocated but lists no allocations")
     decision = on_allocation(
-        [(Status(s.status), [li.allocation_id for li in lines[s.shipment_id]]) for s in shipments],
+        [(s.status, [li.allocation_id for li in s.lines]) for s in shipments],
         [a.allocation_id for a in event.allocations],
         shippable=event.fully_allocated or event.backordered,
         completes=completes,
         order_complete=order.allocation_complete,
         order_cancelled=order.cancelled_at is not None,
-        shipped_complete=any(Status(s.status) in LEFT and s.complete for s in shipments),
+        shipped_complete=any(s.status in LEFT and s.complete for s in shipments),
     )
-    if completes and not order.allocation_complete:
-        await ctx.session.execute(
-            update(OrderRecord).where(OrderRecord.order_id == event.order_id)
-            .values(allocation_complete=True, updated_at=func.now())
-        )
     by_id = {a.allocation_id: a for a in event.allocations}
     carried = [by_id[a] for a in decision.carry]
     if decision.action is AllocationAction.PREPARE:
         seq = next_seq([s.seq for s in shipments])
-        shipment_id = repo.shipment_id_for(event.order_id, seq)
-        await ctx.session.execute(
-            insert(Shipment).values(
-                shipment_id=shipment_id, order_id=event.order_id, seq=seq, status=Status.PREPARED.value,
-                prepared_at=func.now(), updated_at=func.now(),
-            )
-        )
-        await repo.replace_lines(ctx.session, shipment_id, carried)
+        await order_rows.prepare(ctx.session, repo.shipment_id_for(event.order_id, seq), event.order_id, seq, carried)
     elif decision.action is AllocationAction.REPLACE:
-        (shipment,) = [s for s in shipments if Status(s.status) is Status.PREPARED]
-        if await repo.replace_lines(ctx.session, shipment.shipment_id, carried):
-            await ctx.session.execute(
-                update(Shipment).where(Shipment.shipment_id == shipment.shipment_id).values(updated_at=func.now())
-            )
+        (shipment,) = [s for s in shipments if s.status is Status.PREPARED]
+        await order_rows.replace_lines(ctx.session, shipment, carried)
 
 
 async def on_order_cancelled(ctx: Context, event: OrderCancelled) -> None:
@@ -128,14 +110,8 @@ async def on_promise_changed(ctx: Context, event: PromiseChanged) -> None:
     its own mail when the confirmation left without it); the customer is told once per later
     date past the promise (none when it moves earlier or stays within it, none for a
     cancelled order). The row lock on the order serializes this with OrderPlaced."""
-    order = await repo.lock_order(ctx.session, event.order_id)
-    first_date = order.promised_date is None and event.promised_date is not None
-    await ctx.session.execute(
-        update(OrderRecord).where(OrderRecord.order_id == event.order_id)
-        .values(promised_date=func.coalesce(OrderRecord.promised_date, event.promised_date),
-                expected_date=event.expected_date, updated_at=func.now())
-    )
-    await ctx.session.refresh(order)
+    order, first_date = await order_rows.keep_dates(
+        ctx.session, event.order_id, event.promised_date, event.expected_date)
     if first_date:
         await confirmations.dated(ctx.session, order, event.promised_date)
     if order.cancelled_at is not None:

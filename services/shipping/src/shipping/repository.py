@@ -6,13 +6,32 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timezone
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.events.inventory import Allocation
 from shipping.domain.notification import ItemLine, Recipient, delayed_mail, delivered_mail, shipped_mail
 from shipping.tables import Notification, OrderRecord, Shipment, ShipmentLine
+
+
+# Statements the event handlers run for many orders: built once (see order_rows.py for why).
+_MAILS_ON_PLACEMENT = text(
+    "SELECT notification_id, kind, dedup_key, shipment_id, status, promised_date, expected_date, subject, body "
+    "FROM notifications WHERE order_id = :order_id "
+    "AND (status = 'waiting_recipient' OR (kind = 'confirmation' AND dedup_key = 'order')) FOR UPDATE"
+)
+_ADDRESSED = text(
+    "UPDATE notifications SET to_addr = :to_addr, subject = :subject, body = :body, status = 'pending', "
+    "next_attempt_at = now() WHERE notification_id = :id"
+)
+_ADD_DELAY_NOTICE = text(
+    "INSERT INTO notifications (notification_id, order_id, shipment_id, kind, dedup_key, promised_date, "
+    "expected_date, to_addr, subject, body, status, attempts, next_attempt_at, created_at) "
+    "VALUES (:notification_id, :order_id, NULL, 'delayed', :dedup_key, :promised_date, :expected_date, :to_addr, "
+    ":subject, :body, :status, 0, now(), now()) "
+    "ON CONFLICT (order_id, kind, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING RETURNING notification_id"
+)
 
 
 def now() -> datetime:
@@ -77,32 +96,7 @@ async def lines_of(session: AsyncSession, shipment_ids: list[uuid.UUID]) -> dict
     return out
 
 
-def _line_key(line_no: int, allocation_id: str, sku: str, lot_id: str, lot_no: str, quantity, unit: str) -> tuple:
-    return (allocation_id, line_no, sku, lot_id, lot_no, quantity.normalize(), unit)
-
-
-async def replace_lines(session: AsyncSession, shipment_id: uuid.UUID, allocations: list[Allocation]) -> bool:
-    """Make the shipment's lines the given allocations. False when they already were."""
-    current = (await lines_of(session, [shipment_id]))[shipment_id]
-    old = {_line_key(li.line_no, li.allocation_id, li.sku, li.lot_id, li.lot_no, li.quantity, li.unit) for li in current}
-    new = {_line_key(a.line_no, a.allocation_id, a.sku, a.lot_id, a.lot_no, a.quantity, a.unit.value) for a in allocations}
-    if old == new:
-        return False
-    await session.execute(delete(ShipmentLine).where(ShipmentLine.shipment_id == shipment_id))
-    await session.execute(
-        insert(ShipmentLine),
-        [
-            dict(
-                shipment_id=shipment_id, allocation_id=a.allocation_id, line_no=a.line_no, sku=a.sku,
-                lot_id=a.lot_id, lot_no=a.lot_no, quantity=a.quantity, unit=a.unit.value, expiry_date=a.expiry_date,
-            )
-            for a in allocations
-        ],
-    )
-    return True
-
-
-def recipient(order: OrderRecord | None) -> Recipient:
+def recipient(order: OrderRecord | Row | None) -> Recipient:
     if order is None:
         return Recipient()
     return Recipient(order_no=order.order_no, name=order.recipient_name, language=order.language)
@@ -152,18 +146,24 @@ async def _add_shipment_mail(session: AsyncSession, order: OrderRecord | None, s
     )
 
 
-async def release_waiting_notifications(session: AsyncSession, order: OrderRecord) -> int:
+async def mails_on_placement(session: AsyncSession, order_id: str) -> tuple[list[Row], Row | None]:
+    """OrderPlaced's look at the order's mails, locked: those waiting for the recipient, and
+    the order confirmation if there is one (one statement: this runs for every order)."""
+    waiting, confirmation = [], None
+    for note in await session.execute(_MAILS_ON_PLACEMENT, {"order_id": order_id}):
+        if note.status == "waiting_recipient":
+            waiting.append(note)
+        elif note.kind == "confirmation" and note.dedup_key == "order":
+            confirmation = note
+    return waiting, confirmation
+
+
+async def release_waiting_notifications(session: AsyncSession, order: OrderRecord | Row, waiting: list[Row]) -> int:
     """The recipient became known: address and re-render the mails that waited for it (in
-    the recipient's language, with the order number now known)."""
+    the recipient's language, with the order number now known). `waiting`: from
+    `mails_on_placement`."""
     if not order.recipient_email:
         return 0
-    waiting = (
-        await session.execute(
-            select(Notification)
-            .where(Notification.order_id == order.order_id, Notification.status == "waiting_recipient")
-            .with_for_update()
-        )
-    ).scalars().all()
     for note in waiting:
         if note.kind == "delayed":
             subject, body = delayed_mail(recipient(order), note.promised_date, note.expected_date)
@@ -174,31 +174,21 @@ async def release_waiting_notifications(session: AsyncSession, order: OrderRecor
             subject, body = renderer(order, shipment, lines)
         else:  # a recall notice: written when the recall opened, only addressed now
             subject, body = note.subject, note.body
-        await session.execute(
-            update(Notification)
-            .where(Notification.notification_id == note.notification_id)
-            .values(to_addr=order.recipient_email, subject=subject, body=body, status="pending", next_attempt_at=func.now())
-        )
+        await session.execute(_ADDRESSED, {"id": note.notification_id, "to_addr": order.recipient_email,
+                                           "subject": subject, "body": body})
     return len(waiting)
 
 
 async def add_delay_notification(
-    session: AsyncSession, order: OrderRecord | None, order_id: str, promised: date, expected: date
+    session: AsyncSession, order: OrderRecord | Row | None, order_id: str, promised: date, expected: date
 ) -> bool:
     """Once per order and expected date (unique index): a redelivered PromiseChanged, or the
     same slip announced again, mails nothing more. False when it existed."""
     subject, body = delayed_mail(recipient(order), promised, expected)
     to_addr = order.recipient_email if order else None
-    inserted = await session.execute(
-        insert(Notification)
-        .values(
-            notification_id=uuid.uuid4(), order_id=order_id, shipment_id=None, kind="delayed",
-            dedup_key=expected.isoformat(), promised_date=promised, expected_date=expected,
-            to_addr=to_addr, subject=subject, body=body, status="pending" if to_addr else "waiting_recipient",
-            attempts=0, next_attempt_at=func.now(), created_at=func.now(),
-        )
-        .on_conflict_do_nothing(index_elements=["order_id", "kind", "dedup_key"],
-                                index_where=Notification.dedup_key.is_not(None))
-        .returning(Notification.notification_id)
-    )
+    inserted = await session.execute(_ADD_DELAY_NOTICE, {
+        "notification_id": uuid.uuid4(), "order_id": order_id, "dedup_key": expected.isoformat(),
+        "promised_date": promised, "expected_date": expected, "to_addr": to_addr, "subject": subject, "body": body,
+        "status": "pending" if to_addr else "waiting_recipient",
+    })
     return inserted.first() is not None

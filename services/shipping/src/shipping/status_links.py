@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from fastapi import APIRouter, HTTPException, Path
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,23 +45,25 @@ def link_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/track/{token}"
 
 
+# Built once: every order confirmation issues a link (see order_rows.py for why).
+_REVOKE = text("UPDATE status_links SET revoked_at = now() WHERE order_id = :order_id AND revoked_at IS NULL")
+_ISSUE = text(
+    "INSERT INTO status_links (link_id, order_id, token_hash, created_at) VALUES (:link_id, :order_id, :token_hash, now())"
+)
+
+
 async def issue(session: AsyncSession, order_id: str) -> str:
     """A new live link for the order (the previous one revoked); returns the token, which is
     never stored: the caller puts it in the mail's `secret` until the mail is sent."""
     await revoke(session, order_id)
     token = new_token()
-    await session.execute(insert(StatusLink).values(link_id=uuid.uuid4(), order_id=order_id,
-                                                    token_hash=token_hash(token), created_at=func.now()))
+    await session.execute(_ISSUE, {"link_id": uuid.uuid4(), "order_id": order_id, "token_hash": token_hash(token)})
     return token
 
 
 async def revoke(session: AsyncSession, order_id: str) -> int:
     """Revoke the order's live link; how many were live (0 or 1)."""
-    done = await session.execute(
-        update(StatusLink).where(StatusLink.order_id == order_id, StatusLink.revoked_at.is_(None))
-        .values(revoked_at=func.now())
-    )
-    return done.rowcount
+    return (await session.execute(_REVOKE, {"order_id": order_id})).rowcount
 
 
 async def resolve(session: AsyncSession, token: str) -> str | None:
