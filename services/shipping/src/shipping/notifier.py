@@ -1,7 +1,9 @@
 """The sender: mails pending notifications over SMTP and marks them sent.
 
 One row per transaction, claimed with FOR UPDATE SKIP LOCKED so that several instances
-share the work without mailing a row twice. The lock is held while the SMTP conversation
+share the work without mailing a row twice. A pass sends everything due over one SMTP
+connection (opening one per mail cost more CPU than the mail itself); a connection that
+failed is dropped and the next mail opens a new one. The lock is held while the SMTP conversation
 runs; a crash between the server's acceptance and our commit resends that one mail (at
 least once; the Message-ID is stable so mail clients can spot the duplicate). A failure
 keeps the row pending with attempts + 1 and an exponential backoff; after
@@ -66,32 +68,72 @@ def _message(sender: str, row, public_base_url: str) -> EmailMessage:
     return msg
 
 
-def _smtp_send(host: str, port: int, timeout: float, msg: EmailMessage) -> None:
-    with smtplib.SMTP(host, port, timeout=timeout) as smtp:
-        smtp.send_message(msg)
+class _Connection:
+    """The pass's SMTP connection, used from worker threads one call at a time: opened for the
+    first mail, reused for the next ones (a NOOP first: a server that hung up in between
+    gets a new connection rather than a failed mail), dropped after any failure (its state
+    is unknown), closed when the pass ends."""
+
+    def __init__(self, host: str, port: int, timeout: float):
+        self._host, self._port, self._timeout = host, port, timeout
+        self._smtp: smtplib.SMTP | None = None
+
+    def send(self, msg: EmailMessage) -> None:
+        if self._smtp is not None:
+            try:
+                code, _ = self._smtp.noop()
+            except (smtplib.SMTPException, OSError):
+                code = 0
+            if code != 250:
+                self._drop()
+        if self._smtp is None:
+            self._smtp = smtplib.SMTP(self._host, self._port, timeout=self._timeout)
+        try:
+            self._smtp.send_message(msg)
+        except BaseException:
+            self._drop()
+            raise
+
+    def _drop(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                smtp.close()
+
+    def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            # Whatever the server says to QUIT, the mails of the pass were accepted already.
+            with contextlib.suppress(Exception):
+                smtp.quit()
+            smtp.close()
 
 
 async def send_due(rt: Runtime) -> int:
-    """Send every notification that is due now; returns how many were sent."""
+    """Send every notification that is due now, over one SMTP connection; returns how many were sent."""
     s = rt.settings
     sent = 0
-    while True:
-        async with rt.uow.sessions() as session, session.begin():
-            row = (await session.execute(_CLAIM)).first()
-            if row is None:
-                return sent
-            try:
-                msg = _message(s.smtp_from, row, s.public_base_url)
-                await asyncio.to_thread(_smtp_send, s.smtp_host, s.smtp_port, s.smtp_timeout, msg)
-            except Exception as exc:  # SMTP refused, unreachable, timed out: retry later
-                delay = backoff(row.attempts + 1, s.notify_backoff_initial, s.notify_backoff_max)
-                log.warning("notification %s to %s failed (attempt %d, next in %.0fs): %s",
-                            row.notification_id, row.to_addr, row.attempts + 1, delay, exc)
-                await session.execute(_FAILED, {"id": row.notification_id, "error": str(exc)[:500] or repr(exc),
-                                                "delay": delay, "max_attempts": s.notify_max_attempts})
-            else:
-                await session.execute(_SENT, {"id": row.notification_id})
-                sent += 1
+    smtp = _Connection(s.smtp_host, s.smtp_port, s.smtp_timeout)
+    try:
+        while True:
+            async with rt.uow.sessions() as session, session.begin():
+                row = (await session.execute(_CLAIM)).first()
+                if row is None:
+                    return sent
+                try:
+                    msg = _message(s.smtp_from, row, s.public_base_url)
+                    await asyncio.to_thread(smtp.send, msg)
+                except Exception as exc:  # SMTP refused, unreachable, timed out: retry later
+                    delay = backoff(row.attempts + 1, s.notify_backoff_initial, s.notify_backoff_max)
+                    log.warning("notification %s to %s failed (attempt %d, next in %.0fs): %s",
+                                row.notification_id, row.to_addr, row.attempts + 1, delay, exc)
+                    await session.execute(_FAILED, {"id": row.notification_id, "error": str(exc)[:500] or repr(exc),
+                                                    "delay": delay, "max_attempts": s.notify_max_attempts})
+                else:
+                    await session.execute(_SENT, {"id": row.notification_id})
+                    sent += 1
+    finally:
+        await asyncio.to_thread(smtp.close)
 
 
 async def send_notifications(rt: Runtime) -> None:

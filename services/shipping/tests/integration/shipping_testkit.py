@@ -36,10 +36,20 @@ class Mailbox:
 
     messages: list[Message] = field(default_factory=list)
     rcpts: list[list[str]] = field(default_factory=list)
+    # The client's address and port of each accepted message: one per SMTP connection.
+    peers: list[tuple] = field(default_factory=list)
+    refused: set[str] = field(default_factory=set)  # recipients turned away (550), as a real server does
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # aiosmtpd handler hook
+        if address in self.refused:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
         self.messages.append(message_from_bytes(envelope.content))
         self.rcpts.append(list(envelope.rcpt_tos))
+        self.peers.append(tuple(session.peer))
         return "250 Message accepted for delivery"
 
 

@@ -169,6 +169,30 @@ async def test_two_senders_never_mail_the_same_notification_twice(rt, client, sm
     assert sorted(r[0] for r in smtp.mailbox.rcpts) == sorted(f"c{i}@example.com" for i in range(6))
 
 
+async def test_a_sending_pass_mails_over_one_connection_and_a_refused_mail_holds_up_no_other(rt, client, smtp):
+    async def ship_to(emails: list[str]) -> None:
+        for email in emails:
+            order_id = new_order_id()
+            await deliver(rt, placed(order_id, email=email))
+            sid = await prepared(rt, client, order_id)
+            assert (await client.post(f"/shipments/{sid}/ship", json=SHIP)).status_code == 200
+
+    await ship_to([f"c{i}@example.com" for i in range(3)])
+    assert await send_due(rt) == 3
+    assert len(smtp.mailbox.messages) == 3 and len(set(smtp.mailbox.peers)) == 1  # one connection for the pass
+
+    # The server refuses one recipient: that mail waits for its retry, the next ones still leave.
+    smtp.mailbox.refused.add("gone@example.com")
+    rt.settings.notify_backoff_initial = 60.0  # its retry is not due again within this pass
+    await ship_to(["gone@example.com", "c3@example.com", "c4@example.com"])
+    assert await send_due(rt) == 2
+    assert sorted(r[0] for r in smtp.mailbox.rcpts[3:]) == ["c3@example.com", "c4@example.com"]
+    async with rt.uow.sessions() as session:
+        status, attempts, error = (await session.execute(text(
+            "SELECT status, attempts, last_error FROM notifications WHERE to_addr = 'gone@example.com' AND kind = 'shipped'"))).one()
+    assert (status, attempts) == ("pending", 1) and "Mailbox unavailable" in error
+
+
 async def test_carriers_are_listed(client):
     names = [c["name"] for c in (await client.get("/carriers")).json()]
     assert names == ["DHL", "UPS", "DPD", "GLS", "FedEx", "USPS", "Local courier"]
