@@ -80,6 +80,7 @@ class Profile:
     layers: Counter = field(default_factory=Counter)
     entries: Counter = field(default_factory=Counter)
     hot: Counter = field(default_factory=Counter)  # innermost function: self time
+    writes: Counter = field(default_factory=Counter)  # socket writes, by the layer that wrote
 
     def add(self, frames: list[tuple[str, str]], count: int) -> None:
         self.samples += count
@@ -89,11 +90,19 @@ class Profile:
         self.layers[layer_of(path, self.service)] += count
         self.entries[self._entry(frames)] += count
         self.hot[f"{func} ({_short(path)})"] += count
+        if func == "_SelectorSocketTransport.write" or func.startswith("socket.send"):
+            for caller_func, caller_path in reversed(frames[:-1]):
+                layer = layer_of(caller_path, self.service)
+                if layer not in ("asyncio", "standard library"):
+                    self.writes[layer] += count
+                    break
+            else:
+                self.writes["other"] += count
 
     def _entry(self, frames: list[tuple[str, str]]) -> str:
         own = f"/services/{self.service}/src/"
         for func, path in frames:  # outermost first
-            if own in path and not path.endswith("/__main__.py"):  # the process' start, not an entry
+            if own in path and not path.endswith(("/__main__.py", "/bootstrap.py")):  # the process' start
                 return f"{Path(path).stem}.{func}"
         files = " ".join(p for _, p in frames)
         if "/greenlet/" in files or "/sqlalchemy/" in files:
@@ -187,6 +196,13 @@ def report(profiles: dict[str, Profile], problem: str | None, top: int = 8) -> l
     for name, prof in sorted(profiles.items(), key=lambda kv: -kv[1].samples):
         cells = ", ".join(f"`{fn}` {n / prof.samples:.0%}" for fn, n in prof.hot.most_common(6))
         lines.append(f"- **{name}**: {cells}")
+    lines += ["", "Socket writes (`_SelectorSocketTransport.write`: the send system call, which on loopback also "
+              "delivers to and wakes the peer), by the layer that wrote:", ""]
+    for name, prof in sorted(profiles.items(), key=lambda kv: -kv[1].samples):
+        total = sum(prof.writes.values())
+        if total:
+            cells = ", ".join(f"{layer} {n / prof.samples:.0%}" for layer, n in prof.writes.most_common(4))
+            lines.append(f"- **{name}**: {total / prof.samples:.0%} of its samples: {cells}")
     lines += ["", "Inclusive time by entry (the outermost frame of the service's own code):", ""]
     for name, prof in sorted(profiles.items(), key=lambda kv: -kv[1].samples):
         cells = ", ".join(f"{entry} {n / prof.samples:.0%}" for entry, n in prof.entries.most_common(top))
