@@ -21,7 +21,7 @@ from inventory.adapters.expected_supply import open_lines as expected_supply_of
 from inventory.adapters import queries, quoting, trace
 from inventory.adapters.lot_refs import find_lot, lot_or_404
 from inventory.commands import Refused, add_item, announce_all, change_item, receive
-from inventory.handlers import today
+from inventory.clock import today
 from inventory.recall_api import recall_router
 from inventory.reorder_rules import reorder_router
 from inventory.resumption import resume_for

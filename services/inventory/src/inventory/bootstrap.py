@@ -10,11 +10,15 @@ from contracts.events import (
 )
 from eventkit import Service
 from inventory.api import make_api
-from inventory.handlers import (
-    on_batch_cancelled, on_batch_completed, on_batch_scheduled, on_order_cancelled, on_order_placed,
-    on_recipe_published, on_shipped,
-)
-from inventory.purchasing_replica import on_purchase_order_cancelled, on_purchase_order_placed
+from inventory.handlers.batch_cancelled import on_batch_cancelled
+from inventory.handlers.batch_completed import on_batch_completed
+from inventory.handlers.batch_scheduled import on_batch_scheduled
+from inventory.handlers.order_cancelled import on_order_cancelled
+from inventory.handlers.order_placed import on_order_placed
+from inventory.handlers.purchase_order_cancelled import on_purchase_order_cancelled
+from inventory.handlers.purchase_order_placed import on_purchase_order_placed
+from inventory.handlers.recipe_published import on_recipe_published
+from inventory.handlers.shipped import on_shipped
 from inventory.reorder_rules import scheduled_review
 from inventory.settings import Settings
 

@@ -10,11 +10,11 @@ lots and receipts):
   once cannot both slip through;
 - GoodsReceived for every receipt (through the outbox, with the receipt's transaction).
 
-Placement or cancellation of a PO re-dates the lines waiting for its materials."""
+Placement or cancellation of a PO (`handlers.purchase_order_placed` / `_cancelled` keep the
+open lines) re-dates the lines waiting for its materials."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from sqlalchemy import text
@@ -24,6 +24,7 @@ from contracts import events as ev
 from contracts.events.purchasing import receipt_limit
 from contracts.units import IncompatibleUnits, Unit
 from eventkit import Context
+from inventory.clock import today
 from inventory.commands import Refused
 from inventory.domain.quantities import to_base
 from inventory.resumption import resume_for
@@ -31,47 +32,7 @@ from inventory.tables import Item, Lot
 from inventory.schemas import ReceiptIn
 
 
-async def on_purchase_order_placed(ctx: Context, event: ev.PurchaseOrderPlaced) -> None:
-    session = ctx.session
-    gone = await session.execute(text("SELECT 1 FROM cancelled_purchase_orders WHERE purchase_order_id = :p"),
-                                 {"p": event.purchase_order_id})
-    if gone.first():
-        return
-    opened = []
-    for line in event.lines:
-        item = await session.get(Item, line.material_sku)
-        quantity, unit = line.quantity, line.unit.value
-        if item is not None:
-            try:
-                quantity, unit = to_base(line.quantity, line.unit, item.base_unit), item.base_unit
-            except IncompatibleUnits:
-                pass  # purchasing checks units against our catalog; kept as sent if it ever differs
-        new = await session.execute(
-            text("INSERT INTO po_lines (purchase_order_id, line_no, po_no, sku, quantity, unit, receipt_tolerance, "
-                 "expected_date) VALUES (:p, :n, :no, :sku, :q, :u, :tol, :due) ON CONFLICT DO NOTHING RETURNING sku"),
-            {"p": event.purchase_order_id, "n": line.line_no, "no": event.po_no, "sku": line.material_sku,
-             "q": quantity, "u": unit, "tol": event.receipt_tolerance, "due": line.expected_date},
-        )
-        opened += new.scalars().all()
-    await _redate(ctx, opened)
-
-
-async def on_purchase_order_cancelled(ctx: Context, event: ev.PurchaseOrderCancelled) -> None:
-    await ctx.session.execute(
-        text("INSERT INTO cancelled_purchase_orders (purchase_order_id, cancelled_at) VALUES (:p, :at) "
-             "ON CONFLICT DO NOTHING"), {"p": event.purchase_order_id, "at": event.cancelled_at})
-    closed = await ctx.session.execute(
-        text("UPDATE po_lines SET status = 'cancelled' WHERE purchase_order_id = :p AND status = 'open' RETURNING sku"),
-        {"p": event.purchase_order_id})
-    await _redate(ctx, closed.scalars().all())
-
-
-def today() -> date:
-    """UTC calendar day, as the handlers judge it."""
-    return datetime.now(timezone.utc).date()
-
-
-async def _redate(ctx: Context, skus: list[str]) -> None:
+async def redate_waiting(ctx: Context, skus: list[str]) -> None:
     """Lines waiting for these materials are retried: still short, they are told again only
     if their expected date moved (as with a changed supplier lead time)."""
     for sku in sorted(set(skus)):

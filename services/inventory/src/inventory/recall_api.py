@@ -13,7 +13,7 @@ from eventkit import Runtime
 from inventory.adapters import queries, recall_queries
 from inventory.adapters.lot_refs import lot_or_404
 from inventory.commands import Refused
-from inventory.handlers import today
+from inventory.clock import today
 from inventory.holds import hold_lots, release_lots
 from inventory.recall_schemas import CloseIn, CustomerStateIn, HoldIn, RecallIn, RecallOut, RecallSummaryOut, ReleaseIn
 from inventory.recalls import close_recall, open_recall, set_customer_state

@@ -25,7 +25,7 @@ from inventory.adapters.stock import lock_items
 from inventory.commands import Refused
 from inventory.domain.quantities import to_base
 from inventory.domain.reordering import RuleTerms, rule_problems, status_of
-from inventory.handlers import today
+from inventory.clock import today
 from inventory.replenishment import OPEN, replenish, target_of
 from inventory.tables import Item, ReorderRule, Replenishment, utcnow
 

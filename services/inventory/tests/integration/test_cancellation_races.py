@@ -14,7 +14,9 @@ from inventory_testkit import D, cancelled, completed, in_days, nothing_negative
 from contracts import events as ev
 from devstack.testing import deliver_via_inbox, envelope_for
 from devstack.waiting import poll
-from inventory.handlers import on_batch_completed, on_order_cancelled, on_shipped
+from inventory.handlers.batch_completed import on_batch_completed
+from inventory.handlers.order_cancelled import on_order_cancelled
+from inventory.handlers.shipped import on_shipped
 
 pytestmark = pytest.mark.integration
 

@@ -18,6 +18,10 @@ from inventory.tables import Allocation, StockMovement, utcnow
 log = logging.getLogger("inventory.shipment")
 
 
+async def on_shipped(ctx: Context, event: Shipped) -> None:
+    await ship(ctx, event)
+
+
 async def ship(ctx: Context, event: Shipped) -> None:
     session = ctx.session
     ids = sorted({line.allocation_id for line in event.lines})

@@ -16,11 +16,16 @@ from contracts.events.base import OrderLine
 from eventkit import Context, DomainRejection
 from inventory.adapters.outgoing import order_allocated
 from inventory.adapters.stock import lock_items, lock_order
+from inventory.clock import today
 from inventory.covering import cover_line
 from inventory.replenishment import replenish
 from inventory.tables import CancelledOrder, DemandLine, Item, OrderDemand, RecipeReplica
 
 log = logging.getLogger("inventory.placement")
+
+
+async def on_order_placed(ctx: Context, event: OrderPlaced) -> None:
+    await place_order(ctx, event, today())
 
 
 async def place_order(ctx: Context, event: OrderPlaced, today: date) -> None:

@@ -1,18 +1,18 @@
-"""A finished batch's output shared among the orders promised against its plan (higher
-priority first, then older orders), and what a yield shortfall leaves: released promises
-whose lines are re-planned, and orders partly served (backordered)."""
+"""Step 4 of a completion: the output shared among the orders promised against the plan
+(higher priority first, then older orders) and allocated to them in the new lot. The
+caller holds the product's item lock and the plan row (see `allocate_output`)."""
 
 from __future__ import annotations
 
 import logging
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.adapters.stock import allocate
 from inventory.domain.allocation import Claim, share_output
-from inventory.tables import Allocation, CompletedBatch, Lot, OrderDemand, Plan, Promise
+from inventory.tables import CompletedBatch, Lot, OrderDemand, Plan, Promise
 
 log = logging.getLogger("inventory.completion")
 
@@ -46,30 +46,3 @@ async def allocate_output(
         log.warning("batch %s made %s less than promised: re-planned", plan.batch_no, split.shortfall)
     await session.flush()
     return affected
-
-
-async def release_shortfall(session: AsyncSession, plan: Plan) -> set[str]:
-    """The promises the output could not cover are released (their lines are re-planned
-    for the rest); returns the orders concerned."""
-    promises = (
-        await session.execute(
-            select(Promise).where(Promise.plan_id == plan.plan_id), execution_options={"populate_existing": True}
-        )
-    ).scalars().all()
-    short: set[str] = set()
-    for promise in promises:
-        rest = promise.open_quantity
-        if rest > 0:
-            promise.released = promise.released + rest
-            plan.promised = plan.promised - rest
-            short.add(promise.order_id)
-    return short
-
-
-async def keeps_allocations(session: AsyncSession, order_id: str) -> bool:
-    kept = await session.scalar(
-        select(func.count()).select_from(Allocation).where(
-            Allocation.order_id == order_id, Allocation.quantity - Allocation.released > 0
-        )
-    )
-    return bool(kept)

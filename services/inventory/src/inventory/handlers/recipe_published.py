@@ -1,52 +1,15 @@
-"""Event handlers: each runs in the transaction that also claims the inbox row and writes
-the outbox, so an event's effects and the events it raises commit together or not at all."""
+"""RecipePublished: the recipe replica follows production's newest recipe_version, and the
+lines waiting for the product's recipe are planned now."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-
 from sqlalchemy.dialects.postgresql import insert
 
-from contracts.events import (
-    BatchCancelled, BatchCompleted, BatchScheduled, OrderCancelled, OrderPlaced, RecipePublished, Shipped,
-)
+from contracts.events import RecipePublished
 from eventkit import Context
-from inventory.cancellation import cancel_order
-from inventory.completion import complete_batch
-from inventory.placement import place_order
-from inventory.plan_changes import cancel_plan, reschedule
+from inventory.clock import today
 from inventory.resumption import resume_for
-from inventory.shipment import ship
 from inventory.tables import RecipeReplica, utcnow
-
-
-def today() -> date:
-    """Expiry is judged on the UTC calendar day."""
-    return datetime.now(timezone.utc).date()
-
-
-async def on_order_placed(ctx: Context, event: OrderPlaced) -> None:
-    await place_order(ctx, event, today())
-
-
-async def on_batch_completed(ctx: Context, event: BatchCompleted) -> None:
-    await complete_batch(ctx, event, today())
-
-
-async def on_shipped(ctx: Context, event: Shipped) -> None:
-    await ship(ctx, event)
-
-
-async def on_order_cancelled(ctx: Context, event: OrderCancelled) -> None:
-    await cancel_order(ctx, event, today())
-
-
-async def on_batch_cancelled(ctx: Context, event: BatchCancelled) -> None:
-    await cancel_plan(ctx, event, today())
-
-
-async def on_batch_scheduled(ctx: Context, event: BatchScheduled) -> None:
-    await reschedule(ctx, event, today())
 
 
 async def on_recipe_published(ctx: Context, event: RecipePublished) -> None:

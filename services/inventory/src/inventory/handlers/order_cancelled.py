@@ -19,11 +19,16 @@ from contracts.events.inventory import PromiseReleased
 from eventkit import Context
 from inventory.adapters.outgoing import emit_allocated
 from inventory.adapters.stock import lock_lots, lock_order, lock_plans, open_reservations, release_allocation
-from inventory.plan_changes import fit_plan
+from inventory.clock import today
+from inventory.shrinking import fit_plan
 from inventory.replenishment import replenish
 from inventory.resumption import prepare, resume
 from inventory.tables import Allocation, CancelledOrder, DemandLine, OrderDemand, Plan, Promise
 from inventory.waiting import stop_waiting
+
+
+async def on_order_cancelled(ctx: Context, event: OrderCancelled) -> None:
+    await cancel_order(ctx, event, today())
 
 
 async def cancel_order(ctx: Context, event: OrderCancelled, today: date) -> None:

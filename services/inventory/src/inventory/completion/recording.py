@@ -1,0 +1,54 @@
+"""Step 1 of a completion: the batch's completion recorded once (a second BatchCompleted of
+the same batch finds it and changes nothing), and the consumption production reported
+grouped by our lot. Takes no lock: the row's primary key makes the record the guard."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.events import BatchCompleted
+from inventory.tables import CompletedBatch, Lot
+
+log = logging.getLogger("inventory.completion")
+
+
+async def record_completion(session: AsyncSession, event: BatchCompleted) -> bool:
+    """False when this batch's completion was applied before."""
+    inserted = await session.execute(
+        insert(CompletedBatch)
+        .values(
+            batch_id=event.batch_id, batch_no=event.batch_no, sku=event.sku, planned_quantity=event.planned_quantity,
+            output_quantity=event.output_quantity, waste_quantity=event.waste_quantity, unit=event.unit,
+            completed_at=event.completed_at,
+        )
+        .on_conflict_do_nothing()
+        .returning(CompletedBatch.batch_id)
+    )
+    return inserted.first() is not None
+
+
+async def consumption_by_lot(session: AsyncSession, event: BatchCompleted) -> dict[str, list]:
+    """The event's consumption grouped by our lot id (a lot id we do not know is looked up
+    by SKU and lot number - `lot_id` may itself be the number printed on the label, ours or
+    the supplier's; a lot unknown every way is logged and skipped)."""
+    grouped: dict[str, list] = {}
+    for used in event.consumption:
+        lot = await session.get(Lot, used.lot_id)
+        for number in (used.lot_no, used.lot_id) if lot is None else ():
+            lot = (
+                await session.execute(
+                    select(Lot).where(Lot.sku == used.sku, (Lot.lot_no == number) | (Lot.supplier_lot_no == number))
+                    .order_by(Lot.lot_no != number, Lot.lot_id).limit(1)
+                )
+            ).scalar_one_or_none()
+            if lot is not None:
+                break
+        if lot is None:
+            log.warning("batch %s consumed unknown lot %s (%s)", event.batch_no, used.lot_no, used.lot_id)
+            continue
+        grouped.setdefault(lot.lot_id, []).append((used.quantity, used.unit))
+    return grouped
