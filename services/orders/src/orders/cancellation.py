@@ -45,7 +45,7 @@ async def cancel(ctx: Context, order_id: str, reason: str, handling_days: int) -
     now = datetime.now(timezone.utc)
     order.cancelled_at = now
     order.cancel_reason = reason or None
-    facts = await read_facts(session, order)
+    _, facts = await read_facts(session, order)
     refresh(facts, handling_days)
     event = OrderCancelled(order_id=order_id, reason=reason, cancelled_at=now)
     envelope = await ctx.emit(event, correlation_id=order_id)

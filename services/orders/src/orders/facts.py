@@ -29,7 +29,7 @@ from orders.domain.promise import LineDating, Unknown, expected_date, plan_ready
 from orders.domain.status import LineFacts, OrderStatus, advance, derive_status, goods_left
 from orders.domain.wording import describe, describe_move
 from orders.holds import HOLD_APPLIERS
-from orders.order_rows import OrderFacts, OrderRow, lock_order, read_facts
+from orders.order_rows import OrderFacts, OrderRow, facts_query, lock_order, read_facts
 from orders.tables import ParkedEvent
 from orders.undoing import UNDO_APPLIERS
 
@@ -40,21 +40,19 @@ PARKED_COMMANDS = {"ChannelOrderCancelled"}
 log = logging.getLogger("orders.facts")
 
 _ID_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('orders:' || :order_id))")
+_SAME_ID = "EXISTS (SELECT 1 FROM timeline WHERE order_id = :order_id AND event_id = :event_id)"
 # Already on the timeline: the same event id, or the same one-time happening under another id.
-_SEEN_HAPPENING = text(
-    "SELECT EXISTS (SELECT 1 FROM timeline WHERE order_id = :order_id AND event_id = :event_id) "
-    "OR EXISTS (SELECT 1 FROM timeline WHERE order_id = :order_id AND event_type = :event_type "
-    "AND fact_hash = :fact_hash)"
-)
+_HAPPENED = (f"({_SAME_ID} OR EXISTS (SELECT 1 FROM timeline WHERE order_id = :order_id "
+             "AND event_type = :event_type AND fact_hash = :fact_hash))")
 # Already on the timeline: the same event id, or the same statement as the one of its kind in
 # force when this one says it was made (by its producer's clock: one producer per kind): an old
 # statement redelivered under a new id after a newer one is compared with itself, not with the
 # newer one.
-_SEEN_STATEMENT = text(
-    "SELECT EXISTS (SELECT 1 FROM timeline WHERE order_id = :order_id AND event_id = :event_id) "
-    "OR COALESCE((SELECT event_type = :event_type AND fact_hash = :fact_hash FROM timeline "
-    "WHERE order_id = :order_id AND fact_kind = :fact_kind AND at <= :at ORDER BY at DESC, id DESC LIMIT 1), false)"
-)
+_SAID = (f"({_SAME_ID} OR COALESCE((SELECT event_type = :event_type AND fact_hash = :fact_hash FROM timeline "
+         "WHERE order_id = :order_id AND fact_kind = :fact_kind AND at <= :at ORDER BY at DESC, id DESC LIMIT 1), false))")
+_SEEN = {True: text(f"SELECT {_HAPPENED}"), False: text(f"SELECT {_SAID}")}
+# The same check answered with the order's lines and plans (one round trip for an event).
+_FACTS_UNLESS_SEEN = {True: facts_query(_HAPPENED), False: facts_query(_SAID)}
 _PARKED = text("SELECT envelope FROM parked_events WHERE order_id = :order_id ORDER BY occurred_at")
 _UNPARK = text("DELETE FROM parked_events WHERE order_id = :order_id")
 
@@ -76,9 +74,14 @@ async def record(ctx: Context, envelope: Envelope, event: Event, order_id: str, 
             await park(session, order_id, envelope)
             return False
     digest, kind = fact_of(envelope.event_type, envelope.data), fact_kind(envelope.event_type, envelope.data)
-    if await seen(session, order_id, envelope, digest, kind):
+    once, params = _seen_params(order_id, envelope, digest, kind)
+    already, facts = await read_facts(session, order, _FACTS_UNLESS_SEEN[once], params)
+    if already is None:  # an order without lines: nothing carried the answer
+        already = await seen(session, order_id, envelope, digest, kind)
+    elif already:
+        _log_seen(envelope, order_id)
+    if already:
         return False
-    facts = await read_facts(session, order)
     implied = await APPLIERS[type(event)](facts, envelope, event)
     if implied is not None:
         order.progress = advance(order.progress, implied).value
@@ -111,20 +114,29 @@ async def seen(session: AsyncSession, order_id: str, envelope: Envelope,
     """This event is on the order's timeline already: the same id; or, under another id, the
     same one-time happening anywhere in its history, or the same statement as the one of its
     kind in force at its time (an identical statement after a different one is news: the state
-    went back). One statement either way."""
+    went back). One statement (`record` asks it together with reading the order's facts)."""
+    once, params = _seen_params(order_id, envelope, digest, kind)
+    if not (await session.execute(_SEEN[once], params)).scalar():
+        return False
+    _log_seen(envelope, order_id)
+    return True
+
+
+def _seen_params(order_id: str, envelope: Envelope, digest: str | None,
+                 kind: str | None) -> tuple[bool, dict[str, Any]]:
+    """Which check applies (a one-time happening or a statement) and its parameters."""
     event_type = envelope.event_type
     params = {"order_id": order_id, "event_id": envelope.event_id, "event_type": event_type,
               "fact_hash": digest or fact_of(event_type, envelope.data)}
     if happens_once(event_type):
-        found = await session.execute(_SEEN_HAPPENING, params)
-    else:
-        params["fact_kind"] = kind or fact_kind(event_type, envelope.data)
-        params["at"] = envelope.occurred_at
-        found = await session.execute(_SEEN_STATEMENT, params)
-    if not found.scalar():
-        return False
+        return True, params
+    params["fact_kind"] = kind or fact_kind(event_type, envelope.data)
+    params["at"] = envelope.occurred_at
+    return False, params
+
+
+def _log_seen(envelope: Envelope, order_id: str) -> None:
     log.info("%s %s for order %s: already recorded", envelope.event_type, envelope.event_id, order_id)
-    return True
 
 
 def timeline_entry(order: OrderRow, envelope: Envelope, detail: str, digest: str | None = None,

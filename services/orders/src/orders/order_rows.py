@@ -117,15 +117,26 @@ class ShipmentRow(_Row):
     _loaded: tuple | None = field(default=None, repr=False)
 
 
-def _select(cls: type[_Row], table: str, where: str, tail: str = "") -> Any:
-    return text(f"SELECT {', '.join(cls.COLUMNS)} FROM {table} WHERE {where}{tail}")
-
-
 # updated_at is not read: it is only ever written (when status and dates are derived again).
 _ORDER_READ = tuple(c for c in OrderRow.COLUMNS if c != "updated_at")
 _LOCK_ORDER = text(f"SELECT {', '.join(_ORDER_READ)} FROM orders WHERE order_id = :order_id FOR UPDATE")
-_LINES = _select(LineRow, "order_lines", "order_id = :order_id", " ORDER BY line_no")
-_PLANS = _select(PlanRow, "line_plans", "order_id = :order_id")
+
+
+def facts_query(seen: str = "false") -> Any:
+    """Lines and plans in one statement (a row per plan, or per line without one), each row
+    led by `seen`: an SQL condition of the caller's on the bound parameters (a duplicate
+    check answered by the same round trip)."""
+    line_cols = ", ".join(f"l.{c}" for c in LineRow.COLUMNS)
+    plan_cols = ", ".join(f"p.{c}" for c in PlanRow.COLUMNS)
+    return text(
+        f"SELECT {seen} AS seen, {line_cols}, {plan_cols} FROM order_lines l "
+        "LEFT JOIN line_plans p ON p.order_id = l.order_id AND p.line_no = l.line_no "
+        "WHERE l.order_id = :order_id ORDER BY l.line_no"
+    )
+
+
+_FACTS = facts_query()
+_LINE_END = 1 + len(LineRow.COLUMNS)
 
 _SAVE_ORDER = text(
     "UPDATE orders SET status = :status, progress = :progress, fully_allocated_on = :fully_allocated_on, "
@@ -154,10 +165,22 @@ _DELIVER_SHIPMENT = text(
     "UPDATE shipments SET delivered_at = COALESCE(delivered_at, :delivered_at) "
     "WHERE order_id = :order_id AND shipment_id = :shipment_id RETURNING complete"
 )
+_TIMELINE_COLUMNS = ("order_id", "at", "status", "event_type", "event_id", "producer", "detail", "fact_hash", "fact_kind")
 _ADD_TIMELINE = text(
-    "INSERT INTO timeline (order_id, at, status, event_type, event_id, producer, detail, fact_hash, fact_kind) "
-    "VALUES (:order_id, :at, :status, :event_type, :event_id, :producer, :detail, :fact_hash, :fact_kind)"
+    f"INSERT INTO timeline ({', '.join(_TIMELINE_COLUMNS)}) VALUES ({', '.join(':' + c for c in _TIMELINE_COLUMNS)})"
 )
+
+
+def _save_order_with_timeline(entries: int) -> Any:
+    """The order's UPDATE and `entries` timeline rows (numbered parameters t<i>_<column>) in
+    one statement; the rows get their ids in the order given."""
+    rows = ", ".join("(" + ", ".join(f":t{i}_{c}" for c in _TIMELINE_COLUMNS) + ")" for i in range(entries))
+    return text(f"WITH saved AS ({_SAVE_ORDER.text}) "
+                f"INSERT INTO timeline ({', '.join(_TIMELINE_COLUMNS)}) VALUES {rows}")
+
+
+# One event: its entry, and the expected date's move when it moved it.
+_SAVE_ORDER_WITH_TIMELINE = {n: _save_order_with_timeline(n) for n in (1, 2)}
 
 
 @dataclass(eq=False)
@@ -227,17 +250,34 @@ async def lock_order(session: AsyncSession, order_id: str) -> OrderRow | None:
     return order
 
 
-async def read_facts(session: AsyncSession, order: OrderRow) -> OrderFacts:
-    """The order's lines and plans; call it holding the order's row lock (`lock_order`), so
-    they are read as the last transaction holding it left them."""
-    params = {"order_id": order.order_id}
-    lines = {row.line_no: LineRow.from_row(row) for row in await session.execute(_LINES, params)}
-    plans = {(row.line_no, row.plan_id): PlanRow.from_row(row) for row in await session.execute(_PLANS, params)}
-    return OrderFacts(session, order, lines, plans)
+async def read_facts(session: AsyncSession, order: OrderRow, query: Any = _FACTS,
+                     params: dict[str, Any] | None = None) -> tuple[bool | None, OrderFacts]:
+    """The order's lines and plans, and `query`'s `seen` condition (None: the order has no
+    line to carry it). Call it holding the order's row lock (`lock_order`), so they are read
+    as the last transaction holding it left them."""
+    lines: dict[int, LineRow] = {}
+    plans: dict[tuple[int, str], PlanRow] = {}
+    seen = None
+    for row in await session.execute(query, {**(params or {}), "order_id": order.order_id}):
+        seen = row[0]
+        line_no = row[2]
+        if line_no not in lines:
+            lines[line_no] = LineRow.from_row(row[1:_LINE_END])
+        if row[_LINE_END + 2] is not None:  # the plan's id: a line without plans has none
+            plan = PlanRow.from_row(row[_LINE_END:])
+            plans[(plan.line_no, plan.plan_id)] = plan
+    return seen, OrderFacts(session, order, lines, plans)
 
 
 async def save_order(session: AsyncSession, order: OrderRow, timeline: list[dict[str, Any]] = ()) -> None:
     """Write the order if it changed, then `timeline` (entries in the order given)."""
+    if order.changed() and len(timeline) in _SAVE_ORDER_WITH_TIMELINE:
+        params = order.params()
+        for i, entry in enumerate(timeline):
+            params.update({f"t{i}_{c}": v for c, v in entry.items()})
+        await session.execute(_SAVE_ORDER_WITH_TIMELINE[len(timeline)], params)
+        order._loaded = order.values()
+        return
     if order.changed():
         await session.execute(_SAVE_ORDER, order.params())
         order._loaded = order.values()
