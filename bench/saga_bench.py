@@ -9,6 +9,8 @@ planned batch and ships every prepared shipment, and prints:
 - saga latency OrderPlaced -> OrderAllocated (the system alone) and -> Shipped (with the floor);
 - machine CPU-seconds per order (/proc/stat busy time over the run / orders) and the breakdown
   per process tree (each service, Kafka, PostgreSQL, this driver, the rest of the machine);
+- database round trips per order per service, and the statements that make them
+  (pg_stat_statements: bench/statements.py);
 - with --soak N: throughput and hop p50 of the first and the last thousand orders (a quarter
   of N each when N is below 4,000);
 - this machine's ceilings measured in the same run (pgbench commits/s, raw Kafka msgs/s);
@@ -49,6 +51,7 @@ from cpu import Snapshot, load_average, snapshot  # noqa: E402
 from hops import Journal, read_journal  # noqa: E402
 from cpu_profile import Sampler  # noqa: E402
 from cpu_profile import report as profile_report  # noqa: E402
+import statements  # noqa: E402
 from shop_floor import ConcurrentFloor  # noqa: E402
 
 from devstack import sessions  # noqa: E402
@@ -178,6 +181,8 @@ async def drive(stack: Stack, system: System, args) -> dict:
         sampled = [0.0]
         since = datetime.now(timezone.utc) - timedelta(seconds=1)
         load_before, cpu_before = load_average(), snapshot(roots)
+        databases = {db: stack.database(db) for db in DATABASES}
+        await statements.reset(stack.dsn("postgres"))
         sampler = Sampler(system.pids(), system.workdir / "profile") if args.profile else None
         if sampler:
             sampler.start()
@@ -198,6 +203,7 @@ async def drive(stack: Stack, system: System, args) -> dict:
         cpu = snapshot(roots) - cpu_before
         load_after = load_average()
         profiles = sampler.stop() if sampler else None
+        round_trips = await statements.read(stack.dsn("postgres"), databases)
         stop.set()
         await asyncio.gather(floor_task, watcher)
         await floor.close()
@@ -205,7 +211,7 @@ async def drive(stack: Stack, system: System, args) -> dict:
     return {"n": n, "wall_s": wall, "placed_s": placed_s, "order_ids": [o for o in placed_ids if o], "kinds": kinds,
             "journal": journal, "cpu": cpu, "load": (load_before, load_after),
             "floor": (floor.batches_done, floor.shipments_done, floor.refused), "placement_retries": retries[0],
-            "cpu_samples": cpu_samples, "profiles": profiles, "profile_problem": sampler.problem if sampler else None}
+            "cpu_samples": cpu_samples, "round_trips": round_trips, "profiles": profiles, "profile_problem": sampler.problem if sampler else None}
 
 
 def rss_peaks(system: System) -> dict[str, float]:
@@ -322,6 +328,7 @@ def report(res: dict, rss: dict, pg: dict, kafka: dict, args) -> str:
               "| process tree | CPU-s | ms per order | share of machine busy |", "|---|---|---|---|"]
     for name, sec in sorted(cpu.trees.items(), key=lambda kv: -kv[1]):
         lines.append(f"| {name} | {sec:.1f} | {sec / n * 1000:.1f} | {sec / max(cpu.busy, 1e-9):.0%} |")
+    lines += ["", *statements.report(res["round_trips"], n)]
     if res["profiles"] is not None:
         lines += ["", *profile_report(res["profiles"], res["profile_problem"])]
     if args.soak:
@@ -365,7 +372,7 @@ async def main() -> int:
         args.orders = args.soak
     tmp = sessions.new_session_dir()  # enterable by the PostgreSQL server's OS user
     # Commit timestamps: each hop is measured from one commit to the next (bench/hops.py).
-    stack = Stack.from_env(Path(tmp) / "stack", verbose=True, pg_settings={"track_commit_timestamp": "on"})
+    stack = Stack.from_env(Path(tmp) / "stack", verbose=True, pg_settings={"track_commit_timestamp": "on", **statements.SETTINGS})
     try:
         stack.start()
         system = System(stack, Path(tmp) / "system", spans=False)
