@@ -18,7 +18,9 @@ import asyncio
 import contextlib
 import logging
 import smtplib
-from email.message import EmailMessage
+from email.charset import Charset
+from email.message import EmailMessage, Message
+from email.mime.text import MIMEText
 
 from sqlalchemy import text
 
@@ -55,16 +57,29 @@ def backoff(attempts: int, initial: float, maximum: float) -> float:
     return min(initial * (2 ** max(attempts - 1, 0)), maximum)
 
 
-def _message(sender: str, row, public_base_url: str) -> EmailMessage:
-    msg = EmailMessage()
+# UTF-8 text sent as it is: 7bit when ASCII, else 8bit, as EmailMessage.set_content chose
+# for our short lines.
+_UTF8_AS_IS = Charset("utf-8")
+_UTF8_AS_IS.body_encoding = None
+
+
+def _message(sender: str, row, public_base_url: str) -> Message:
+    body = row.body
+    if row.secret:  # the private status link, kept out of the stored body (dropped once sent)
+        body = body.replace(STATUS_LINK, link_url(public_base_url, row.secret))
+    if not (sender + row.to_addr).isascii():
+        # An internationalized address needs the modern policy (SMTPUTF8 when the server offers it).
+        msg: Message = EmailMessage()
+        msg.set_content(body)
+    else:
+        # The classic MIMEText: the modern policy's header parsing cost more CPU (about 1 ms a
+        # mail) than the rest of sending it; the same text on the wire, non-ASCII subjects
+        # RFC 2047-encoded alike.
+        msg = MIMEText(body, "plain", _UTF8_AS_IS)
     msg["From"] = sender
     msg["To"] = row.to_addr
     msg["Subject"] = row.subject
     msg["Message-ID"] = f"<{row.notification_id}@batchflow.shipping>"
-    body = row.body
-    if row.secret:  # the private status link, kept out of the stored body (dropped once sent)
-        body = body.replace(STATUS_LINK, link_url(public_base_url, row.secret))
-    msg.set_content(body)
     return msg
 
 
@@ -78,7 +93,7 @@ class _Connection:
         self._host, self._port, self._timeout = host, port, timeout
         self._smtp: smtplib.SMTP | None = None
 
-    def send(self, msg: EmailMessage) -> None:
+    def send(self, msg: Message) -> None:
         if self._smtp is not None:
             try:
                 code, _ = self._smtp.noop()
