@@ -88,8 +88,10 @@ def make_api(rt: Runtime) -> FastAPI:
                         complete=complete, shipped_at=at, updated_at=func.now())
             )
             await ctx.session.refresh(shipment)
-            (view,) = await _views(ctx.session, [shipment])
+            # The view from what this command read under its locks (lines, order, holds are
+            # unchanged by shipping), not read again.
             lines = (await repo.lines_of(ctx.session, [shipment_id]))[shipment_id]
+            view = _out(shipment, lines, order, holds)
             await ctx.emit(
                 Shipped(
                     order_id=shipment.order_id, shipment_id=str(shipment_id), carrier=body.carrier,
