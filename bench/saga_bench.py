@@ -210,7 +210,7 @@ async def drive(stack: Stack, system: System, args) -> dict:
     journal = await read_journal({db: stack.dsn(stack.database(db)) for db in DATABASES}, since)
     return {"n": n, "wall_s": wall, "placed_s": placed_s, "order_ids": [o for o in placed_ids if o], "kinds": kinds,
             "journal": journal, "cpu": cpu, "load": (load_before, load_after),
-            "floor": (floor.batches_done, floor.shipments_done, floor.refused), "placement_retries": retries[0],
+            "floor": (floor.batches_done, floor.shipments_done, floor.refused, floor.looks), "placement_retries": retries[0],
             "cpu_samples": cpu_samples, "round_trips": round_trips, "profiles": profiles, "profile_problem": sampler.problem if sampler else None}
 
 
@@ -302,7 +302,8 @@ def report(res: dict, rss: dict, pg: dict, kafka: dict, args) -> str:
     lines.append(f"Run: {n} orders ({args.mto_share:.0%} made to order, {PRODUCTS} products of each kind), "
                  f"{args.concurrency} concurrent clients (at most {args.in_flight} orders in flight), one instance per "
                  f"service, concurrent simulated floor with {args.floor_workers} workers acting at once "
-                 f"({res['floor'][0]} batches, {res['floor'][1]} shipments, {res['floor'][2]} refusals).")
+                 f"({res['floor'][0]} batches, {res['floor'][1]} shipments, {res['floor'][2]} refusals; it looked at its "
+                 f"queues {res['floor'][3]} times, three list requests each).")
     lines.append(f"Load average (1/5/15 min) when the run started: {res['load'][0]}; when it ended: {res['load'][1]} "
                  f"(the machine is shared: other work competes for the same cores).")
     lines += ["", "## Throughput", "",
