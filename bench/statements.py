@@ -64,7 +64,7 @@ async def read(postgres_dsn: str, databases: dict[str, str]) -> Counts:
     for svc, stmts in per.items():
         out.per_db[svc] = sum(c for _, c in stmts)
         out.transactions[svc] = sum(c for q, c in stmts if q.upper().startswith(("BEGIN", "START TRANSACTION")))
-        out.top[svc] = sorted(stmts, key=lambda qc: -qc[1])[:6]
+        out.top[svc] = sorted(stmts, key=lambda qc: -qc[1])[:8]
     return out
 
 
