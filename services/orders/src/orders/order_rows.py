@@ -255,10 +255,21 @@ async def read_facts(session: AsyncSession, order: OrderRow, query: Any = _FACTS
     """The order's lines and plans, and `query`'s `seen` condition (None: the order has no
     line to carry it). Call it holding the order's row lock (`lock_order`), so they are read
     as the last transaction holding it left them."""
+    seen, lines, plans = await _lines_and_plans(session, order.order_id, query, params)
+    return seen, OrderFacts(session, order, lines, plans)
+
+
+async def read_lines(session: AsyncSession, order_id: str) -> tuple[dict[int, LineRow], dict[tuple[int, str], PlanRow]]:
+    """The order's lines (by line number) and plans, to show them (no lock)."""
+    _, lines, plans = await _lines_and_plans(session, order_id, _FACTS, None)
+    return lines, plans
+
+
+async def _lines_and_plans(session: AsyncSession, order_id: str, query: Any, params: dict[str, Any] | None):
     lines: dict[int, LineRow] = {}
     plans: dict[tuple[int, str], PlanRow] = {}
     seen = None
-    for row in await session.execute(query, {**(params or {}), "order_id": order.order_id}):
+    for row in await session.execute(query, {**(params or {}), "order_id": order_id}):
         seen = row[0]
         line_no = row[2]
         if line_no not in lines:
@@ -266,7 +277,7 @@ async def read_facts(session: AsyncSession, order: OrderRow, query: Any = _FACTS
         if row[_LINE_END + 2] is not None:  # the plan's id: a line without plans has none
             plan = PlanRow.from_row(row[_LINE_END:])
             plans[(plan.line_no, plan.plan_id)] = plan
-    return seen, OrderFacts(session, order, lines, plans)
+    return seen, lines, plans
 
 
 async def save_order(session: AsyncSession, order: OrderRow, timeline: list[dict[str, Any]] = ()) -> None:
