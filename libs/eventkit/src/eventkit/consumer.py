@@ -15,7 +15,13 @@ finished; the offset committed is the one just past the longest finished run fro
 so an offset is committed to Kafka only after the transactions of every message up to it
 committed. One commit per fetch round (a commit is a broker round trip), only for
 partitions this instance still owns (a commit naming a lost partition would be refused
-whole, taking the owned ones down with it).
+whole, taking the owned ones down with it). A fetch round ends within 200 ms (outside a
+rebalance), so what finished is committed when traffic stops too. Commits of one instance
+go out one at a time, each computed when its turn comes (a rebalance's commit never
+overtakes a fetch round's older one). A position that has not moved is committed again every
+`_RECOMMIT_AFTER` seconds: the client retries a failed commit by itself, possibly into the
+next generation, so a former owner's older offset can land after the new owner's last
+commit; without the refresh the group would show that lag until the next record arrives.
 
 Failures: an error classed transient (database down, connection lost, SQLSTATE 08/40/53/57,
 OSError/TimeoutError or caused by one) is retried with backoff and the offset does not move.
@@ -93,6 +99,9 @@ _CLAIM = text(
 _DRAIN_TIMEOUT = 30.0
 # Records fetched and not yet finished, over all lanes: the next fetch waits below this.
 _MAX_BUFFERED = 500
+# An unchanged position is committed again after this long (see Committing): one small
+# request per instance at rest, and an overwritten commit is put right within this time.
+_RECOMMIT_AFTER = 10.0
 
 
 def _header(record: ConsumerRecord, name: str) -> str | None:
@@ -117,6 +126,7 @@ class _OffsetTracker:
         self._finished: set[int] = set()
         self.position: int | None = None  # next offset to commit, once something finished
         self.committed: int | None = None  # what was last committed to Kafka
+        self.committed_at = 0.0  # when (monotonic)
         self.highest_taken = -1
         self.highest_started = -1
 
@@ -138,9 +148,14 @@ class _OffsetTracker:
             self._finished.discard(done)
             self.position = done + 1
 
-    def to_commit(self) -> int | None:
-        """The position, if it moved since the last commit."""
-        if self.position is not None and self.position != self.committed:
+    def to_commit(self, now: float | None = None) -> int | None:
+        """The position, if it moved since the last commit or (given `now`) if that commit
+        is `_RECOMMIT_AFTER` seconds old."""
+        if self.position is None:
+            return None
+        if self.position != self.committed:
+            return self.position
+        if now is not None and now - self.committed_at >= _RECOMMIT_AFTER:
             return self.position
         return None
 
@@ -204,6 +219,7 @@ class EventConsumer:
         self._slots = asyncio.Semaphore(max(1, settings.consumer_concurrency))
         self._buffered = 0  # records taken and not finished (or dropped), over all lanes
         self._progress = asyncio.Event()  # a lane finished a record
+        self._committing = asyncio.Lock()  # one commit at a time (see Committing)
         # Given up in a rebalance that has not finished: records of these still fetched
         # under the old assignment must not be applied (the next owner starts after the commit).
         self._revoked: set[TopicPartition] = set()
@@ -399,21 +415,26 @@ class EventConsumer:
     async def _commit_applied(self, only: Iterable[TopicPartition] | None = None) -> None:
         if self._consumer is None:
             return
-        owned = self._consumer.assignment()
-        wanted = set(self._trackers) if only is None else set(only) & set(self._trackers)
-        offsets = {tp: self._trackers[tp].to_commit() for tp in wanted if tp in owned}
-        offsets = {tp: o for tp, o in offsets.items() if o is not None}
-        if not offsets:
-            return
-        try:
-            await self._consumer.commit({tp: OffsetAndMetadata(o, "") for tp, o in offsets.items()})
-        except KafkaError as exc:
-            # The next owner re-reads from the last commit; the inbox makes that harmless.
-            log.warning("consumer: offset commit failed (%s); events will be re-read and deduplicated", exc)
-            return
-        for tp, o in offsets.items():
-            if tp in self._trackers:
-                self._trackers[tp].committed = o
+        # Offsets read under the lock: a commit waiting for its turn sends what is applied by then,
+        # never an older position than the commit before it.
+        async with self._committing:
+            owned = self._consumer.assignment()
+            wanted = set(self._trackers) if only is None else set(only) & set(self._trackers)
+            now = time.monotonic()
+            offsets = {tp: self._trackers[tp].to_commit(now) for tp in wanted if tp in owned}
+            offsets = {tp: o for tp, o in offsets.items() if o is not None}
+            if not offsets:
+                return
+            try:
+                await self._consumer.commit({tp: OffsetAndMetadata(o, "") for tp, o in offsets.items()})
+            except KafkaError as exc:
+                # The next owner re-reads from the last commit; the inbox makes that harmless.
+                log.warning("consumer: offset commit failed (%s); events will be re-read and deduplicated", exc)
+                return
+            for tp, o in offsets.items():
+                tracker = self._trackers.get(tp)
+                if tracker is not None:
+                    tracker.committed, tracker.committed_at = o, now
 
     async def _pause(self, seconds: float, lane: _Lane) -> None:
         """Back off in a retry loop, unless the partition is let go first (raise _Stopping)."""

@@ -1,0 +1,96 @@
+"""The consumer's commits, without a broker: one instance's commits never land out of order,
+and a committed offset that something older overwrote is put right while traffic stands still."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiokafka import TopicPartition
+
+import eventkit.consumer as consumer_module
+from eventkit.consumer import EventConsumer, _OffsetTracker
+from eventkit.settings import ServiceSettings
+
+TP = TopicPartition("t", 0)
+
+
+class _Group:
+    """A consumer group's committed offsets as the broker keeps them: the last commit to
+    arrive wins. `hold()` keeps the next commit in flight (a client retrying it) until released."""
+
+    def __init__(self):
+        self.committed: dict[TopicPartition, int] = {}
+        self.held: asyncio.Event | None = None
+
+    def hold(self) -> asyncio.Event:
+        self.held = asyncio.Event()
+        return self.held
+
+    def assignment(self):
+        return {TP}
+
+    async def commit(self, offsets):
+        held, self.held = self.held, None
+        if held is not None:
+            await held.wait()
+        for tp, meta in offsets.items():
+            self.committed[tp] = meta.offset
+
+
+def _consumer_on(group: _Group, finished_up_to: int) -> EventConsumer:
+    consumer = EventConsumer(ServiceSettings(), uow=None, handlers={}, producer=None)
+    consumer._consumer = group  # type: ignore[assignment]
+    tracker = consumer._trackers[TP] = _OffsetTracker()
+    _finish(tracker, range(finished_up_to))
+    return consumer
+
+
+def _finish(tracker: _OffsetTracker, offsets) -> None:
+    for offset in offsets:
+        tracker.take(offset)
+        tracker.finish(offset)
+
+
+def test_an_unchanged_position_is_offered_again_once_its_commit_is_old():
+    t = _OffsetTracker()
+    _finish(t, range(3))
+    t.committed, t.committed_at = 3, 100.0
+    assert t.to_commit() is None and t.to_commit(now=101.0) is None
+    assert t.to_commit(now=100.0 + consumer_module._RECOMMIT_AFTER) == 3
+
+
+async def test_a_commit_waiting_behind_one_in_flight_sends_what_is_applied_by_then():
+    group = _Group()
+    consumer = _consumer_on(group, finished_up_to=5)
+    release = group.hold()
+    first = asyncio.create_task(consumer._commit_applied())  # 5, held in flight
+    await asyncio.sleep(0)
+    _finish(consumer._trackers[TP], range(5, 9))
+    second = asyncio.create_task(consumer._commit_applied(only={TP}))  # a rebalance's commit
+    await asyncio.sleep(0)
+    release.set()
+    await asyncio.gather(first, second)
+    # Unserialized, the rebalance's 9 landed first and the held 5 overwrote it.
+    assert group.committed[TP] == 9
+
+
+async def test_an_overwritten_commit_is_put_right_with_no_new_record(monkeypatch):
+    group = _Group()
+    consumer = _consumer_on(group, finished_up_to=9)
+    await consumer._commit_applied()
+    assert group.committed[TP] == 9
+    group.committed[TP] = 5  # a former owner's older commit, retried into this generation
+    await consumer._commit_applied()
+    assert group.committed[TP] == 5, "a position committed a moment ago is not sent again at once"
+    monkeypatch.setattr(consumer_module, "_RECOMMIT_AFTER", 0.0)
+    await consumer._commit_applied()
+    assert group.committed[TP] == 9
+
+
+async def test_nothing_is_committed_for_a_partition_no_longer_owned():
+    group = _Group()
+    consumer = _consumer_on(group, finished_up_to=4)
+    group.assignment = lambda: set()  # type: ignore[method-assign]
+    await consumer._commit_applied()
+    assert group.committed == {}
+
