@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows import batches_of, d, item, lots, place, produce, receive, ship, tag, wait_status
+from flows import batches_of, d, item, lots, order, place, produce, receive, ship, tag, wait_status
 from harness import client, ok, poll
 from test_saga import make_to_order_product
 
@@ -61,14 +61,21 @@ async def test_cancel_releases_a_planned_batch_nobody_else_needs(system):
 
         await ok(await c.post(f"/api/orders/{order_id}/cancel", json={"reason": "no longer needed"}))
 
-        async def released():
-            wax = (await lots(c, p["wax"]))[f"W1-{t}"]
-            cancelled = (await c.get(f"/api/batches/{batch['batch_id']}")).json()["status"] == "cancelled"
-            return cancelled and d(wax["reserved"]) == 0
+        seen: dict = {}
 
-        await poll(released, what="batch cancelled and its material released")
-        view = (await c.get(f"/api/orders/{order_id}")).json()
-        assert "BatchCancelled" in timeline_types(view) and view["order"]["status"] == "cancelled"
+        async def released():
+            # What was last seen goes into the failure message: which hop did not happen.
+            seen["wax reserved"] = d((await lots(c, p["wax"]))[f"W1-{t}"]["reserved"])
+            seen["batch"] = (await c.get(f"/api/batches/{batch['batch_id']}")).json()["status"]
+            view = await order(c, order_id)
+            # The order's timeline learns of the batch through its own consumer: poll it too.
+            seen["order"] = (view["order"]["status"], "BatchCancelled" in timeline_types(view))
+            return seen["batch"] == "cancelled" and seen["wax reserved"] == 0 and seen["order"] == ("cancelled", True)
+
+        try:
+            await poll(released, what="batch cancelled, its material released and the order's timeline telling it")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; last seen {seen}") from None
 
 
 async def test_cancelling_a_shipped_order_is_refused_with_the_reason(system):
