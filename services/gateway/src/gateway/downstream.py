@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 from fastapi import HTTPException, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 SERVICES = ("orders", "inventory", "production", "shipping", "channels", "purchasing")
 
@@ -73,8 +73,9 @@ class Downstream:
         return as_response(resp)
 
 
-def downstream(request: Request) -> Downstream:
-    """FastAPI dependency: the Downstream built in the app lifespan."""
+async def downstream(request: Request) -> Downstream:
+    """FastAPI dependency: the Downstream built in the app lifespan. (async: FastAPI runs a
+    plain `def` dependency in its thread pool, a thread hop on every request for a lookup.)"""
     return request.app.state.downstream
 
 
@@ -87,14 +88,11 @@ def raise_for_downstream(service: str, resp: httpx.Response) -> None:
 
 
 def as_response(resp: httpx.Response) -> Response:
+    """The service's answer as it is: its body bytes are passed on, never decoded and encoded
+    again (a list of shipments is large; the services answer compact JSON already)."""
     if not resp.content:
         return Response(status_code=resp.status_code)
     media = resp.headers.get("content-type", "application/json")
-    if media.startswith("application/json"):
-        try:
-            return JSONResponse(resp.json(), status_code=resp.status_code)
-        except ValueError:
-            pass
     return Response(resp.content, status_code=resp.status_code, media_type=media)
 
 

@@ -15,8 +15,9 @@ from gateway.downstream import Downstream, downstream
 router = APIRouter(prefix="/api", tags=["promising"], dependencies=[Security(require_key)])
 
 
-def promise_rules(request: Request) -> promising.PromiseRules:
-    """The app's one cache of orders' promise rules, made on first use (no I/O in create_app)."""
+async def promise_rules(request: Request) -> promising.PromiseRules:
+    """The app's one cache of orders' promise rules, made on first use (no I/O in create_app;
+    async: no thread-pool hop per request, and no two threads making it at once)."""
     state = request.app.state
     if getattr(state, "promise_rules", None) is None:
         state.promise_rules = promising.PromiseRules(state.settings.promise_rules_ttl)
