@@ -38,6 +38,27 @@ async def test_same_fact_under_a_new_event_id_adds_nothing(orders):
     assert view["status"] == "shipped"
 
 
+async def test_repeats_under_new_ids_add_nothing_on_an_order_with_a_plan_per_line(orders):
+    # Both lines planned, one batch each: the duplicate check is answered alongside every
+    # line and plan of the order, and a repeat still adds nothing, nor moves the date.
+    oid = (await orders.place())["order_id"]
+    await orders.deliver(reserved(oid, line_no=1))
+    await orders.deliver(reserved(oid, line_no=2, plan_id="plan-2", qty="5", unit="kg", sku="CREAM-2"))
+    end = today() + timedelta(days=30)
+    schedule = scheduled([(oid, 2)], batch_id="plan-2", batch_no="B2", end=end)
+    await orders.deliver(schedule)
+    before = await orders.get(oid)
+    await orders.deliver(schedule, event_id=uuid.uuid4())  # the same schedule, said again
+    await orders.deliver(started([(oid, 2)], batch_id="plan-2", batch_no="B2"))
+    await orders.deliver(started([(oid, 2)], batch_id="plan-2", batch_no="B2"))  # it started once
+    view = await orders.get(oid)
+    kinds = [e["event_type"] for e in view["timeline"]]
+    assert (kinds.count("BatchScheduled"), kinds.count("BatchStarted")) == (1, 1), kinds
+    assert view["expected_date"] == before["expected_date"] == str(end + timedelta(days=1))
+    assert view["status"] == "in_production"
+    assert [[p["plan_id"] for p in line["plans"]] for line in view["lines"]] == [["plan-1"], ["plan-2"]]
+
+
 def wax_short(oid: str, missing: str = "2", material: str = "WAX", until: date | None = None):
     """Line 2 short of `material`, dated `until` (the same arguments give the same fact)."""
     fact = short(oid, line_no=2)
