@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from aiokafka import TopicPartition
 
 import eventkit.consumer as consumer_module
 from eventkit.consumer import EventConsumer, _OffsetTracker
 from eventkit.settings import ServiceSettings
+
+pytestmark = pytest.mark.unit
 
 TP = TopicPartition("t", 0)
 

@@ -7,10 +7,13 @@ from __future__ import annotations
 import asyncio
 from types import SimpleNamespace
 
+import pytest
 from aiokafka import TopicPartition
 
 from eventkit.consumer import EventConsumer, _OffsetTracker
 from eventkit.settings import ServiceSettings
+
+pytestmark = pytest.mark.unit
 
 TP = TopicPartition("t", 0)
 
