@@ -10,6 +10,7 @@ The attribute names are the table models' own, so the domain functions (`line_fa
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
@@ -138,49 +139,84 @@ def facts_query(seen: str = "false") -> Any:
 _FACTS = facts_query()
 _LINE_END = 1 + len(LineRow.COLUMNS)
 
-_SAVE_ORDER = text(
-    "UPDATE orders SET status = :status, progress = :progress, fully_allocated_on = :fully_allocated_on, "
-    "promised_date = :promised_date, expected_date = :expected_date, cancelled_at = :cancelled_at, "
-    "cancel_reason = :cancel_reason, attention = :attention, updated_at = COALESCE(:updated_at, updated_at) "
-    "WHERE order_id = :order_id"
-)
-_SAVE_LINE = text(
-    "UPDATE order_lines SET shortages = CAST(:shortages AS jsonb), short_reason = :short_reason, "
-    "allocated_quantity = :allocated_quantity, allocated_unit = :allocated_unit, fully_allocated = :fully_allocated, "
-    "waiting_date = :waiting_date, short_code = :short_code, short_at = :short_at, allocated_at = :allocated_at "
-    "WHERE order_id = :order_id AND line_no = :line_no"
-)
+# The writes, as SQL with a parameter prefix, so that several go into one statement (see
+# `_write_statement`).
+def _order_sql(p: str) -> str:
+    return (
+        f"UPDATE orders SET status = :{p}status, progress = :{p}progress, fully_allocated_on = :{p}fully_allocated_on, "
+        f"promised_date = :{p}promised_date, expected_date = :{p}expected_date, cancelled_at = :{p}cancelled_at, "
+        f"cancel_reason = :{p}cancel_reason, attention = :{p}attention, "
+        f"updated_at = COALESCE(:{p}updated_at, updated_at) WHERE order_id = :{p}order_id"
+    )
+
+
+_LINE_SET = [c for c in LineRow.COLUMNS if c not in ("order_id", "line_no", "sku", "quantity", "unit", "shortages")]
+
+
+def _line_sql(p: str) -> str:
+    # shortages as the ORM's JSONB wrote it (json.dumps; None: JSON null): read back, both are None.
+    return (f"UPDATE order_lines SET shortages = CAST(:{p}shortages AS jsonb), "
+            f"{', '.join(f'{c} = :{p}{c}' for c in _LINE_SET)} WHERE order_id = :{p}order_id AND line_no = :{p}line_no")
+
+
 _PLAN_SET = [c for c in PlanRow.COLUMNS if c not in ("order_id", "line_no", "plan_id")]
-_SAVE_PLAN = text(
-    f"INSERT INTO line_plans ({', '.join(PlanRow.COLUMNS)}) VALUES ({', '.join(':' + c for c in PlanRow.COLUMNS)}) "
-    f"ON CONFLICT (order_id, line_no, plan_id) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in _PLAN_SET)}"
-)
-# A shipment is kept as first recorded.
-_ADD_SHIPMENT = text(
-    f"INSERT INTO shipments ({', '.join(ShipmentRow.COLUMNS)}) VALUES ({', '.join(':' + c for c in ShipmentRow.COLUMNS)}) "
-    "ON CONFLICT (order_id, shipment_id) DO NOTHING"
-)
+
+
+def _plan_sql(p: str) -> str:
+    return (f"INSERT INTO line_plans ({', '.join(PlanRow.COLUMNS)}) VALUES ({', '.join(f':{p}{c}' for c in PlanRow.COLUMNS)}) "
+            f"ON CONFLICT (order_id, line_no, plan_id) DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in _PLAN_SET)}")
+
+
+def _shipment_sql(p: str) -> str:
+    # A shipment is kept as first recorded.
+    return (f"INSERT INTO shipments ({', '.join(ShipmentRow.COLUMNS)}) "
+            f"VALUES ({', '.join(f':{p}{c}' for c in ShipmentRow.COLUMNS)}) ON CONFLICT (order_id, shipment_id) DO NOTHING")
+
+
+_TIMELINE_COLUMNS = ("order_id", "at", "status", "event_type", "event_id", "producer", "detail", "fact_hash", "fact_kind")
+
+
+def _timeline_sql(prefixes: list[str]) -> str:
+    """Rows get their ids in the order given (the timeline's order for entries of one instant)."""
+    rows = ", ".join("(" + ", ".join(f":{p}{c}" for c in _TIMELINE_COLUMNS) + ")" for p in prefixes)
+    return f"INSERT INTO timeline ({', '.join(_TIMELINE_COLUMNS)}) VALUES {rows}"
+
+
+_SAVE_ORDER = text(_order_sql(""))
+_SAVE_LINE = text(_line_sql(""))
+_SAVE_PLAN = text(_plan_sql(""))
+_ADD_SHIPMENT = text(_shipment_sql(""))
+_ADD_TIMELINE = text(_timeline_sql([""]))
+# PostgreSQL's protocol carries at most 32767 parameters per statement: an event touching
+# thousands of lines is written row by row.
+_MAX_PARAMETERS = 30_000
 # The first delivery recorded stays; no row: its Shipped has not reached us.
 _DELIVER_SHIPMENT = text(
     "UPDATE shipments SET delivered_at = COALESCE(delivered_at, :delivered_at) "
     "WHERE order_id = :order_id AND shipment_id = :shipment_id RETURNING complete"
 )
-_TIMELINE_COLUMNS = ("order_id", "at", "status", "event_type", "event_id", "producer", "detail", "fact_hash", "fact_kind")
-_ADD_TIMELINE = text(
-    f"INSERT INTO timeline ({', '.join(_TIMELINE_COLUMNS)}) VALUES ({', '.join(':' + c for c in _TIMELINE_COLUMNS)})"
-)
 
 
-def _save_order_with_timeline(entries: int) -> Any:
-    """The order's UPDATE and `entries` timeline rows (numbered parameters t<i>_<column>) in
-    one statement; the rows get their ids in the order given."""
-    rows = ", ".join("(" + ", ".join(f":t{i}_{c}" for c in _TIMELINE_COLUMNS) + ")" for i in range(entries))
-    return text(f"WITH saved AS ({_SAVE_ORDER.text}) "
-                f"INSERT INTO timeline ({', '.join(_TIMELINE_COLUMNS)}) VALUES {rows}")
+@functools.cache
+def _write_statement(lines: int, plans: int, shipments: int, entries: int) -> Any:
+    """Everything one event writes, in one statement: the changed lines and plans, the new
+    shipments and the order as data-modifying CTEs (each a different row), the timeline
+    entries as the main INSERT. One statement per shape, built the first time it is needed."""
+    ctes = [f"l{i} AS ({_line_sql(f'l{i}_')})" for i in range(lines)]
+    ctes += [f"p{i} AS ({_plan_sql(f'p{i}_')})" for i in range(plans)]
+    ctes += [f"s{i} AS ({_shipment_sql(f's{i}_')})" for i in range(shipments)]
+    ctes.append(f"saved AS ({_order_sql('o_')})")
+    return text(f"WITH {', '.join(ctes)} {_timeline_sql([f't{i}_' for i in range(entries)])}")
 
 
-# One event: its entry, and the expected date's move when it moved it.
-_SAVE_ORDER_WITH_TIMELINE = {n: _save_order_with_timeline(n) for n in (1, 2)}
+def _prefixed(prefix: str, params: dict[str, Any]) -> dict[str, Any]:
+    return {prefix + k: v for k, v in params.items()}
+
+
+def _line_params(line: LineRow) -> dict[str, Any]:
+    params = line.params()
+    params["shortages"] = json.dumps(line.shortages)
+    return params
 
 
 @dataclass(eq=False)
@@ -220,24 +256,45 @@ class OrderFacts:
         self.timeline.append(entry)
 
     async def save(self) -> None:
-        """Write what changed, then the new timeline entries."""
-        run = self.session.execute
-        for line in self.lines.values():
-            if line.changed():
-                params = line.params()
-                # As the ORM's JSONB writes it (None: JSON null); read back, both are None.
-                params["shortages"] = json.dumps(line.shortages)
-                await run(_SAVE_LINE, params)
-                line._loaded = line.values()
-        for plan in self.plans.values():
-            if plan.changed():
-                await run(_SAVE_PLAN, plan.params())
-                plan._loaded = plan.values()
+        """Write what changed and the new timeline entries, in one statement."""
+        lines = [line for line in self.lines.values() if line.changed()]
+        plans = [plan for plan in self.plans.values() if plan.changed()]
+        if not self.timeline or _parameters(lines, plans, self.new_shipments, self.timeline) > _MAX_PARAMETERS:
+            await self._save_row_by_row(lines, plans)
+            return
+        params = _prefixed("o_", self.order.params())
+        for i, line in enumerate(lines):
+            params.update(_prefixed(f"l{i}_", _line_params(line)))
+        for i, plan in enumerate(plans):
+            params.update(_prefixed(f"p{i}_", plan.params()))
+        for i, shipment in enumerate(self.new_shipments):
+            params.update(_prefixed(f"s{i}_", shipment.params()))
+        for i, entry in enumerate(self.timeline):
+            params.update(_prefixed(f"t{i}_", entry))
+        statement = _write_statement(len(lines), len(plans), len(self.new_shipments), len(self.timeline))
+        await self.session.execute(statement, params)
+        for row in [*lines, *plans, self.order]:
+            row._loaded = row.values()
+        self.new_shipments.clear()
+        self.timeline.clear()
+
+    async def _save_row_by_row(self, lines: list[LineRow], plans: list[PlanRow]) -> None:
+        for line in lines:
+            await self.session.execute(_SAVE_LINE, _line_params(line))
+        for plan in plans:
+            await self.session.execute(_SAVE_PLAN, plan.params())
         for shipment in self.new_shipments:
-            await run(_ADD_SHIPMENT, shipment.params())
+            await self.session.execute(_ADD_SHIPMENT, shipment.params())
+        for row in [*lines, *plans]:
+            row._loaded = row.values()
         self.new_shipments.clear()
         await save_order(self.session, self.order, self.timeline)
         self.timeline.clear()
+
+
+def _parameters(*groups: list) -> int:
+    return sum(len(group) * len(group[0].COLUMNS if isinstance(group[0], _Row) else group[0])
+               for group in groups if group)
 
 
 async def lock_order(session: AsyncSession, order_id: str) -> OrderRow | None:
@@ -282,13 +339,6 @@ async def _lines_and_plans(session: AsyncSession, order_id: str, query: Any, par
 
 async def save_order(session: AsyncSession, order: OrderRow, timeline: list[dict[str, Any]] = ()) -> None:
     """Write the order if it changed, then `timeline` (entries in the order given)."""
-    if order.changed() and len(timeline) in _SAVE_ORDER_WITH_TIMELINE:
-        params = order.params()
-        for i, entry in enumerate(timeline):
-            params.update({f"t{i}_{c}": v for c, v in entry.items()})
-        await session.execute(_SAVE_ORDER_WITH_TIMELINE[len(timeline)], params)
-        order._loaded = order.values()
-        return
     if order.changed():
         await session.execute(_SAVE_ORDER, order.params())
         order._loaded = order.values()
