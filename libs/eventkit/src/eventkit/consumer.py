@@ -22,6 +22,8 @@ overtakes a fetch round's older one). A position that has not moved is committed
 `_RECOMMIT_AFTER` seconds: the client retries a failed commit by itself, possibly into the
 next generation, so a former owner's older offset can land after the new owner's last
 commit; without the refresh the group would show that lag until the next record arrives.
+(A partition this instance has applied nothing to since it got it has no position of its
+own yet, so nothing is refreshed there.)
 
 Failures: an error classed transient (database down, connection lost, SQLSTATE 08/40/53/57,
 OSError/TimeoutError or caused by one) is retried with backoff and the offset does not move.
