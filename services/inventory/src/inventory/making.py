@@ -14,7 +14,7 @@ from contracts.events.base import LotQuantity
 from contracts.events.inventory import MaterialShortage
 from contracts.units import IncompatibleUnits, Unit, is_count
 from eventkit import Context
-from inventory.adapters.stock import lock_usable_lots, new_id, reserve, supply
+from inventory.adapters.stock import lock_usable_lots_of, new_id, reserve, supply
 from inventory.domain import fefo
 from inventory.domain.planning import Ingredient, MaterialNeed, Recipe, Shortage, batch_for, material_needs, shortages
 from inventory.domain.promising import expected_ready, material_checks
@@ -95,7 +95,8 @@ class MaterialCheck:
 async def check_materials(session: AsyncSession, needs: list[MaterialNeed], today: date) -> MaterialCheck:
     """Lock the usable lots of every material (needs are sorted by material SKU, so lots are
     locked in the same order everywhere) and judge whether they cover the batch."""
-    lots = {n.sku: await lock_usable_lots(session, n.sku, today) for n in needs}
+    usable = await lock_usable_lots_of(session, [n.sku for n in needs], today)
+    lots = {n.sku: usable[n.sku] for n in needs}
     whole = {n.sku: is_count(n.unit) for n in needs}
     available = {sku: fefo.available([supply(lot) for lot in found], today, whole[sku]) for sku, found in lots.items()}
     return MaterialCheck(needs, lots, whole, available, shortages(needs, available))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eventkit import Context
@@ -28,6 +28,7 @@ ZERO = Decimal(0)
 class Resumable:
     lines: list[tuple[str, int]]  # (order_id, line_no), in the order they are served
     skus: set[str]  # every item retrying them may touch: their products and materials
+    recipes: dict[str, RecipeReplica] | None = None  # of the products, when the search read them already
 
 
 async def find_resumable(session: AsyncSession, wake: Collection[str], plan_id: str | None = None) -> Resumable:
@@ -57,10 +58,12 @@ async def find_resumable(session: AsyncSession, wake: Collection[str], plan_id: 
             .order_by(OrderDemand.priority.desc(), OrderDemand.placed_at, DemandLine.order_id, DemandLine.line_no)
         )
     ).all()
+    if not rows:
+        return Resumable([], set())
     products = {sku for _, _, sku in rows}
     recipes = (await session.execute(select(RecipeReplica).where(RecipeReplica.sku.in_(products)))).scalars().all()
     materials = {ing["sku"] for r in recipes for ing in r.ingredients}
-    return Resumable([(o, n) for o, n, _ in rows], products | materials)
+    return Resumable([(o, n) for o, n, _ in rows], products | materials, {r.sku: r for r in recipes})
 
 
 async def prepare(
@@ -84,20 +87,28 @@ async def resume(ctx: Context, found: Resumable, items: dict[str, Item], today: 
     caller emits one OrderAllocated each). A line still short stays waiting, quietly unless
     its shortage changed."""
     session = ctx.session
-    recipes = {
-        r.sku: r
-        for r in (
-            await session.execute(select(RecipeReplica).where(RecipeReplica.sku.in_({s for s in found.skus})))
-        ).scalars()
-    }
+    if not found.lines:
+        return []
+    recipes = found.recipes
+    if recipes is None:
+        recipes = {
+            r.sku: r
+            for r in (await session.execute(select(RecipeReplica).where(RecipeReplica.sku.in_(found.skus)))).scalars()
+        }
+    # Every line locked and its uncovered quantity read in one statement (not three per line):
+    # covering one line changes only that line's allocations and promises, so what the others
+    # need does not move while they wait their turn.
+    lines = await _lock_lines(session, found.lines)
     allocated: list[str] = []
     for order_id, line_no in found.lines:
-        demand = await session.get(DemandLine, (order_id, line_no), with_for_update=True, populate_existing=True)
-        if demand is None or demand.status != "open":
+        if (order_id, line_no) not in lines:
             continue
-        need = await uncovered(session, demand)
+        demand, need = lines[(order_id, line_no)]
+        if demand.status != "open":
+            continue
         before = await waiting_of(session, demand)
-        await stop_waiting(session, demand)
+        if demand.waiting > 0:  # a line not waiting has no shortage rows to clear
+            await stop_waiting(session, demand)
         if need <= 0:
             continue
         if await cover_line(ctx, demand, items, recipes.get(demand.sku), today, need=need, before=before):
@@ -106,19 +117,27 @@ async def resume(ctx: Context, found: Resumable, items: dict[str, Item], today: 
     return allocated
 
 
-async def uncovered(session: AsyncSession, demand: DemandLine) -> Decimal:
-    """What of the line is neither allocated (kept: shipped or set aside) nor promised by a plan."""
-    kept = await session.scalar(
-        select(func.coalesce(func.sum(Allocation.quantity - Allocation.released), ZERO)).where(
-            Allocation.order_id == demand.order_id, Allocation.line_no == demand.line_no
-        )
+async def _lock_lines(session: AsyncSession, keys: list[tuple[str, int]]) -> dict[tuple[str, int], tuple[DemandLine, Decimal]]:
+    """The lines locked (their items are locked already: nobody else waits for these rows
+    holding another), each with what of it is neither allocated nor promised."""
+    kept = (
+        select(func.coalesce(func.sum(Allocation.quantity - Allocation.released), ZERO))
+        .where(Allocation.order_id == DemandLine.order_id, Allocation.line_no == DemandLine.line_no)
+        .scalar_subquery()
     )
-    promised = await session.scalar(
-        select(func.coalesce(func.sum(Promise.quantity - Promise.allocated - Promise.released), ZERO)).where(
-            Promise.order_id == demand.order_id, Promise.line_no == demand.line_no
-        )
+    promised = (
+        select(func.coalesce(func.sum(Promise.quantity - Promise.allocated - Promise.released), ZERO))
+        .where(Promise.order_id == DemandLine.order_id, Promise.line_no == DemandLine.line_no)
+        .scalar_subquery()
     )
-    return max(demand.quantity - kept - promised, ZERO)
+    rows = await session.execute(
+        select(DemandLine, kept, promised)
+        .where(tuple_(DemandLine.order_id, DemandLine.line_no).in_(keys))
+        .order_by(DemandLine.order_id, DemandLine.line_no)
+        .with_for_update(of=DemandLine),
+        execution_options={"populate_existing": True},
+    )
+    return {(d.order_id, d.line_no): (d, max(d.quantity - k - p, ZERO)) for d, k, p in rows}
 
 
 async def resume_for(ctx: Context, sku: str, today: date) -> None:

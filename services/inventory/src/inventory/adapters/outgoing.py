@@ -51,7 +51,7 @@ async def order_allocated(session: AsyncSession, order_id: str) -> OrderAllocate
         for line in lines
         if (left := outstanding(line.quantity, allocated.get(line.line_no, ZERO))) > 0
     ]
-    order = await session.get(OrderDemand, order_id)
+    order = await session.get(OrderDemand, order_id) if missing else None  # read only when it can matter
     backordered = bool(missing) and order is not None and order.backordered
     return OrderAllocated(
         order_id=order_id, allocations=out, outstanding=missing, fully_allocated=not missing, backordered=backordered

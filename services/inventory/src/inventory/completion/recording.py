@@ -31,13 +31,17 @@ async def record_completion(session: AsyncSession, event: BatchCompleted) -> boo
     return inserted.first() is not None
 
 
-async def consumption_by_lot(session: AsyncSession, event: BatchCompleted) -> dict[str, list]:
-    """The event's consumption grouped by our lot id (a lot id we do not know is looked up
-    by SKU and lot number - `lot_id` may itself be the number printed on the label, ours or
-    the supplier's; a lot unknown every way is logged and skipped)."""
+async def consumption_by_lot(session: AsyncSession, event: BatchCompleted) -> tuple[dict[str, list], set[str]]:
+    """The event's consumption grouped by our lot id, and the items of those lots (a lot id
+    we do not know is looked up by SKU and lot number - `lot_id` may itself be the number
+    printed on the label, ours or the supplier's; a lot unknown every way is logged and skipped)."""
     grouped: dict[str, list] = {}
+    skus: set[str] = set()
+    # The lots named by our id, in one statement; the rest looked up one by one (rare).
+    ids = {u.lot_id for u in event.consumption}
+    known = {lot.lot_id: lot for lot in (await session.execute(select(Lot).where(Lot.lot_id.in_(ids)))).scalars()} if ids else {}
     for used in event.consumption:
-        lot = await session.get(Lot, used.lot_id)
+        lot = known.get(used.lot_id)
         for number in (used.lot_no, used.lot_id) if lot is None else ():
             lot = (
                 await session.execute(
@@ -51,4 +55,5 @@ async def consumption_by_lot(session: AsyncSession, event: BatchCompleted) -> di
             log.warning("batch %s consumed unknown lot %s (%s)", event.batch_no, used.lot_no, used.lot_id)
             continue
         grouped.setdefault(lot.lot_id, []).append((used.quantity, used.unit))
-    return grouped
+        skus.add(lot.sku)
+    return grouped, skus

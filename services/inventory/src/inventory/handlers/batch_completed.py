@@ -39,8 +39,8 @@ async def complete_batch(ctx: Context, event: BatchCompleted, today: date) -> No
     event_id = ctx.envelope.event_id if ctx.envelope else None
     if not await record_completion(session, event):
         return  # this batch's completion was applied before
-    consumed = await consumption_by_lot(session, event)
-    found, items, plan, reservations, lots = await _lock(session, event, set(consumed))
+    consumed, used_skus = await consumption_by_lot(session, event)
+    found, items, plan, reservations, lots = await _lock(session, event, set(consumed), used_skus)
 
     await consume_materials(session, event, event_id, consumed, reservations, lots, items)
     await release_unused(session, reservations, lots)
@@ -63,7 +63,7 @@ async def complete_batch(ctx: Context, event: BatchCompleted, today: date) -> No
 
 
 async def _lock(
-    session: AsyncSession, event: BatchCompleted, used_lots: set[str]
+    session: AsyncSession, event: BatchCompleted, used_lots: set[str], used_skus: set[str]
 ) -> tuple[Resumable, dict[str, Item], Plan | None, list[Reservation], dict[str, Lot]]:
     """Every lock a completion takes, in the order every stock change takes them
     (`adapters/stock.py`): the items in SKU order - the product, the materials reserved or
@@ -76,7 +76,7 @@ async def _lock(
         )
     ).scalars().all()
     lot_ids = {r.lot_id for r in reservations} | used_lots
-    skus = {lot.sku for lot in (await session.execute(select(Lot).where(Lot.lot_id.in_(lot_ids)))).scalars()}
+    skus = {r.sku for r in reservations} | used_skus
     found, items = await prepare(
         session, {event.sku} | {r.sku for r in reservations}, plan_id=event.batch_id, more_skus=skus | {event.sku}
     )
