@@ -111,8 +111,11 @@ async def order_allocated(facts: OrderFacts, env: Envelope, e: ev.Event) -> Orde
     assert isinstance(e, ev.OrderAllocated)
     order = facts.order
     outstanding = {o.line_no: o for o in e.outstanding}
+    by_line: dict[int, list] = {}
+    for a in e.allocations:
+        by_line.setdefault(a.line_no, []).append(a)
     for line_no, line in facts.lines.items():
-        allocs = [a for a in e.allocations if a.line_no == line_no]
+        allocs = by_line.get(line_no, [])
         missing = outstanding.get(line_no)
         unit = line.allocated_unit or (allocs[0].unit.value if allocs else line.unit)
         # `allocations` lists only open (not yet shipped) allocations, `outstanding` the line

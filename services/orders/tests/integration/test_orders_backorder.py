@@ -68,3 +68,14 @@ async def test_partial_allocation_without_backorder_lists_what_is_outstanding(or
     view = await orders.get(oid)
     assert view["status"] == "allocated"
     assert view["timeline"][-1]["detail"] == "allocated 10 pcs from lot L1; outstanding: line 2 5 kg SKU-2"
+
+
+async def test_an_allocation_of_thousands_of_lines_is_recorded_whole(orders):
+    # More rows than one statement can carry parameters for: written row by row, all of them.
+    lines = [{"sku": "SOAP-1", "quantity": "1", "unit": "pcs"} for _ in range(3000)]
+    oid = (await orders.place(lines=lines))["order_id"]
+    await orders.deliver(allocated(oid, [(n, "1", "pcs") for n in range(1, 3001)]))
+    view = await orders.get(oid)
+    assert view["status"] == "ready_to_ship"
+    assert len(view["lines"]) == 3000
+    assert all(line["fully_allocated"] and line["state"] == "allocated" for line in view["lines"])
