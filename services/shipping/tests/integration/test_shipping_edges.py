@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 
 import pytest
 from sqlalchemy import text
 
+from contracts.events import PromiseChanged
 from devstack.waiting import poll
 from shipping.notifier import send_due
 from shipping_testkit import (
@@ -191,6 +193,32 @@ async def test_a_sending_pass_mails_over_one_connection_and_a_refused_mail_holds
         status, attempts, error = (await session.execute(text(
             "SELECT status, attempts, last_error FROM notifications WHERE to_addr = 'gone@example.com' AND kind = 'shipped'"))).one()
     assert (status, attempts) == ("pending", 1) and "Mailbox unavailable" in error
+
+
+async def test_an_orders_facts_handled_at_the_same_moment_converge(rt, client):
+    # OrderPlaced, PromiseChanged and OrderAllocated travel on three topics: three consumers may
+    # handle them in parallel transactions. Each takes the order row first, so every order ends
+    # with one confirmation carrying the date, one live status link and one prepared shipment.
+    promised = date(2030, 3, 1)
+    orders = [new_order_id() for _ in range(20)]
+
+    async def at_once(i: int, order_id: str) -> None:
+        facts = [placed(order_id, order_no=f"SO-{i}"),
+                 PromiseChanged(order_id=order_id, promised_date=promised, expected_date=promised),
+                 allocated(order_id, allocation(f"B{i}", "12"))]
+        await asyncio.gather(*(deliver(rt, f) for f in (facts if i % 2 else reversed(facts))))
+
+    await asyncio.gather(*(at_once(i, o) for i, o in enumerate(orders)))
+    for order_id in orders:
+        mails = (await client.get("/notifications", params={"order_id": order_id})).json()
+        assert [(m["kind"], m["status"] != "waiting_recipient") for m in mails] == [("confirmation", True)]
+        assert "1 March 2030" in mails[0]["body"]
+        (shipment,) = (await client.get("/shipments", params={"order_id": order_id})).json()
+        assert shipment["status"] == "prepared" and shipment["order_no"] is not None
+    async with rt.uow.sessions() as session:
+        live = (await session.execute(text(
+            "SELECT count(DISTINCT order_id), count(*) FROM status_links WHERE revoked_at IS NULL"))).one()
+    assert tuple(live) == (20, 20)
 
 
 async def test_carriers_are_listed(client):
