@@ -282,6 +282,7 @@ class EventConsumer:
             bootstrap_servers=s.kafka_bootstrap,
             group_id=s.group_id,
             group_instance_id=s.group_instance_id,
+            session_timeout_ms=s.consumer_session_timeout_ms,
             client_id=f"{s.service_name}-consumer",
             enable_auto_commit=False,
             auto_offset_reset="earliest",

@@ -93,6 +93,7 @@ class FastStreamEventConsumer(EventConsumer):
             batch=True,
             group_id=s.group_id,
             group_instance_id=s.group_instance_id,
+            session_timeout_ms=s.consumer_session_timeout_ms,
             auto_offset_reset="earliest",
             max_poll_records=_MAX_BUFFERED,
             batch_timeout_ms=s.faststream_batch_timeout_ms,

@@ -62,6 +62,10 @@ class ServiceSettings(TelemetrySettings):
     # session timeout gets its partitions back without a rebalance of the whole group.
     # Must be unique among running instances (a duplicate fences the other one out).
     instance_id: str | None = None
+    # How long the broker waits for a silent member before it gives its partitions to others;
+    # for a static member it is the window in which a restarted instance takes its own
+    # partitions back without a rebalance (a longer one: slower to notice a real death).
+    consumer_session_timeout_ms: int = 10_000
     http_host: str = "127.0.0.1"
     http_port: int = 8000
 
