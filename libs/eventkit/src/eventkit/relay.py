@@ -1,10 +1,15 @@
 """The outbox relay: the only code that publishes a service's events.
 
 It takes unpublished outbox rows in id order, sends them with the idempotent producer
-(acks=all), waits for every acknowledgement, then marks them published in the same
-transaction that selected them. A crash anywhere before that commit means the rows are sent
-again: consumers deduplicate by event_id. A transaction-scoped advisory lock makes one relay
-at a time work on a database, so two instances of a service never interleave a key's events.
+(acks=all), waits for every acknowledgement, then marks them published. A crash anywhere
+before the mark means the rows are sent again: consumers deduplicate by event_id. An advisory
+lock held by the relay's own connection for as long as it lives makes one relay at a time work
+on a database, so two instances of a service never interleave a key's events; the next one
+takes over when that connection ends (its process stopped or died, the database restarted).
+
+Neither the read nor the mark needs a transaction around it (the lock, not a row lock, keeps
+other relays out), so a batch costs two round trips, not four (BEGIN and COMMIT were half of
+it, on every event at low load).
 
 A row that cannot be published because of what it is (bigger than the producer's
 max_request_size, a topic that does not exist while the cluster answers, refused by the
@@ -33,18 +38,15 @@ log = logging.getLogger("eventkit.relay")
 _RELAY_LOCK = 7_301_002
 
 # Unpublished rows in id order, except those parked and those behind a parked row of their
-# topic+key (which must not overtake it); none unless this relay holds the database's relay
-# lock (taken in the same statement: one round trip less per batch).
+# topic+key (which must not overtake it).
 _NEXT_ROWS = """
-WITH relay AS (SELECT pg_try_advisory_xact_lock($2) AS mine)
-SELECT o.id, o.topic, o.key, o.payload, o.headers FROM outbox o, relay
-WHERE relay.mine AND o.published_at IS NULL AND o.parked_at IS NULL
+SELECT o.id, o.topic, o.key, o.payload, o.headers FROM outbox o
+WHERE o.published_at IS NULL AND o.parked_at IS NULL
   AND NOT EXISTS (SELECT 1 FROM outbox p
                   WHERE p.parked_at IS NOT NULL AND p.published_at IS NULL
                     AND p.topic = o.topic AND p.key = o.key AND p.id < o.id)
 ORDER BY o.id LIMIT $1
 """
-
 _PARK = (
     "UPDATE outbox SET attempts = attempts + 1, last_error = $2, parked_at = now() WHERE id = $1"
 )
@@ -62,6 +64,7 @@ class OutboxRelay:
         self._stopping = asyncio.Event()
         self._conn: asyncpg.Connection | None = None
         self._listen_conn: asyncpg.Connection | None = None
+        self._leader = False  # this relay's connection holds the database's relay lock
         self.published = 0
         self.parked = 0
         self.healthy = False
@@ -113,6 +116,7 @@ class OutboxRelay:
             # consumers deduplicate them by event_id, so its commits need not wait for the WAL
             # flush; every other transaction of the service keeps synchronous_commit.
             self._conn = await asyncpg.connect(self._dsn, server_settings={"synchronous_commit": "off"})
+            self._leader = False  # a new connection holds no lock
         if self._listen_conn is None or self._listen_conn.is_closed():
             self._listen_conn = await asyncpg.connect(self._dsn)
             await self._listen_conn.add_listener("outbox", lambda *_: self._wake.set())
@@ -125,25 +129,31 @@ class OutboxRelay:
                 except Exception:
                     conn.terminate()
         self._conn = self._listen_conn = None
+        self._leader = False
 
     async def publish_batch(self) -> int:
         """Publish the next rows; return how many were taken (published or parked)."""
         conn = self._conn
         assert conn is not None
-        async with conn.transaction():
-            rows = await conn.fetch(_NEXT_ROWS, self._batch_size, _RELAY_LOCK)
-            if not rows:
-                return 0  # nothing to publish, or another instance is relaying this database
-            sent, parked, outage = await self._send(rows)
-            if outage is not None:
-                # Nothing is marked: the whole batch goes again (consumers deduplicate), so a
-                # key's rows cannot be split around the outage.
-                raise outage
-            if sent:
-                await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", sent)
-            for row_id, exc in parked:
-                log.error("relay: outbox row %d parked: %s: %s", row_id, type(exc).__name__, exc)
-                await conn.execute(_PARK, row_id, f"{type(exc).__name__}: {exc}"[:2000])
+        if not self._leader:
+            # Session-level and re-entrant: asked for until held, then never again on this
+            # connection (it is released when the connection ends).
+            self._leader = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", _RELAY_LOCK))
+            if not self._leader:
+                return 0  # another instance is relaying this database
+        rows = await conn.fetch(_NEXT_ROWS, self._batch_size)
+        if not rows:
+            return 0
+        sent, parked, outage = await self._send(rows)
+        if outage is not None:
+            # Nothing is marked: the whole batch goes again (consumers deduplicate), so a
+            # key's rows cannot be split around the outage.
+            raise outage
+        if sent:
+            await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])", sent)
+        for row_id, exc in parked:
+            log.error("relay: outbox row %d parked: %s: %s", row_id, type(exc).__name__, exc)
+            await conn.execute(_PARK, row_id, f"{type(exc).__name__}: {exc}"[:2000])
         self.published += len(sent)
         self.parked += len(parked)
         self._metrics.outbox_published.inc(len(sent))
