@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 import asyncpg
 import pytest
+from aiokafka import AIOKafkaProducer
 
 from contracts.events import OrderPlaced
 from contracts.events.base import Customer, OrderLine
@@ -17,6 +18,7 @@ from devstack.waiting import poll
 from eventkit.db import make_engine, make_sessions
 from eventkit.migrate import migrate
 from eventkit.outbox import parked_rows, unpark
+from eventkit.relay import OutboxRelay
 from eventkit.unit_of_work import UnitOfWork
 from eventkit.topic_reader import read_to_end
 from probe_rig import PLACED, placed_envelope
@@ -160,3 +162,39 @@ async def test_published_outbox_rows_and_inbox_rows_past_retention_are_pruned_in
         assert outbox == ["parked", "recent"]
     finally:
         await conn.close()
+
+
+async def test_one_relay_publishes_a_database_until_its_connection_ends(rig, stack):
+    """Two instances of a service: the relay whose connection took the database's relay lock
+    publishes; the other publishes nothing, however often it looks, until that connection
+    ends (its process stopped or died), and then takes over from the first row left."""
+    await migrate(rig.db, None)
+    await rig.create_topics()
+    engine = make_engine(rig.db, 2)
+    uow = UnitOfWork(make_sessions(engine), "test", rig.prefix)
+    producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap, enable_idempotence=True)
+    await producer.start()
+    first, second = OutboxRelay(rig.db, producer), OutboxRelay(rig.db, producer)
+
+    async def emit(name: str) -> None:
+        async with uow.start() as ctx:
+            await ctx.emit(_placed(f"o-{name}", name))
+
+    try:
+        for relay in (first, second):
+            await relay._ensure_connections()
+        await emit("one")
+        assert await first.publish_batch() == 1
+        await emit("two")
+        assert await second.publish_batch() == 0, "a second relay published while the first one lives"
+        assert await first.publish_batch() == 1
+        await emit("three")
+        await first._close_connections()  # the first instance is gone
+        assert await second.publish_batch() == 1
+        assert (first.published, second.published) == (2, 1)
+        assert all(r["published_at"] is not None for r in (await _outbox(rig)).values())
+    finally:
+        for relay in (first, second):
+            await relay._close_connections()
+        await producer.stop()
+        await engine.dispose()
