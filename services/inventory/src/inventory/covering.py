@@ -12,7 +12,7 @@ from sqlalchemy import select
 from contracts.events import MaterialsReserved
 from contracts.units import IncompatibleUnits, is_count
 from eventkit import Context
-from inventory.adapters.stock import allocate, lock_usable_lots, supply
+from inventory.adapters.stock import LotChanges, lock_usable_lots, supply
 from inventory.domain.fefo import choose_lots
 from inventory.domain.pieces import fractional_pieces, need_up
 from inventory.domain.planning import OpenPlan, promise_from_plans
@@ -58,9 +58,11 @@ async def cover_line(
         lots = await lock_usable_lots(ctx.session, demand.sku, today)
         by_id = {lot.lot_id: lot for lot in lots}
         pick = choose_lots([supply(lot) for lot in lots], left, today, whole=is_count(demand.unit))
+        changes = LotChanges()
         for take in pick.takes:
-            await allocate(ctx.session, by_id[take.lot.lot_id], demand.order_id, demand.line_no, take.quantity)
+            changes.allocate(ctx.session, by_id[take.lot.lot_id], demand.order_id, demand.line_no, take.quantity)
             allocated = True
+        await changes.write(ctx.session)
         left = pick.missing
     if left > 0:
         left = await _promise_surplus(ctx, demand, left)

@@ -14,7 +14,7 @@ from contracts.events.base import LotQuantity
 from contracts.events.inventory import MaterialShortage
 from contracts.units import IncompatibleUnits, Unit, is_count
 from eventkit import Context
-from inventory.adapters.stock import lock_usable_lots_of, new_id, reserve, supply
+from inventory.adapters.stock import LotChanges, lock_usable_lots_of, new_id, supply
 from inventory.domain import fefo
 from inventory.domain.planning import Ingredient, MaterialNeed, Recipe, Shortage, batch_for, material_needs, shortages
 from inventory.domain.promising import expected_ready, material_checks
@@ -105,16 +105,18 @@ async def check_materials(session: AsyncSession, needs: list[MaterialNeed], toda
 async def reserve_materials(session: AsyncSession, check: MaterialCheck, plan_id: str, today: date) -> list[LotQuantity]:
     """Reserve every need FEFO for the plan (the check found them sufficient)."""
     reserved: list[LotQuantity] = []
+    changes = LotChanges()
     for n in check.needs:
         by_id = {lot.lot_id: lot for lot in check.lots[n.sku]}
         pick = fefo.choose_lots([supply(lot) for lot in check.lots[n.sku]], n.quantity, today, whole=check.whole[n.sku])
         for take in pick.takes:
             lot = by_id[take.lot.lot_id]
-            await reserve(session, lot, plan_id, take.quantity)
+            changes.reserve(session, lot, plan_id, take.quantity)
             reserved.append(
                 LotQuantity(sku=lot.sku, lot_id=lot.lot_id, lot_no=lot.lot_no, quantity=take.quantity,
                             unit=n.unit, expiry_date=lot.expiry_date)
             )
+    await changes.write(session)
     return reserved
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events import BatchCompleted
 from contracts.units import IncompatibleUnits
-from inventory.adapters.stock import post_movement, release_reservation
+from inventory.adapters.stock import LotChanges
 from inventory.domain.quantities import to_base
 from inventory.tables import Item, Lot, Reservation
 
@@ -23,8 +23,9 @@ ZERO = Decimal(0)
 
 async def consume_materials(
     session: AsyncSession, event: BatchCompleted, event_id: UUID | None, consumed: dict[str, list],
-    reservations: list[Reservation], lots: dict[str, Lot], items: dict[str, Item],
+    reservations: list[Reservation], lots: dict[str, Lot], items: dict[str, Item], changes: LotChanges,
 ) -> None:
+    """Gathers the lots' changes in `changes` (the caller writes them, with the releases)."""
     consumed = _spare_held(consumed, lots, reservations, event.batch_no)
     by_lot = {r.lot_id: r for r in reservations}
     for lot_id in sorted(consumed):
@@ -35,13 +36,13 @@ async def consume_materials(
         except IncompatibleUnits as exc:
             log.warning("batch %s: consumption of lot %s ignored: %s", event.batch_no, lot.lot_no, exc)
             continue
-        await _consume(session, lot, by_lot.get(lot_id), quantity, event, event_id)
+        _consume(session, changes, lot, by_lot.get(lot_id), quantity, event, event_id)
 
 
-async def release_unused(session: AsyncSession, reservations: list[Reservation], lots: dict[str, Lot]) -> None:
+def release_unused(reservations: list[Reservation], lots: dict[str, Lot], changes: LotChanges) -> None:
     """What was set aside but not used goes back to stock: every reservation closes."""
     for reservation in reservations:
-        await release_reservation(session, lots[reservation.lot_id], reservation, reservation.open_quantity)
+        changes.release_reservation(lots[reservation.lot_id], reservation, reservation.open_quantity)
         reservation.status = "closed"
 
 
@@ -62,8 +63,8 @@ def _spare_held(consumed: dict[str, list], lots: dict[str, Lot], reservations: l
     return out
 
 
-async def _consume(
-    session: AsyncSession, lot: Lot, reservation: Reservation | None, quantity: Decimal, event: BatchCompleted,
+def _consume(
+    session: AsyncSession, changes: LotChanges, lot: Lot, reservation: Reservation | None, quantity: Decimal, event: BatchCompleted,
     event_id: UUID | None,
 ) -> None:
     """Use the plan's reservation first, then free stock. Using more than the lot can give
@@ -77,6 +78,6 @@ async def _consume(
     if reservation is not None:
         reservation.consumed += from_reserved
     if taken > 0:
-        await post_movement(
+        changes.post_movement(
             session, lot, "consumption", -taken, event_id, reserved=-from_reserved, batch_id=event.batch_id, note=note
         )

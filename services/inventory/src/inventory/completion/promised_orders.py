@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inventory.adapters.stock import allocate
+from inventory.adapters.stock import LotChanges
 from inventory.domain.allocation import Claim, share_output
 from inventory.tables import CompletedBatch, Lot, OrderDemand, Plan, Promise
 
@@ -36,12 +36,14 @@ async def allocate_output(
     split = share_output(output, claims)
     completion.shortfall = split.shortfall
     affected: list[str] = []
+    changes = LotChanges()
     for share in split.shares:
         promise = promises[(share.claim.order_id, share.claim.line_no)]
         promise.allocated += share.quantity
-        await allocate(session, lot, promise.order_id, promise.line_no, share.quantity, plan_id=plan.plan_id)
+        changes.allocate(session, lot, promise.order_id, promise.line_no, share.quantity, plan_id=plan.plan_id)
         if promise.order_id not in affected:
             affected.append(promise.order_id)
+    await changes.write(session)
     if split.shortfall > 0:
         log.warning("batch %s made %s less than promised: re-planned", plan.batch_no, split.shortfall)
     await session.flush()

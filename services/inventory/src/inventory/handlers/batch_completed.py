@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.events import BatchCompleted
 from eventkit import Context
 from inventory.adapters.outgoing import emit_allocated
-from inventory.adapters.stock import lock_lots, open_reservations
+from inventory.adapters.stock import LotChanges, lock_lots, open_reservations
 from inventory.clock import today
 from inventory.completion.consumption import consume_materials, release_unused
 from inventory.completion.output_stock import put_in_stock
@@ -42,8 +42,10 @@ async def complete_batch(ctx: Context, event: BatchCompleted, today: date) -> No
     consumed, used_skus = await consumption_by_lot(session, event)
     found, items, plan, reservations, lots = await _lock(session, event, set(consumed), used_skus)
 
-    await consume_materials(session, event, event_id, consumed, reservations, lots, items)
-    await release_unused(session, reservations, lots)
+    changes = LotChanges()  # what is used and what goes back, in one write
+    await consume_materials(session, event, event_id, consumed, reservations, lots, items, changes)
+    release_unused(reservations, lots, changes)
+    await changes.write(session)
     lot, output, completion = await put_in_stock(ctx, event, items, today, event_id)
     orders: list[str] = []
     short: set[str] = set()

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from contracts.events import Shipped
 from contracts.units import IncompatibleUnits
 from eventkit import Context
-from inventory.adapters.stock import lock_items, lock_lots, post_movement
+from inventory.adapters.stock import LotChanges, lock_items
 from inventory.domain.quantities import to_base
-from inventory.tables import Allocation, StockMovement, utcnow
+from inventory.tables import Allocation, Lot, StockMovement, utcnow
 
 log = logging.getLogger("inventory.shipment")
 
@@ -29,27 +29,32 @@ async def ship(ctx: Context, event: Shipped) -> None:
     # allocation's item never changes, so it is read before the lock.
     skus = set((await session.execute(select(Allocation.sku).where(Allocation.allocation_id.in_(ids)))).scalars())
     items = await lock_items(session, skus)
-    allocations = {
-        a.allocation_id: a
-        for a in (
-            await session.execute(
-                select(Allocation).where(Allocation.allocation_id.in_(ids)).order_by(Allocation.allocation_id).with_for_update(),
-                execution_options={"populate_existing": True},
-            )
-        ).scalars()
-    }
-    lots = await lock_lots(session, {a.lot_id for a in allocations.values()})
-    already = set(
-        (
-            await session.execute(
-                select(StockMovement.allocation_id).where(
-                    StockMovement.kind == "shipment",
-                    StockMovement.shipment_id == event.shipment_id,
-                    StockMovement.allocation_id.in_(ids),
-                )
-            )
-        ).scalars()
+    # The allocations and their lots locked, and whether this shipment was applied to each, in
+    # one statement: under the item locks nothing else touches these rows, so locking both in
+    # one go cannot deadlock, and this statement's snapshot sees what a previous delivery of the
+    # same shipment committed before we got the items.
+    shipped_before = (
+        select(StockMovement.movement_id)
+        .where(
+            StockMovement.kind == "shipment", StockMovement.shipment_id == event.shipment_id,
+            StockMovement.allocation_id == Allocation.allocation_id,
+        )
+        .exists()
     )
+    rows = (
+        await session.execute(
+            select(Allocation, Lot, shipped_before)
+            .join(Lot, Lot.lot_id == Allocation.lot_id)
+            .where(Allocation.allocation_id.in_(ids))
+            .order_by(Allocation.allocation_id)
+            .with_for_update(),
+            execution_options={"populate_existing": True},
+        )
+    ).all()
+    allocations = {a.allocation_id: a for a, _, _ in rows}
+    lots = {lot.lot_id: lot for _, lot, _ in rows}
+    already = {a.allocation_id for a, _, before in rows if before}
+    changes = LotChanges()
     for line in sorted(event.lines, key=lambda ln: ln.allocation_id):
         allocation = allocations.get(line.allocation_id)
         if allocation is None or allocation.order_id != event.order_id:
@@ -71,7 +76,7 @@ async def ship(ctx: Context, event: Shipped) -> None:
         if allocation.open_quantity > 0:
             # A carrier cannot take more than was set aside for this allocation.
             quantity = min(quantity, allocation.open_quantity)
-            await post_movement(session, lot, "shipment", -quantity, event_id, allocated=-quantity, **refs)
+            changes.post_movement(session, lot, "shipment", -quantity, event_id, allocated=-quantity, **refs)
         elif allocation.released > 0:
             # Shipped although the order's cancellation had released it: the goods left, so
             # stock follows reality as far as the lot's free stock goes.
@@ -84,7 +89,7 @@ async def ship(ctx: Context, event: Shipped) -> None:
             note = "shipped after the order's cancellation released it"
             if quantity < wanted:
                 note += f"; reported {wanted}, only {quantity} was free"
-            await post_movement(session, lot, "shipment", -quantity, event_id, note=note, **refs)
+            changes.post_movement(session, lot, "shipment", -quantity, event_id, note=note, **refs)
             allocation.released -= quantity
         else:
             continue  # shipped before
@@ -92,3 +97,4 @@ async def ship(ctx: Context, event: Shipped) -> None:
         allocation.shipment_id = event.shipment_id
         if allocation.shipped + allocation.released >= allocation.quantity:
             allocation.status, allocation.shipped_at = "shipped", utcnow()
+    await changes.write(session)
