@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events import OrderAllocated
@@ -22,21 +22,27 @@ async def order_allocated(session: AsyncSession, order_id: str) -> OrderAllocate
     """Every open (not yet shipped, not released) allocation of the order, and per line what
     is still missing: ordered minus everything allocated so far, shipped included.
     `backordered` once a yield shortfall split the order (see completion)."""
-    lines = (
-        await session.execute(select(DemandLine).where(DemandLine.order_id == order_id).order_by(DemandLine.line_no))
-    ).scalars().all()
+    # Lines, their allocations with the lots, and the order's backordered flag in one statement
+    # (a line without allocations comes once, with none).
     rows = (
         await session.execute(
-            select(Allocation, Lot)
-            .join(Lot, Lot.lot_id == Allocation.lot_id)
-            .where(Allocation.order_id == order_id)
-            .order_by(Allocation.line_no, Allocation.created_at, Allocation.allocation_id)
+            select(DemandLine, Allocation, Lot, OrderDemand.backordered)
+            .outerjoin(OrderDemand, OrderDemand.order_id == DemandLine.order_id)
+            .outerjoin(
+                Allocation, and_(Allocation.order_id == DemandLine.order_id, Allocation.line_no == DemandLine.line_no)
+            )
+            .outerjoin(Lot, Lot.lot_id == Allocation.lot_id)
+            .where(DemandLine.order_id == order_id)
+            .order_by(DemandLine.line_no, Allocation.created_at, Allocation.allocation_id)
         )
     ).all()
+    lines = list({line.line_no: line for line, _, _, _ in rows}.values())
     units = {line.line_no: line.unit for line in lines}
     allocated: dict[int, Decimal] = {}
     out: list[AllocationOut] = []
-    for allocation, lot in rows:
+    for _, allocation, lot, _ in rows:
+        if allocation is None:
+            continue
         allocated[allocation.line_no] = allocated.get(allocation.line_no, ZERO) + allocation.kept_quantity
         if allocation.open_quantity > 0:
             out.append(
@@ -51,8 +57,7 @@ async def order_allocated(session: AsyncSession, order_id: str) -> OrderAllocate
         for line in lines
         if (left := outstanding(line.quantity, allocated.get(line.line_no, ZERO))) > 0
     ]
-    order = await session.get(OrderDemand, order_id) if missing else None  # read only when it can matter
-    backordered = bool(missing) and order is not None and order.backordered
+    backordered = bool(missing) and bool(rows) and bool(rows[0][3])
     return OrderAllocated(
         order_id=order_id, allocations=out, outstanding=missing, fully_allocated=not missing, backordered=backordered
     )
