@@ -4,9 +4,9 @@ in memory by the appliers, written back (only the rows that changed) in the same
 Every event the saga sends orders goes through here, so these are Core statements built
 once, with bound parameters and only the columns the facts need: the ORM's statement
 building, identity map and unit-of-work flushes cost several times the CPU of the work
-itself on this path (the read side, `queries.py`, keeps the ORM models of `tables.py`).
-The attribute names are the table models' own, so the domain functions (`line_facts`,
-`line_dating`) take either."""
+itself on this path. The one-order view (`queries.get_order`) reads lines and plans here too;
+the order lists and the stuck list keep the ORM models of `tables.py`. The attribute names
+are the table models' own, so the domain functions (`line_facts`, `line_dating`) take either."""
 
 from __future__ import annotations
 
