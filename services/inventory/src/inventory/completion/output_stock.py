@@ -14,26 +14,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.events import BatchCompleted
 from contracts.units import IncompatibleUnits
 from eventkit import Context, DomainRejection
-from inventory.adapters.stock import new_id, post_movement
+from inventory.adapters.stock import new_id
 from inventory.commands import announce
 from inventory.domain.quantities import to_base
-from inventory.tables import CompletedBatch, Item, Lot, RecipeReplica
+from inventory.tables import CompletedBatch, Item, Lot, RecipeReplica, StockMovement
 
 
 async def put_in_stock(
-    ctx: Context, event: BatchCompleted, items: dict[str, Item], today: date, event_id: UUID | None
-) -> tuple[Lot | None, Decimal, CompletedBatch]:
-    """The finished lot (none when nothing was made), the output in the item's base unit
-    and the completion it is recorded on."""
+    ctx: Context, event: BatchCompleted, completion: CompletedBatch, items: dict[str, Item], today: date,
+    event_id: UUID | None,
+) -> tuple[Lot | None, Decimal]:
+    """The finished lot (none when nothing was made, recorded on the completion) and the
+    output in the item's base unit."""
     item = items.get(event.sku) or await _finished_item(ctx, event)
     try:
         output = to_base(event.output_quantity, event.unit, item.base_unit)
     except IncompatibleUnits as exc:
         raise DomainRejection(f"batch {event.batch_no}: output in {event.unit}, {event.sku} is kept in {item.base_unit}") from exc
     lot = await _finished_lot(ctx.session, event, item, output, today, event_id) if output > 0 else None
-    completion = await ctx.session.get(CompletedBatch, event.batch_id)
     completion.finished_lot_id = lot.lot_id if lot else None
-    return lot, output, completion
+    return lot, output
 
 
 async def _finished_item(ctx: Context, event: BatchCompleted) -> Item:
@@ -59,11 +59,17 @@ async def _finished_lot(
     expiry = event.expiry_date
     if expiry is None and item.shelf_life_days:
         expiry = today + timedelta(days=item.shelf_life_days)
+    # The new lot is written holding its output, beside its ledger row (on-hand and ledger still
+    # change together): nobody else can see the lot yet, so a relative UPDATE after the INSERT
+    # would only cost a round trip.
     lot = Lot(
         lot_id=new_id(), sku=event.sku, lot_no=lot_no, source="production", batch_id=event.batch_id,
-        received_date=today, expiry_date=expiry,
+        received_date=today, expiry_date=expiry, on_hand=output,
     )
     session.add(lot)
-    await post_movement(session, lot, "production", output, event_id, batch_id=event.batch_id)
+    session.add(
+        StockMovement(lot_id=lot.lot_id, sku=lot.sku, kind="production", quantity=output, event_id=event_id,
+                      batch_id=event.batch_id)
+    )
     await session.flush()
     return lot

@@ -19,8 +19,9 @@ log = logging.getLogger("inventory.completion")
 
 async def allocate_output(
     session: AsyncSession, plan: Plan, lot: Lot | None, output: Decimal, completion: CompletedBatch
-) -> list[str]:
-    """Allocate the output to the plan's open promises; returns the orders affected.
+) -> tuple[list[str], list[Promise]]:
+    """Allocate the output to the plan's open promises; returns the orders affected and the
+    promises that were open (what the output did not cover is still open on them).
     No cancellation check is needed here: the caller holds the product's item lock, under
     which an OrderCancelled releases the order's promises, so an open promise read now is
     a live order's (a cancellation waiting for the lock reads what this allocates)."""
@@ -47,4 +48,4 @@ async def allocate_output(
     if split.shortfall > 0:
         log.warning("batch %s made %s less than promised: re-planned", plan.batch_no, split.shortfall)
     await session.flush()
-    return affected
+    return affected, list(promises.values())

@@ -6,19 +6,20 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import false, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events import BatchCompleted
-from inventory.tables import CompletedBatch, Lot
+from inventory.tables import CompletedBatch, Lot, Reservation
 
 log = logging.getLogger("inventory.completion")
 
 
-async def record_completion(session: AsyncSession, event: BatchCompleted) -> bool:
-    """False when this batch's completion was applied before."""
-    inserted = await session.execute(
+async def record_completion(session: AsyncSession, event: BatchCompleted) -> CompletedBatch | None:
+    """The completion recorded (the session's object: the later steps change it without
+    reading it again); None when this batch's completion was applied before."""
+    inserted = await session.scalars(
         insert(CompletedBatch)
         .values(
             batch_id=event.batch_id, batch_no=event.batch_no, sku=event.sku, planned_quantity=event.planned_quantity,
@@ -26,20 +27,35 @@ async def record_completion(session: AsyncSession, event: BatchCompleted) -> boo
             completed_at=event.completed_at,
         )
         .on_conflict_do_nothing()
-        .returning(CompletedBatch.batch_id)
+        .returning(CompletedBatch)
     )
-    return inserted.first() is not None
+    recorded = inserted.first()
+    return recorded
 
 
-async def consumption_by_lot(session: AsyncSession, event: BatchCompleted) -> tuple[dict[str, list], set[str]]:
+async def consumption_by_lot(
+    session: AsyncSession, event: BatchCompleted
+) -> tuple[dict[str, list], set[str], dict[str, str]]:
     """The event's consumption grouped by our lot id, and the items of those lots (a lot id
     we do not know is looked up by SKU and lot number - `lot_id` may itself be the number
-    printed on the label, ours or the supplier's; a lot unknown every way is logged and skipped)."""
+    printed on the label, ours or the supplier's; a lot unknown every way is logged and skipped),
+    and, read in the same statement, the SKU of every lot the plan holds an open reservation in
+    (the caller locks them all; nothing here is locked, so it decides nothing on quantities)."""
     grouped: dict[str, list] = {}
     skus: set[str] = set()
     # The lots named by our id, in one statement; the rest looked up one by one (rare).
     ids = {u.lot_id for u in event.consumption}
-    known = {lot.lot_id: lot for lot in (await session.execute(select(Lot).where(Lot.lot_id.in_(ids)))).scalars()} if ids else {}
+    reserved_in = select(Reservation.lot_id).where(Reservation.plan_id == event.batch_id, Reservation.status == "open")
+    named = Lot.lot_id.in_(ids) if ids else false()
+    known: dict[str, Lot] = {}
+    reserved: dict[str, str] = {}
+    for lot, is_named, is_reserved in await session.execute(
+        select(Lot, named, Lot.lot_id.in_(reserved_in)).where(or_(named, Lot.lot_id.in_(reserved_in)))
+    ):
+        if is_named:
+            known[lot.lot_id] = lot
+        if is_reserved:
+            reserved[lot.lot_id] = lot.sku
     for used in event.consumption:
         lot = known.get(used.lot_id)
         for number in (used.lot_no, used.lot_id) if lot is None else ():
@@ -56,4 +72,4 @@ async def consumption_by_lot(session: AsyncSession, event: BatchCompleted) -> tu
             continue
         grouped.setdefault(lot.lot_id, []).append((used.quantity, used.unit))
         skus.add(lot.sku)
-    return grouped, skus
+    return grouped, skus, reserved

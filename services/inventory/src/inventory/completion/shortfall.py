@@ -12,14 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inventory.tables import Allocation, OrderDemand, Plan, Promise
 
 
-async def release_shortfall(session: AsyncSession, plan: Plan) -> set[str]:
+def release_shortfall(plan: Plan, promises: list[Promise]) -> set[str]:
     """The promises the output could not cover are released (their lines are re-planned
-    for the rest); returns the orders concerned."""
-    promises = (
-        await session.execute(
-            select(Promise).where(Promise.plan_id == plan.plan_id), execution_options={"populate_existing": True}
-        )
-    ).scalars().all()
+    for the rest); returns the orders concerned. `promises`: the plan's promises that were
+    open before the output was allocated (read under the product's item lock and the plan
+    row by `allocate_output`; a promise not open then has nothing to release)."""
     short: set[str] = set()
     for promise in promises:
         rest = promise.open_quantity

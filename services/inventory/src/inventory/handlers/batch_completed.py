@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events import BatchCompleted
 from eventkit import Context
 from inventory.adapters.outgoing import emit_allocated
-from inventory.adapters.stock import LotChanges, lock_lots, open_reservations
+from inventory.adapters.stock import LotChanges, lock_lots
 from inventory.clock import today
 from inventory.completion.consumption import consume_materials, release_unused
 from inventory.completion.output_stock import put_in_stock
@@ -37,24 +37,25 @@ async def on_batch_completed(ctx: Context, event: BatchCompleted) -> None:
 async def complete_batch(ctx: Context, event: BatchCompleted, today: date) -> None:
     session = ctx.session
     event_id = ctx.envelope.event_id if ctx.envelope else None
-    if not await record_completion(session, event):
+    completion = await record_completion(session, event)
+    if completion is None:
         return  # this batch's completion was applied before
-    consumed, used_skus = await consumption_by_lot(session, event)
-    found, items, plan, reservations, lots = await _lock(session, event, set(consumed), used_skus)
+    consumed, used_skus, reserved_lots = await consumption_by_lot(session, event)
+    found, items, plan, reservations, lots = await _lock(session, event, set(consumed), used_skus, reserved_lots)
 
     changes = LotChanges()  # what is used and what goes back, in one write
     await consume_materials(session, event, event_id, consumed, reservations, lots, items, changes)
     release_unused(reservations, lots, changes)
     await changes.write(session)
-    lot, output, completion = await put_in_stock(ctx, event, items, today, event_id)
+    lot, output = await put_in_stock(ctx, event, completion, items, today, event_id)
     orders: list[str] = []
     short: set[str] = set()
     if plan is None:
         log.warning("batch %s completed without a plan here: its output goes to stock", event.batch_no)
     else:
         plan.status, plan.batch_no, plan.output_quantity, plan.completed_at = "completed", event.batch_no, output, utcnow()
-        orders = await allocate_output(session, plan, lot, output, completion)
-        short = await release_shortfall(session, plan)
+        orders, promises = await allocate_output(session, plan, lot, output, completion)
+        short = release_shortfall(plan, promises)
     # The output and the unused material serve the lines waiting for them; the lines the
     # output could not serve (their promises just released) are re-planned with them.
     orders += await resume(ctx, found, items, today)
@@ -65,25 +66,34 @@ async def complete_batch(ctx: Context, event: BatchCompleted, today: date) -> No
 
 
 async def _lock(
-    session: AsyncSession, event: BatchCompleted, used_lots: set[str], used_skus: set[str]
+    session: AsyncSession, event: BatchCompleted, used_lots: set[str], used_skus: set[str], reserved_lots: dict[str, str]
 ) -> tuple[Resumable, dict[str, Item], Plan | None, list[Reservation], dict[str, Lot]]:
     """Every lock a completion takes, in the order every stock change takes them
     (`adapters/stock.py`): the items in SKU order - the product, the materials reserved or
     used, and those of the lines the output or the freed material may serve - then the plan
     row, then the lots reserved or used (lot-id order). Taking the product's item lock is what
-    serializes a completion with a cancellation of an order promised on the plan."""
-    reservations = (
-        await session.execute(
-            select(Reservation).where(Reservation.plan_id == event.batch_id, Reservation.status == "open")
-        )
-    ).scalars().all()
-    lot_ids = {r.lot_id for r in reservations} | used_lots
-    skus = {r.sku for r in reservations} | used_skus
+    serializes a completion with a cancellation of an order promised on the plan.
+    `reserved_lots`: lot id -> SKU of the plan's open reservations, read before the locks."""
+    lot_ids = set(reserved_lots) | used_lots
+    reserved_skus = set(reserved_lots.values())
+    skus = reserved_skus | used_skus
     found, items = await prepare(
-        session, {event.sku} | {r.sku for r in reservations}, plan_id=event.batch_id, more_skus=skus | {event.sku}
+        session, {event.sku} | reserved_skus, plan_id=event.batch_id, more_skus=skus | {event.sku}
     )
-    plan = await session.get(Plan, event.batch_id, with_for_update=True, populate_existing=True)
-    # Read again under the locks: a shrink may have released part of them meanwhile.
-    reservations = await open_reservations(session, [event.batch_id])
+    # The plan locked and its open reservations read again, in one statement: a shrink may
+    # have released part of them meanwhile, and whatever did so held one of the item locks
+    # taken above, so this statement's snapshot (taken after them) includes it.
+    rows = (
+        await session.execute(
+            select(Plan, Reservation)
+            .outerjoin(Reservation, and_(Reservation.plan_id == Plan.plan_id, Reservation.status == "open"))
+            .where(Plan.plan_id == event.batch_id)
+            .order_by(Reservation.lot_id)
+            .with_for_update(of=Plan),
+            execution_options={"populate_existing": True},
+        )
+    ).all()
+    plan = rows[0][0] if rows else None
+    reservations = [r for _, r in rows if r is not None]
     lots = await lock_lots(session, lot_ids)
     return found, items, plan, reservations, lots
