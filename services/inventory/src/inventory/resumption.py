@@ -50,20 +50,22 @@ async def find_resumable(session: AsyncSession, wake: Collection[str], plan_id: 
         )
     if not conditions:
         return Resumable([], set())
+    # The lines and the recipes of their products in one statement (a product without a recipe: None).
     rows = (
         await session.execute(
-            select(DemandLine.order_id, DemandLine.line_no, DemandLine.sku)
+            select(DemandLine.order_id, DemandLine.line_no, DemandLine.sku, RecipeReplica)
             .join(OrderDemand, OrderDemand.order_id == DemandLine.order_id)
+            .outerjoin(RecipeReplica, RecipeReplica.sku == DemandLine.sku)
             .where(DemandLine.status == "open", OrderDemand.cancelled_at.is_(None), or_(*conditions))
             .order_by(OrderDemand.priority.desc(), OrderDemand.placed_at, DemandLine.order_id, DemandLine.line_no)
         )
     ).all()
     if not rows:
         return Resumable([], set())
-    products = {sku for _, _, sku in rows}
-    recipes = (await session.execute(select(RecipeReplica).where(RecipeReplica.sku.in_(products)))).scalars().all()
-    materials = {ing["sku"] for r in recipes for ing in r.ingredients}
-    return Resumable([(o, n) for o, n, _ in rows], products | materials, {r.sku: r for r in recipes})
+    products = {sku for _, _, sku, _ in rows}
+    recipes = {r.sku: r for _, _, _, r in rows if r is not None}
+    materials = {ing["sku"] for r in recipes.values() for ing in r.ingredients}
+    return Resumable([(o, n) for o, n, _, _ in rows], products | materials, recipes)
 
 
 async def prepare(
