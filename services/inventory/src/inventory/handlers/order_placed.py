@@ -7,7 +7,8 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import DateTime, Integer, String, and_, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +16,7 @@ from contracts.events import OrderPlaced
 from contracts.events.base import OrderLine
 from eventkit import Context, DomainRejection
 from inventory.adapters.outgoing import order_allocated
-from inventory.adapters.stock import lock_items, lock_order
+from inventory.adapters.stock import lock_order
 from inventory.clock import today
 from inventory.covering import cover_line
 from inventory.replenishment import replenish
@@ -34,20 +35,13 @@ async def place_order(ctx: Context, event: OrderPlaced, today: date) -> None:
     if len(set(line_nos)) != len(line_nos):
         raise DomainRejection(f"order {event.order_id} repeats a line number: {sorted(line_nos)}")
     await lock_order(session, event.order_id)
-    if await session.get(CancelledOrder, event.order_id) is not None:
-        log.info("order %s was cancelled before it was placed here: nothing set aside", event.order_id)
-        return
     if not await _record_order(session, event):
-        return  # the same order placed before (another event id): already handled
+        if await session.get(CancelledOrder, event.order_id) is not None:
+            log.info("order %s was cancelled before it was placed here: nothing set aside", event.order_id)
+        return  # or the same order placed before (another event id): already handled
     skus = {line.sku for line in event.lines}
-    recipes = {
-        r.sku: r
-        for r in (await session.execute(select(RecipeReplica).where(RecipeReplica.sku.in_(skus)))).scalars()
-    }
+    items, recipes = await _lock_items_and_recipes(session, skus)
     materials = {ing["sku"] for r in recipes.values() for ing in r.ingredients}
-    # Every item this order may touch is locked up front, in SKU order: concurrent orders
-    # competing for a product or a material queue here instead of deadlocking later.
-    items = await lock_items(session, skus | materials)
     any_allocated = False
     for line in sorted(event.lines, key=lambda ln: ln.line_no):
         allocated = await _place_line(ctx, event, line, items, recipes.get(line.sku), today)
@@ -58,13 +52,50 @@ async def place_order(ctx: Context, event: OrderPlaced, today: date) -> None:
     await replenish(ctx, skus | materials, today)
 
 
+async def _lock_items_and_recipes(
+    session: AsyncSession, skus: set[str]
+) -> tuple[dict[str, Item], dict[str, RecipeReplica]]:
+    """Every item this order may touch - its products and their recipes' materials - locked up
+    front, in SKU order (concurrent orders competing for a product or a material queue here
+    instead of deadlocking later), with the products' recipes, in one statement. The recipes
+    are read as of the statement's start, as they were when read in a statement of their own
+    before the locks."""
+    wanted = sorted(skus)
+    materials = select(
+        func.jsonb_array_elements(RecipeReplica.ingredients, type_=JSONB)["sku"].astext
+    ).where(RecipeReplica.sku.in_(wanted))
+    rows = (
+        await session.execute(
+            select(Item, RecipeReplica)
+            .outerjoin(RecipeReplica, and_(RecipeReplica.sku == Item.sku, RecipeReplica.sku.in_(wanted)))
+            .where(or_(Item.sku.in_(wanted), Item.sku.in_(materials)))
+            .order_by(Item.sku)
+            .with_for_update(of=Item, key_share=True),
+            execution_options={"populate_existing": True},
+        )
+    ).all()
+    items = {item.sku: item for item, _ in rows}
+    recipes = {recipe.sku: recipe for _, recipe in rows if recipe is not None}
+    unknown = [sku for sku in wanted if sku not in items]
+    if unknown:  # rare: a product with no item here may still have a recipe (its materials are locked)
+        recipes.update(
+            (r.sku, r)
+            for r in (await session.execute(select(RecipeReplica).where(RecipeReplica.sku.in_(unknown)))).scalars()
+        )
+    return items, recipes
+
+
 async def _record_order(session: AsyncSession, event: OrderPlaced) -> bool:
+    """The order recorded unless it was placed or cancelled before: one statement (taken
+    after the order's advisory lock, so it sees a cancellation that committed meanwhile)."""
+    cancelled = select(CancelledOrder.order_id).where(CancelledOrder.order_id == event.order_id).exists()
+    row = select(
+        literal(event.order_id, String), literal(event.order_no, String), literal(event.priority, Integer),
+        literal(event.placed_at, DateTime(timezone=True)), literal(event.customer.name, String),
+    ).where(~cancelled)
     inserted = await session.execute(
         insert(OrderDemand)
-        .values(
-            order_id=event.order_id, order_no=event.order_no, priority=event.priority,
-            placed_at=event.placed_at, customer=event.customer.name,
-        )
+        .from_select(["order_id", "order_no", "priority", "placed_at", "customer"], row)
         .on_conflict_do_nothing()
         .returning(OrderDemand.order_id)
     )
