@@ -5,6 +5,7 @@ sets nothing aside and says nothing."""
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 from inventory_testkit import (
@@ -136,6 +137,29 @@ async def test_goods_shipped_although_cancelled_still_leave_the_stock(inv):
     assert (stock["on_hand"], stock["allocated"], stock["available"]) == (D(6), D(0), D(6))
     (move,) = [m for m in await inv.get("/ledger", sku="SOAP") if m["kind"] == "shipment"]
     assert D(move["quantity"]) == D(-4) and "cancellation" in move["note"]
+    assert await inv.ledger_matches_on_hand() and await nothing_negative(inv)
+
+
+async def test_released_goods_of_one_lot_shipped_together_leave_only_what_was_free(inv):
+    """Two released allocations in one lot, shipped by one Shipped: the second is deducted
+    from what the first left free (a step's lot changes are written together, so each
+    decision must see the ones before it), and a redelivery deducts nothing more."""
+    await soap_in_stock(inv)  # one lot of 10
+    (allocated,) = await inv.deliver(order("o1", ("SOAP", "4", "pcs"), ("SOAP", "4", "pcs")))
+    assert len({a.lot_id for a in allocated.allocations}) == 1 and len(allocated.allocations) == 2
+    await inv.deliver(cancelled("o1"))
+    await inv.deliver(order("o2", ("SOAP", "5", "pcs")))  # 5 of the 10 allocated again: 5 free
+
+    event = shipped(allocated)
+    await inv.deliver(event)  # the carrier had both lines already
+    await inv.deliver(event)  # the same fact again under a new event id
+
+    stock = await inv.stock("SOAP")
+    assert (stock["on_hand"], stock["allocated"], stock["available"]) == (D(5), D(5), D(0))
+    moves = sorted(D(m["quantity"]) for m in await inv.get("/ledger", sku="SOAP") if m["kind"] == "shipment")
+    assert moves == [D(-4), D(-1)]
+    notes = [m["note"] for m in await inv.get("/ledger", sku="SOAP") if m["kind"] == "shipment"]
+    assert any(re.search(r"only 1(\.0*)? was free", n) for n in notes), notes
     assert await inv.ledger_matches_on_hand() and await nothing_negative(inv)
 
 

@@ -21,7 +21,7 @@ from decimal import Decimal
 
 ZERO = Decimal(0)
 
-from sqlalchemy import func, inspect, or_, select, text
+from sqlalchemy import Select, func, inspect, or_, select, text
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,6 +45,17 @@ async def lock_items(session: AsyncSession, skus: Iterable[str]) -> dict[str, It
         return {}
     rows = await session.execute(
         select(Item).where(Item.sku.in_(wanted)).order_by(Item.sku).with_for_update(key_share=True),
+        execution_options={"populate_existing": True},
+    )
+    return {item.sku: item for item in rows.scalars()}
+
+
+async def lock_items_named_by(session: AsyncSession, skus: Select) -> dict[str, Item]:
+    """`lock_items` of the SKUs a subquery names, in one statement instead of reading them
+    first. Only for SKUs that never change on the rows named (an allocation's): the subquery
+    may read them from before the wait for a lock."""
+    rows = await session.execute(
+        select(Item).where(Item.sku.in_(skus)).order_by(Item.sku).with_for_update(key_share=True),
         execution_options={"populate_existing": True},
     )
     return {item.sku: item for item in rows.scalars()}

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from contracts.events import Shipped
 from contracts.units import IncompatibleUnits
 from eventkit import Context
-from inventory.adapters.stock import LotChanges, lock_items
+from inventory.adapters.stock import LotChanges, lock_items_named_by
 from inventory.domain.quantities import to_base
 from inventory.tables import Allocation, Lot, StockMovement, utcnow
 
@@ -26,9 +26,8 @@ async def ship(ctx: Context, event: Shipped) -> None:
     session = ctx.session
     ids = sorted({line.allocation_id for line in event.lines})
     # Items first, then the allocations and lots (the order every stock change uses); an
-    # allocation's item never changes, so it is read before the lock.
-    skus = set((await session.execute(select(Allocation.sku).where(Allocation.allocation_id.in_(ids)))).scalars())
-    items = await lock_items(session, skus)
+    # allocation's item never changes, so the item lock names it by a subquery.
+    items = await lock_items_named_by(session, select(Allocation.sku).where(Allocation.allocation_id.in_(ids)))
     # The allocations and their lots locked, and whether this shipment was applied to each, in
     # one statement: under the item locks nothing else touches these rows, so locking both in
     # one go cannot deadlock, and this statement's snapshot sees what a previous delivery of the
