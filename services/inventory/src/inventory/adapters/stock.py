@@ -8,9 +8,12 @@ new lot of the item), then the rows of those items it changes - allocations, pla
 lines - and last the lot rows it takes (`FOR UPDATE`, FEFO or lot-id order). The item locks are
 the gate: two transactions that could touch the same allocation, promise or lot both need its
 item first, so what one reads after taking them includes everything the other committed
-(read anything that decides what to release again under the locks). The CHECK constraints on `lots`
-are the last line: every change is a relative UPDATE (`reserved = reserved + q`) judged on
-the real row, so even a stale read fails the transaction instead of overselling."""
+(read anything that decides what to release again under the locks). Because of that gate, a
+step may lock an item's allocations and their lots in one statement (Shipped): nobody else
+holding one of those rows can be waiting for the other. The CHECK constraints on `lots`
+are the last line: every change is a relative UPDATE (`reserved = reserved + q`, a step's
+changes to several lots in one statement: `LotChanges`) judged on the real row, so even a
+stale read fails the transaction instead of overselling."""
 
 from __future__ import annotations
 
