@@ -19,7 +19,7 @@ from inventory.adapters.stock import lock_items
 from inventory.covering import cover_line
 from inventory.replenishment import replenish, waiting_on
 from inventory.tables import Allocation, DemandLine, Item, LineShortage, OrderDemand, Promise, RecipeReplica
-from inventory.waiting import stop_waiting, waiting_of
+from inventory.waiting import shortages_of, stop_waiting, waiting_from
 
 ZERO = Decimal(0)
 
@@ -101,6 +101,8 @@ async def resume(ctx: Context, found: Resumable, items: dict[str, Item], today: 
     # covering one line changes only that line's allocations and promises, so what the others
     # need does not move while they wait their turn.
     lines = await _lock_lines(session, found.lines)
+    # Their shortage rows in one statement too: only a line's own retry changes them.
+    shortages = await shortages_of(session, [d for d, _ in lines.values() if d.status == "open"])
     allocated: list[str] = []
     for order_id, line_no in found.lines:
         if (order_id, line_no) not in lines:
@@ -108,9 +110,9 @@ async def resume(ctx: Context, found: Resumable, items: dict[str, Item], today: 
         demand, need = lines[(order_id, line_no)]
         if demand.status != "open":
             continue
-        before = await waiting_of(session, demand)
+        before = waiting_from(demand, shortages.get((order_id, line_no), []))
         if demand.waiting > 0:  # a line not waiting has no shortage rows to clear
-            await stop_waiting(session, demand)
+            await stop_waiting(session, demand, has_shortages=(order_id, line_no) in shortages)
         if need <= 0:
             continue
         if await cover_line(ctx, demand, items, recipes.get(demand.sku), today, need=need, before=before):

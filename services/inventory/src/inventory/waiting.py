@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events import MaterialsShort
@@ -49,6 +49,28 @@ async def waiting_of(session: AsyncSession, demand: DemandLine) -> Waiting:
             select(LineShortage).where(LineShortage.order_id == demand.order_id, LineShortage.line_no == demand.line_no)
         )
     ).scalars().all()
+    return waiting_from(demand, rows)
+
+
+async def shortages_of(session: AsyncSession, lines: Sequence[DemandLine]) -> dict[tuple[str, int], list[LineShortage]]:
+    """The shortage rows of several lines in one statement (a line with none is absent).
+    Only lines that wait can have any."""
+    keys = [(d.order_id, d.line_no) for d in lines if d.waiting > 0]
+    found: dict[tuple[str, int], list[LineShortage]] = {}
+    if not keys:
+        return found
+    rows = await session.execute(
+        select(LineShortage).where(tuple_(LineShortage.order_id, LineShortage.line_no).in_(keys))
+    )
+    for s in rows.scalars():
+        found.setdefault((s.order_id, s.line_no), []).append(s)
+    return found
+
+
+def waiting_from(demand: DemandLine, rows: Sequence[LineShortage]) -> Waiting:
+    """What the line waits for, given its shortage rows."""
+    if demand.waiting <= 0:
+        return NOT_WAITING
     return Waiting(
         demand.waiting, demand.reason,
         frozenset(_key(s.material_sku, s.required, s.available, s.missing, s.unit) for s in rows),
@@ -56,12 +78,16 @@ async def waiting_of(session: AsyncSession, demand: DemandLine) -> Waiting:
     )
 
 
-async def stop_waiting(session: AsyncSession, demand: DemandLine) -> None:
-    """The line waits for nothing (it is being retried, or cancelled)."""
+async def stop_waiting(session: AsyncSession, demand: DemandLine, has_shortages: bool = True) -> None:
+    """The line waits for nothing (it is being retried, or cancelled). `has_shortages=False`:
+    the caller read that the line has no shortage rows (it waited for a recipe or an item),
+    so there is nothing to delete."""
     demand.waiting = ZERO
     demand.reason = ""
     demand.reason_code = None
     demand.expected_date = None
+    if not has_shortages:
+        return
     await session.execute(
         delete(LineShortage).where(LineShortage.order_id == demand.order_id, LineShortage.line_no == demand.line_no)
     )
