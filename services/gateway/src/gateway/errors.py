@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from eventkit.redaction import secret_safe_validation_errors
-from gateway.models import SECRET_FIELDS
+from gateway.schemas import SECRET_FIELDS
 
 validation_error = secret_safe_validation_errors(SECRET_FIELDS)

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from gateway.auth import require_key
 from gateway.downstream import Downstream, downstream
-from gateway.models import (
+from gateway.schemas import (
     ChannelName, ConnectorCreate, FulfillmentStatus, ReconcileRequest, RotateSecret, ShopOrderStatus, ShopPath,
     ShopText, SkuMapping, SkuRefPath,
 )

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from gateway import compose, views
 from gateway.auth import require_key
 from gateway.downstream import Downstream, downstream
-from gateway.models import (
+from gateway.schemas import (
     HoldIn, ItemChange, ItemCreate, LotRef, OrderId, ReceiptCreate, RecallCloseIn, RecallCustomerIn, RecallId, RecallIn,
     ReleaseIn, ReorderRuleIn, SkuPath,
 )

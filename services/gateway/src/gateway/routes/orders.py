@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from gateway import compose, views
 from gateway.auth import require_key
 from gateway.downstream import Downstream, downstream
-from gateway.models import CancelRequest, OrderCreate, OrderId
+from gateway.schemas import CancelRequest, OrderCreate, OrderId
 
 router = APIRouter(prefix="/api", tags=["orders"], dependencies=[Security(require_key)])
 

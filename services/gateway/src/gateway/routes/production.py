@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from gateway import views
 from gateway.auth import require_key
 from gateway.downstream import Downstream, downstream
-from gateway.models import BatchComplete, RecipeCreate, SkuPath, BatchCancelRequest
+from gateway.schemas import BatchComplete, RecipeCreate, SkuPath, BatchCancelRequest
 
 router = APIRouter(prefix="/api", tags=["production"], dependencies=[Security(require_key)])
 

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from gateway.auth import require_key
 from gateway.downstream import Downstream, downstream
-from gateway.models import (
+from gateway.schemas import (
     FromSuggestions, IdPath, PurchaseOrderCancel, PurchaseOrderCreate, PurchaseOrderStatus, SkuPath, SupplierCreate,
     SupplierTerms,
 )

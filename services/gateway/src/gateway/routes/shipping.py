@@ -12,7 +12,7 @@ from pydantic import Field
 from gateway import views
 from gateway.auth import require_key
 from gateway.downstream import Downstream, downstream
-from gateway.models import Body, ShipRequest
+from gateway.schemas import Body, ShipRequest
 from gateway.routes.channels import _NOT_FORWARDED
 
 router = APIRouter(prefix="/api", tags=["shipping"], dependencies=[Security(require_key)])

@@ -26,7 +26,7 @@ from pydantic import BaseModel
 
 from gateway.auth import require_key
 from gateway.downstream import Downstream, downstream
-from gateway.models import OrderId
+from gateway.schemas import OrderId
 
 public = APIRouter(tags=["customer status page"])
 router = APIRouter(prefix="/api", tags=["customer status page"], dependencies=[Security(require_key)])
