@@ -14,13 +14,17 @@ const GOODS_LEFT = new Set(["partially_shipped", "shipped", "delivered"]);
 // What the last click said, per order, kept while the console is open: the page re-renders
 // on every event of the order (a parcel delivered), and the new link must not vanish with it.
 const linkNews = new Map();
+// The box each order's answer goes to: the one on screen now. A re-render while the request
+// is in flight (the order's next event) replaces the box the click came from.
+const linkBoxes = new Map();
 
 function statusLinkBox(o, ctx) {
   if (!ctx.mayAct) return null;
   const out = h("p", { role: "status" });
+  linkBoxes.set(o.order_id, out);
   const show = (news) => {
     linkNews.set(o.order_id, news);
-    out.replaceChildren(...(news.url ? ["New link e-mailed to the customer: ",
+    linkBoxes.get(o.order_id).replaceChildren(...(news.url ? ["New link e-mailed to the customer: ",
       h("input", { readonly: true, value: news.url, "aria-label": "New status link", size: 60, onfocus: (ev) => ev.target.select() })]
       : ["The link is revoked; its page now answers \u201cnot found\u201d."]));
   };
