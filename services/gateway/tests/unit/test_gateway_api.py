@@ -92,6 +92,16 @@ async def test_bad_order_is_422_at_the_gateway(gateway, network, body):
     assert network.calls == []
 
 
+async def test_a_mistyped_value_is_told_its_shape_in_words(gateway, network):
+    body = {"customer": {"name": "Bo", "email": "bo at example.com"}, "lines": [{"sku": "LIP BALM", "quantity": "5", "unit": "pcs"}]}
+    resp = await gateway.post("/api/orders", json=body, headers=OPERATOR)
+    assert resp.status_code == 422 and network.calls == []
+    said = {tuple(e["loc"]): e["msg"] for e in resp.json()["detail"]}
+    assert said[("body", "customer", "email")] == "must be an e-mail address such as name@example.com (no spaces)"
+    assert said[("body", "lines", 0, "sku")].startswith("must be letters, digits")
+    assert not any("pattern" in m for m in said.values())
+
+
 async def test_bad_recipe_yield_is_422(gateway, network):
     recipe = {"sku": "LIP", "name": "Lip balm", "output_unit": "pcs", "ingredients": [{"sku": "WAX", "quantity": "0.005", "unit": "kg"}],
               "batch_min": "50", "batch_multiple": "25", "expected_yield": "1.2", "lead_time_days": 2}
