@@ -33,14 +33,17 @@ import argparse
 import asyncio
 import os
 import platform
+import signal
 import socket
 import subprocess
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -137,6 +140,8 @@ async def drive(stack: Stack, system: System, args) -> dict:
             return r.json()["total"]
 
         cpu_samples: list[tuple[datetime, Snapshot]] = []  # a soak's CPU per block comes from these
+        stmt_samples: list[tuple[datetime, statements.Times]] = []  # and its statements' server time
+        stmt_conn = await asyncpg.connect(stack.dsn("postgres")) if args.soak else None
 
         async def watch_shipped() -> None:
             nonlocal shipped
@@ -148,6 +153,10 @@ async def drive(stack: Stack, system: System, args) -> dict:
                 if args.soak and (not cpu_samples or time.monotonic() - sampled[0] >= 5):
                     sampled[0] = time.monotonic()
                     cpu_samples.append((datetime.now(timezone.utc), snapshot(roots)))
+                    try:
+                        stmt_samples.append((datetime.now(timezone.utc), await statements.times(stmt_conn, databases)))
+                    except (OSError, asyncpg.PostgresError):
+                        pass  # next look
                 try:
                     await asyncio.wait_for(stop.wait(), timeout=0.25)
                 except asyncio.TimeoutError:
@@ -207,11 +216,13 @@ async def drive(stack: Stack, system: System, args) -> dict:
         stop.set()
         await asyncio.gather(floor_task, watcher)
         await floor.close()
+        if stmt_conn is not None:
+            await stmt_conn.close()
     journal = await read_journal({db: stack.dsn(stack.database(db)) for db in DATABASES}, since)
     return {"n": n, "wall_s": wall, "placed_s": placed_s, "order_ids": [o for o in placed_ids if o], "kinds": kinds,
             "journal": journal, "cpu": cpu, "load": (load_before, load_after),
             "floor": (floor.batches_done, floor.shipments_done, floor.refused, floor.looks), "placement_retries": retries[0],
-            "cpu_samples": cpu_samples, "round_trips": round_trips, "profiles": profiles, "profile_problem": sampler.problem if sampler else None}
+            "cpu_samples": cpu_samples, "stmt_samples": stmt_samples, "round_trips": round_trips, "profiles": profiles, "profile_problem": sampler.problem if sampler else None}
 
 
 def rss_peaks(system: System) -> dict[str, float]:
@@ -276,20 +287,38 @@ def _hop_table(hops: dict[str, list[float]]) -> list[str]:
     return lines
 
 
-def _block(journal: Journal, ids: list[str], samples: list[tuple[datetime, Snapshot]]) -> tuple[float, float, dict]:
-    """A block of orders: throughput (first placement commit to last shipment commit), the
-    system's CPU per order over that window (from the samples taken every 5 s), and its hops."""
+@dataclass
+class Block:
+    """A block of orders: throughput (first placement commit to last shipment commit), what
+    the window cost (CPU per process tree and statements' server time, from the samples taken
+    every 5 s), the orders shipped in it, and the block's hops."""
+    rate: float
+    cpu: Snapshot
+    stmts: statements.Times
+    shipped_in: int
+    hops: dict
+
+    @property
+    def system_per_order(self) -> float:
+        return sum(v for k, v in self.cpu.trees.items() if not k.startswith(("bench", "rest"))) / self.shipped_in
+
+
+def _window(samples: list, start: datetime, end: datetime):
+    before = [snap for at, snap in samples if at <= start] or [samples[0][1]]
+    after = [snap for at, snap in samples if at >= end] or [samples[-1][1]]
+    return after[0] - before[-1]
+
+
+def _block(journal: Journal, ids: list[str], cpu_samples: list, stmt_samples: list) -> Block:
     placed, shipped = journal.first_commit("OrderPlaced"), journal.first_commit("Shipped")
     start = min(placed[o] for o in ids if o in placed)
     end = max(shipped[o] for o in ids if o in shipped)
-    before = [snap for at, snap in samples if at <= start] or [samples[0][1]]
-    after = [snap for at, snap in samples if at >= end] or [samples[-1][1]]
-    used = after[0] - before[-1]
-    system = sum(v for k, v in used.trees.items() if not k.startswith(("bench", "rest")))
     # Orders of any block finish inside the window too; what the window costs is divided by
     # the orders it shipped, whichever block they belong to.
-    shipped_in = sum(1 for t in shipped.values() if start <= t <= end)
-    return len(ids) / max((end - start).total_seconds(), 1e-9), system / max(shipped_in, 1), journal.hops(set(ids))
+    shipped_in = max(sum(1 for t in shipped.values() if start <= t <= end), 1)
+    stmts = _window(stmt_samples, start, end) if stmt_samples else statements.Times()
+    return Block(len(ids) / max((end - start).total_seconds(), 1e-9), _window(cpu_samples, start, end), stmts,
+                 shipped_in, journal.hops(set(ids)))
 
 
 def report(res: dict, rss: dict, pg: dict, kafka: dict, args) -> str:
@@ -335,7 +364,8 @@ def report(res: dict, rss: dict, pg: dict, kafka: dict, args) -> str:
     if args.soak:
         size = min(1000, n // 4)
         first, last = ids[:size], ids[-size:]
-        (t1, c1, h1), (t2, c2, h2) = (_block(journal, b, res["cpu_samples"]) for b in (first, last))
+        b1, b2 = (_block(journal, b, res["cpu_samples"], res["stmt_samples"]) for b in (first, last))
+        t1, c1, h1, t2, c2, h2 = b1.rate, b1.system_per_order, b1.hops, b2.rate, b2.system_per_order, b2.hops
         lines += ["", f"## Soak: the first and the last {size} orders", "",
                   f"- throughput: first {t1:.1f} orders/s, last {t2:.1f} orders/s ({(t2 - t1) / t1:+.0%})",
                   f"- system CPU per order shipped in the block's window: first {c1 * 1000:.0f} ms, last "
@@ -346,6 +376,13 @@ def report(res: dict, rss: dict, pg: dict, kafka: dict, args) -> str:
         for hop in sorted(set(h1) | set(h2), key=lambda h: -len(h1.get(h, []))):
             a, b = pct(h1.get(hop, []), 50), pct(h2.get(hop, []), 50)
             lines.append(f"| {hop} | {a:.0f} | {b:.0f} | {(b - a) / a:+.0%} |" if a == a and a else f"| {hop} | {a:.0f} | {b:.0f} | |")
+        lines += ["", "CPU per order shipped in each block's window, by process tree (ms):", "",
+                  "| process tree | first | last | change |", "|---|---|---|---|"]
+        for name in sorted(b2.cpu.trees, key=lambda k: -b2.cpu.trees[k]):
+            x, y = b1.cpu.trees.get(name, 0.0) / b1.shipped_in * 1000, b2.cpu.trees[name] / b2.shipped_in * 1000
+            lines.append(f"| {name} | {x:.1f} | {y:.1f} | {(y - x) / x:+.0%} |" if x else f"| {name} | {x:.1f} | {y:.1f} | |")
+        lines += ["", "Server time of the statements (pg_stat_statements) per order shipped in each block's window:", "",
+                  *statements.growth_report(b1.stmts, b2.stmts, b1.shipped_in, b2.shipped_in)]
     lines += ["", "## Peak memory (VmHWM) per process", "", "| process | MiB |", "|---|---|"]
     lines += [f"| {name} | {mib:.0f} |" for name, mib in sorted(rss.items())]
     lines += ["", "## This machine's ceilings, same run", "",
@@ -353,6 +390,19 @@ def report(res: dict, rss: dict, pg: dict, kafka: dict, args) -> str:
               *(f"- Kafka raw {k}: {v:,.0f}" for k, v in kafka.items()),
               f"- load average after the ceilings: {load_average()}", ""]
     return "\n".join(lines)
+
+
+async def hold(stack: Stack) -> None:
+    print("holding the stack for a look; databases (send SIGINT or SIGTERM to go on):", flush=True)
+    for db in DATABASES:
+        print(f"  {db}: {stack.dsn(stack.database(db))}", flush=True)
+    done = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, done.set)
+    await done.wait()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.remove_signal_handler(sig)
 
 
 async def main() -> int:
@@ -367,6 +417,8 @@ async def main() -> int:
                     "and last thousand compared")
     ap.add_argument("--profile", action="store_true", help="sample every service with py-spy for the run and add "
                     "where its CPU goes (by layer and by handler/route) to the report")
+    ap.add_argument("--hold", action="store_true", help="after the run, keep the stack and its databases up until "
+                    "SIGINT/SIGTERM, to look at plans (EXPLAIN) and tables with the history the run left")
     ap.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks", help="where the report is saved")
     args = ap.parse_args()
     if args.soak:
@@ -383,6 +435,8 @@ async def main() -> int:
             print(f"driving {args.orders} orders...", flush=True)
             res = await drive(stack, system, args)
             rss = rss_peaks(system)
+            if args.hold:
+                await hold(stack)
         finally:
             system.stop()
         print("measuring machine ceilings...", flush=True)

@@ -85,3 +85,71 @@ def report(counts: Counts, orders: int) -> list[str]:
         lines.append(f"- **{svc}**: {cells}")
     lines.append("")
     return lines
+
+
+# A soak asks which statements grow dearer as history grows: server time per statement,
+# sampled with the CPU every few seconds, compared between the first and the last block.
+_TIMES = """
+SELECT d.datname AS db, s.queryid, s.query, s.calls, s.total_exec_time, s.shared_blks_hit + s.shared_blks_read AS blocks
+FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+WHERE s.toplevel
+"""
+
+
+@dataclass
+class Times:
+    """(database, queryid) -> (query text, calls, total execution ms, shared blocks touched)."""
+    rows: dict[tuple[str, int], tuple[str, int, float, int]] = field(default_factory=dict)
+
+    def __sub__(self, before: "Times") -> "Times":
+        out = {}
+        for key, (q, calls, ms, blocks) in self.rows.items():
+            _, c0, m0, b0 = before.rows.get(key, (q, 0, 0.0, 0))
+            if calls > c0:
+                out[key] = (q, calls - c0, ms - m0, blocks - b0)
+        return Times(out)
+
+
+async def times(conn: asyncpg.Connection, databases: dict[str, str]) -> Times:
+    names = {db: svc for svc, db in databases.items()}
+    rows = await conn.fetch(_TIMES)
+    return Times({(names[r["db"]], r["queryid"]): (" ".join(r["query"].split()), r["calls"], r["total_exec_time"], r["blocks"])
+                  for r in rows if r["db"] in names})
+
+
+def growth_report(first: Times, last: Times, first_orders: int, last_orders: int, top: int = 12) -> list[str]:
+    """Server time and shared blocks touched per order by service database in both windows,
+    and the statements whose blocks per order grew most. Blocks are the work a statement did;
+    its time also holds the waits for row locks (inventory's item locks), which grow with
+    contention, not with history. Mean time and blocks per call tell a statement that runs
+    more often from one that does more work each time."""
+    def per_svc(t: Times, n: int) -> dict[str, tuple[float, float]]:
+        out: dict[str, tuple[float, float]] = {}
+        for (svc, _), (_, _, ms, blocks) in t.rows.items():
+            m, b = out.get(svc, (0.0, 0.0))
+            out[svc] = (m + ms / n, b + blocks / n)
+        return out
+
+    def change(x: float, y: float) -> str:
+        return f"{(y - x) / x:+.0%}" if x else ""
+
+    a, b = per_svc(first, first_orders), per_svc(last, last_orders)
+    lines = ["| service database | server ms per order, first -> last | change | blocks per order, first -> last | change |",
+             "|---|---|---|---|---|"]
+    for svc in sorted(set(a) | set(b), key=lambda s: -b.get(s, (0.0, 0.0))[1]):
+        (m1, b1), (m2, b2) = a.get(svc, (0.0, 0.0)), b.get(svc, (0.0, 0.0))
+        lines.append(f"| {svc} | {m1:.2f} -> {m2:.2f} | {change(m1, m2)} | {b1:.0f} -> {b2:.0f} | {change(b1, b2)} |")
+    growth = []
+    for key in set(first.rows) | set(last.rows):
+        q, c1, m1, b1 = first.rows.get(key, ("", 0, 0.0, 0))
+        q2, c2, m2, b2 = last.rows.get(key, ("", 0, 0.0, 0))
+        growth.append((b2 / last_orders - b1 / first_orders, key[0], q or q2, c1, m1, b1, c2, m2, b2))
+    growth.sort(key=lambda g: -g[0])
+    lines += ["", "Statements whose shared blocks per order grew most (first -> last):", "",
+              "| service | statement | blocks/order | blocks per call | calls/order | mean ms |", "|---|---|---|---|---|---|"]
+    for d, svc, q, c1, m1, b1, c2, m2, b2 in growth[:top]:
+        text = q[:110].replace("|", "\\|") + ("..." if len(q) > 110 else "")
+        lines.append(f"| {svc} | `{text}` | {b1 / first_orders:.1f} -> {b2 / last_orders:.1f} | "
+                     f"{b1 / max(c1, 1):.1f} -> {b2 / max(c2, 1):.1f} | {c1 / first_orders:.2f} -> {c2 / last_orders:.2f} | "
+                     f"{m1 / max(c1, 1):.3f} -> {m2 / max(c2, 1):.3f} |")
+    return lines

@@ -81,6 +81,16 @@ KIT_MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE outbox ALTER COLUMN created_xact SET DEFAULT pg_current_xact_id();
         """,
     ),
+    (
+        "eventkit_0005_outbox_vacuum",
+        """
+        -- Every row is written once and marked published once; the mark leaves a dead entry
+        -- in outbox_unpublished that each relay scan steps over until a vacuum removes it.
+        -- By default autovacuum waits for 20% of the table to be dead, so the entries to step
+        -- over grew with the table's history; a fixed threshold keeps them bounded.
+        ALTER TABLE outbox SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000);
+        """,
+    ),
 ]
 
 _LOCK_KEY = 7_301_001  # arbitrary, constant: "migrations of this database"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, func, or_, select, tuple_
+from sqlalchemy import and_, func, select, tuple_, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eventkit import Context
@@ -34,29 +34,36 @@ class Resumable:
 async def find_resumable(session: AsyncSession, wake: Collection[str], plan_id: str | None = None) -> Resumable:
     """Open lines waiting for one of the `wake` SKUs (as the product or a short material),
     and lines with an open promise on `plan_id` (a plan that failed them)."""
-    conditions = []
+    # Each way a line can be resumable is found through its own index (waiting lines by
+    # product, shortage rows by material, promises by plan), so the search costs what it finds:
+    # demand lines are never closed, and one OR over all of them scanned the whole history.
+    found = []
     if wake:
-        short_of = exists().where(
-            LineShortage.order_id == DemandLine.order_id, LineShortage.line_no == DemandLine.line_no,
-            LineShortage.material_sku.in_(list(wake)),
+        found.append(
+            select(DemandLine.order_id, DemandLine.line_no)
+            .where(DemandLine.waiting > 0, DemandLine.status == "open", DemandLine.sku.in_(list(wake)))
         )
-        conditions.append(and_(DemandLine.waiting > 0, or_(DemandLine.sku.in_(list(wake)), short_of)))
+        found.append(
+            select(LineShortage.order_id, LineShortage.line_no)
+            .join(DemandLine, and_(DemandLine.order_id == LineShortage.order_id, DemandLine.line_no == LineShortage.line_no))
+            .where(LineShortage.material_sku.in_(list(wake)), DemandLine.waiting > 0)
+        )
     if plan_id is not None:
-        conditions.append(
-            exists().where(
-                Promise.plan_id == plan_id, Promise.order_id == DemandLine.order_id, Promise.line_no == DemandLine.line_no,
-                Promise.quantity - Promise.allocated - Promise.released > 0,
-            )
+        found.append(
+            select(Promise.order_id, Promise.line_no)
+            .where(Promise.plan_id == plan_id, Promise.quantity - Promise.allocated - Promise.released > 0)
         )
-    if not conditions:
+    if not found:
         return Resumable([], set())
+    candidates = union(*found).subquery() if len(found) > 1 else found[0].subquery()
     # The lines and the recipes of their products in one statement (a product without a recipe: None).
     rows = (
         await session.execute(
             select(DemandLine.order_id, DemandLine.line_no, DemandLine.sku, RecipeReplica)
+            .join(candidates, and_(candidates.c.order_id == DemandLine.order_id, candidates.c.line_no == DemandLine.line_no))
             .join(OrderDemand, OrderDemand.order_id == DemandLine.order_id)
             .outerjoin(RecipeReplica, RecipeReplica.sku == DemandLine.sku)
-            .where(DemandLine.status == "open", OrderDemand.cancelled_at.is_(None), or_(*conditions))
+            .where(DemandLine.status == "open", OrderDemand.cancelled_at.is_(None))
             .order_by(OrderDemand.priority.desc(), OrderDemand.placed_at, DemandLine.order_id, DemandLine.line_no)
         )
     ).all()
