@@ -15,7 +15,7 @@ from inventory.domain.reordering import Position
 
 _FREE = text(
     "SELECT COALESCE(SUM(on_hand - reserved - allocated), 0) FROM lots WHERE sku = :sku AND NOT on_hold "
-    "AND (expiry_date IS NULL OR expiry_date > :today)"
+    "AND (expiry_date IS NULL OR expiry_date > :today) AND on_hand > reserved + allocated"  # lots_free: emptied lots unread
 )
 _PLANNED = text(
     "SELECT COALESCE(SUM(batch_quantity - promised), 0) FROM plans WHERE sku = :sku AND status = 'planned'"

@@ -83,7 +83,10 @@ async def lock_usable_lots_of(session: AsyncSession, skus: Iterable[str], today:
             Lot.sku.in_(wanted),
             Lot.on_hold.is_(False),
             or_(Lot.expiry_date.is_(None), Lot.expiry_date > today),
-            Lot.on_hand - Lot.reserved - Lot.allocated > 0,
+            # Written as lots_free's predicate (migration 0006) so the planner can use it: the
+            # same condition as "free > 0" in another form was not, and every search read all
+            # the lots an item ever had, the emptied ones included.
+            Lot.on_hand > Lot.reserved + Lot.allocated,
         )
         .order_by(Lot.sku, Lot.expiry_date.asc().nulls_last(), Lot.received_date, Lot.lot_no, Lot.lot_id)
         .with_for_update(),

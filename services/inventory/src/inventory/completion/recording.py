@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import false, or_, select
+from sqlalchemy import ARRAY, String, cast, false, func, select, union
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,10 +47,13 @@ async def consumption_by_lot(
     ids = {u.lot_id for u in event.consumption}
     reserved_in = select(Reservation.lot_id).where(Reservation.plan_id == event.batch_id, Reservation.status == "open")
     named = Lot.lot_id.in_(ids) if ids else false()
+    # The lots wanted as one set of ids (a UNION), not "named OR reserved": an OR with a
+    # subquery cannot use the primary key, and read every lot the business ever had.
+    wanted = union(reserved_in, select(func.unnest(cast(sorted(ids), ARRAY(String))))) if ids else reserved_in
     known: dict[str, Lot] = {}
     reserved: dict[str, str] = {}
     for lot, is_named, is_reserved in await session.execute(
-        select(Lot, named, Lot.lot_id.in_(reserved_in)).where(or_(named, Lot.lot_id.in_(reserved_in)))
+        select(Lot, named, Lot.lot_id.in_(reserved_in)).where(Lot.lot_id.in_(wanted))
     ):
         if is_named:
             known[lot.lot_id] = lot
