@@ -20,6 +20,7 @@ from inventory.domain.quantities import to_base
 from inventory.making import plan_new_batch, recipe_of
 from inventory.tables import DemandLine, Item, Plan, Promise, RecipeReplica
 from inventory.waiting import Waiting, wait_for
+from inventory.index_predicates import open_plans
 
 
 async def cover_line(
@@ -80,7 +81,7 @@ async def _promise_surplus(ctx: Context, demand: DemandLine, need: Decimal) -> D
     plans = (
         await ctx.session.execute(
             select(Plan)
-            .where(Plan.sku == demand.sku, Plan.status == "planned", Plan.promised < Plan.batch_quantity)
+            .where(Plan.sku == demand.sku, open_plans(), Plan.promised < Plan.batch_quantity)
             .order_by(Plan.created_at, Plan.plan_id)
             .with_for_update(),
             execution_options={"populate_existing": True},

@@ -20,6 +20,7 @@ from inventory.covering import cover_line
 from inventory.replenishment import replenish, waiting_on
 from inventory.tables import Allocation, DemandLine, Item, LineShortage, OrderDemand, Promise, RecipeReplica
 from inventory.waiting import shortages_of, stop_waiting, waiting_from
+from inventory.index_predicates import waiting_lines
 
 ZERO = Decimal(0)
 
@@ -41,12 +42,12 @@ async def find_resumable(session: AsyncSession, wake: Collection[str], plan_id: 
     if wake:
         found.append(
             select(DemandLine.order_id, DemandLine.line_no)
-            .where(DemandLine.waiting > 0, DemandLine.status == "open", DemandLine.sku.in_(list(wake)))
+            .where(waiting_lines(), DemandLine.sku.in_(list(wake)))
         )
         found.append(
             select(LineShortage.order_id, LineShortage.line_no)
             .join(DemandLine, and_(DemandLine.order_id == LineShortage.order_id, DemandLine.line_no == LineShortage.line_no))
-            .where(LineShortage.material_sku.in_(list(wake)), DemandLine.waiting > 0)
+            .where(LineShortage.material_sku.in_(list(wake)), waiting_lines())
         )
     if plan_id is not None:
         found.append(

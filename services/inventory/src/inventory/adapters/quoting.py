@@ -19,6 +19,7 @@ from inventory.domain.quantities import to_base
 from inventory.making import recipe_of
 from inventory.adapters.expected_supply import expected_receipts
 from inventory.tables import Item, Lot, Plan, RecipeReplica
+from inventory.index_predicates import free_lots, open_plans
 
 # Units counted in whole pieces: a lot holding 1.5 pcs can give 1 (as FEFO does).
 _COUNT_UNITS = [u.value for u in Unit if is_count(u)]
@@ -31,7 +32,7 @@ def _free_of_item(today: date):
     free = Lot.on_hand - Lot.reserved - Lot.allocated
     return (
         select(func.coalesce(func.sum(case((Item.base_unit.in_(_COUNT_UNITS), func.floor(free)), else_=free)), 0))
-        .where(Lot.sku == Item.sku, Lot.on_hand > Lot.reserved + Lot.allocated, ~Lot.on_hold,
+        .where(Lot.sku == Item.sku, free_lots(),
                or_(Lot.expiry_date.is_(None), Lot.expiry_date > today))
         .correlate(Item).scalar_subquery()
     )
@@ -78,7 +79,7 @@ async def quote_sku(session: AsyncSession, sku: str, quantity: Decimal, unit: st
     plans = (
         await session.execute(
             select(Plan)
-            .where(Plan.sku == sku, Plan.status == "planned", Plan.promised < Plan.batch_quantity)
+            .where(Plan.sku == sku, open_plans(), Plan.promised < Plan.batch_quantity)
             .order_by(Plan.created_at, Plan.plan_id)  # the order placement promises in
         )
     ).scalars().all()

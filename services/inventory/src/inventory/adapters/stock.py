@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.domain.fefo import LotSupply
 from inventory.tables import Allocation, Item, Lot, Plan, Reservation, StockMovement, utcnow
+from inventory.index_predicates import free_lots
 
 
 def new_id() -> str:
@@ -81,12 +82,10 @@ async def lock_usable_lots_of(session: AsyncSession, skus: Iterable[str], today:
         select(Lot)
         .where(
             Lot.sku.in_(wanted),
-            Lot.on_hold.is_(False),
             or_(Lot.expiry_date.is_(None), Lot.expiry_date > today),
-            # Written as lots_free's predicate (migration 0006) so the planner can use it: the
-            # same condition as "free > 0" in another form was not, and every search read all
-            # the lots an item ever had, the emptied ones included.
-            Lot.on_hand > Lot.reserved + Lot.allocated,
+            # As lots_free says it: "free > 0" in another form could not use the index, and
+            # every search read all the lots an item ever had, the emptied ones included.
+            free_lots(),
         )
         .order_by(Lot.sku, Lot.expiry_date.asc().nulls_last(), Lot.received_date, Lot.lot_no, Lot.lot_id)
         .with_for_update(),
