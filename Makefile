@@ -21,7 +21,7 @@ help:
 	@echo "make run     - start Kafka, PostgreSQL and every service (gateway on http://127.0.0.1:8100), demo data loaded"
 	@echo "               (make run ARGS=--floor also simulates the shop floor: batches made, shipments sent)"
 	@echo "make test    - the whole test suite on real Kafka and PostgreSQL (what CI runs)"
-	@echo "make bench   - saga benchmark against a stack it starts, with this machine's ceilings; then the promise benchmark (quote and placement p95 with 10,000 orders and 50,000 lots) and the trace benchmark (forward trace and recall opening, same sizes)"
+	@echo "make bench   - saga benchmark against a stack it starts, with this machine's ceilings and the design's floor, at 16 clients and at low load (2 orders/s); then the promise benchmark (quote and placement p95 with 10,000 orders and 50,000 lots) and the trace benchmark (forward trace and recall opening, same sizes)"
 	@echo "make bench-profile - the saga benchmark with every service sampled by py-spy: where the CPU goes, per layer and per handler"
 	@echo "make bench-soak - the saga benchmark as a soak: 20,000 orders, the first and last thousand compared (hours on 2 busy cores)"
 	@echo "make chaos   - the chaos suite: 300 orders while processes, Kafka and PostgreSQL are killed; audits invariants"
@@ -70,6 +70,7 @@ test-e2e: install browser-deps
 
 bench: install
 	$(PY) bench/saga_bench.py
+	$(PY) bench/saga_bench.py --orders 60 --concurrency 1 --rate 2
 	$(PY) bench/promise_bench.py
 	$(PY) bench/trace_bench.py
 

@@ -13,7 +13,13 @@ shop floor, an operator, the time a handler spent before emitting) is counted in
   names it.
 
 This needs `track_commit_timestamp = on` in the server (the benchmark starts its PostgreSQL
-with it). One server, one clock: every timestamp compares with every other."""
+with it). One server, one clock: every timestamp compares with every other.
+
+Each hop splits into three legs, from two more timestamps the kit's tables keep: the relay
+(producing commit -> the outbox row marked published, i.e. after Kafka acknowledged it), the
+delivery (that mark -> the consuming transaction's start, the inbox row's `processed_at`:
+Kafka to the consumer, its fetch and dispatch; slightly negative when the consumer had the
+record before the relay's mark went out) and the apply (consuming start -> its commit)."""
 
 from __future__ import annotations
 
@@ -27,11 +33,12 @@ import asyncpg
 _OUTBOX = """
 SELECT event_id, headers->>'event_type' AS event_type,
        convert_from(payload, 'UTF8')::jsonb->>'correlation_id' AS correlation_id,
-       pg_xact_commit_timestamp(((created_xact::text::bigint) % 4294967296)::text::xid) AS committed_at
+       pg_xact_commit_timestamp(((created_xact::text::bigint) % 4294967296)::text::xid) AS committed_at,
+       published_at
 FROM outbox WHERE created_at >= $1 AND created_xact IS NOT NULL
 """
 _INBOX = """
-SELECT consumer, event_id, correlation_id, pg_xact_commit_timestamp(xmin) AS committed_at
+SELECT consumer, event_id, correlation_id, pg_xact_commit_timestamp(xmin) AS committed_at, processed_at
 FROM inbox WHERE processed_at >= $1
 """
 
@@ -42,6 +49,7 @@ class Emitted:
     producer: str
     correlation_id: str | None
     committed_at: datetime
+    published_at: datetime | None = None
 
 
 @dataclass
@@ -50,6 +58,7 @@ class Journal:
 
     emitted: dict[str, Emitted] = field(default_factory=dict)  # event_id -> outbox row
     applied: list[tuple[str, str, str | None, datetime]] = field(default_factory=list)  # consumer, event_id, correlation, at
+    started: dict[tuple[str, str], datetime] = field(default_factory=dict)  # (consumer, event_id) -> transaction start
 
     def hops(self, orders: set[str] | None = None) -> dict[str, list[float]]:
         """'<event type> -> <consumer>' -> milliseconds from producing commit to consuming
@@ -60,6 +69,21 @@ class Journal:
             if src is None or (orders is not None and correlation_id not in orders):
                 continue
             out[f"{src.event_type} -> {consumer}"].append((at - src.committed_at).total_seconds() * 1000)
+        return out
+
+    def legs(self, orders: set[str] | None = None) -> dict[str, tuple[list[float], list[float], list[float]]]:
+        """'<event type> -> <consumer>' -> milliseconds of (relay, delivery, apply) per event."""
+        out: dict[str, tuple[list[float], list[float], list[float]]] = defaultdict(lambda: ([], [], []))
+        for consumer, event_id, correlation_id, at in self.applied:
+            src, start = self.emitted.get(event_id), self.started.get((consumer, event_id))
+            if src is None or src.published_at is None or start is None:
+                continue
+            if orders is not None and correlation_id not in orders:
+                continue
+            relay, delivery, apply = out[f"{src.event_type} -> {consumer}"]
+            relay.append((src.published_at - src.committed_at).total_seconds() * 1000)
+            delivery.append((start - src.published_at).total_seconds() * 1000)
+            apply.append((at - start).total_seconds() * 1000)
         return out
 
     def first_commit(self, event_type: str) -> dict[str, datetime]:
@@ -90,11 +114,12 @@ async def read_journal(dsns: dict[str, str], since: datetime) -> Journal:
                 for r in await conn.fetch(_OUTBOX, since):
                     if r["committed_at"] is not None:
                         journal.emitted[str(r["event_id"])] = Emitted(r["event_type"], service, r["correlation_id"],
-                                                                      r["committed_at"])
+                                                                      r["committed_at"], r["published_at"])
             if await conn.fetchval("SELECT to_regclass('inbox') IS NOT NULL"):
                 for r in await conn.fetch(_INBOX, since):
                     if r["committed_at"] is not None:
                         journal.applied.append((r["consumer"], str(r["event_id"]), r["correlation_id"], r["committed_at"]))
+                        journal.started[(r["consumer"], str(r["event_id"]))] = r["processed_at"]
         finally:
             await conn.close()
     return journal

@@ -5,7 +5,8 @@ planned batch and ships every prepared shipment, and prints:
 - sustained orders/s (first placed -> last shipped) and placement alone through the gateway;
 - per hop, the latency from the producing transaction's commit to the consuming transaction's
   commit (OrderPlaced -> inventory, MaterialsReserved -> production, ...), from PostgreSQL's
-  commit timestamps (bench/hops.py): no floor, no operator in it;
+  commit timestamps (bench/hops.py): no floor, no operator in it; and its legs (the relay, the
+  delivery through Kafka, the consuming transaction itself);
 - saga latency OrderPlaced -> OrderAllocated (the system alone) and -> Shipped (with the floor);
 - machine CPU-seconds per order (/proc/stat busy time over the run / orders) and the breakdown
   per process tree (each service, Kafka, PostgreSQL, this driver, the rest of the machine);
@@ -13,7 +14,10 @@ planned batch and ships every prepared shipment, and prints:
   (pg_stat_statements: bench/statements.py);
 - with --soak N: throughput and hop p50 of the first and the last thousand orders (a quarter
   of N each when N is below 4,000);
-- this machine's ceilings measured in the same run (pgbench commits/s, raw Kafka msgs/s);
+- this machine's ceilings measured in the same run (pgbench commits/s, raw Kafka msgs/s), and
+  the design's floor: a bare event application and an event through Kafka, priced on this
+  machine and multiplied by the order's shape (bench/floor.py);
+- with --rate R: placement paced open loop at R orders/s (low load, for hop latency);
 - with --profile: where each service's CPU goes, by layer and by handler/route (bench/cpu_profile.py).
 
 Orders go to four finished goods from stock and four made to order (each from its own raw
@@ -24,7 +28,7 @@ ever-growing queue. The system-wide load average is printed with every figure: o
 machine other work competes for the same cores. Saves the report under docs/benchmarks/.
 
     python bench/saga_bench.py [--orders 200] [--concurrency 16] [--mto-share 0.5]
-                               [--floor-workers 8] [--in-flight 400] [--soak N] [--profile]
+                               [--floor-workers 8] [--in-flight 400] [--rate R] [--soak N] [--profile]
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ from cpu import Snapshot, load_average, snapshot  # noqa: E402
 from hops import Journal, read_journal  # noqa: E402
 from cpu_profile import Sampler  # noqa: E402
 from cpu_profile import report as profile_report  # noqa: E402
+import floor as design  # noqa: E402
 import statements  # noqa: E402
 from shop_floor import ConcurrentFloor  # noqa: E402
 
@@ -167,6 +172,8 @@ async def drive(stack: Stack, system: System, args) -> dict:
             for i in next_index:
                 while placed - shipped >= args.in_flight:
                     await asyncio.sleep(0.05)  # back-pressure on the driver, not a wait for the system
+                if args.rate:  # open loop: order i is due at i / rate seconds, whatever the system is doing
+                    await asyncio.sleep(max(0.0, t0 + i / args.rate - time.monotonic()))
                 product = i // 2 % PRODUCTS
                 sku = made[product] if (i % 10) < args.mto_share * 10 else stock[product]
                 order_id = str(uuid.uuid4())  # ours: placing again after a timeout is idempotent
@@ -280,6 +287,13 @@ async def kafka_ceiling(bootstrap: str, n: int = 50_000, size: int = 400) -> dic
     return {"produce msgs/s": n / produce_s, "consume msgs/s": n / consume_s}
 
 
+def _legs_table(legs: dict[str, tuple[list[float], list[float], list[float]]]) -> list[str]:
+    lines = ["| hop | relay p50 | delivery p50 | apply p50 | apply p95 |", "|---|---|---|---|---|"]
+    for hop, (relay, delivery, apply) in sorted(legs.items(), key=lambda kv: (-len(kv[1][0]), kv[0])):
+        lines.append(f"| {hop} | {pct(relay, 50):.1f} | {pct(delivery, 50):.1f} | {pct(apply, 50):.1f} | {pct(apply, 95):.1f} |")
+    return lines
+
+
 def _hop_table(hops: dict[str, list[float]]) -> list[str]:
     lines = ["| hop (event -> consuming service) | n | p50 | p95 | p99 | max |", "|---|---|---|---|---|---|"]
     for hop, vals in sorted(hops.items(), key=lambda kv: (-len(kv[1]), kv[0])):
@@ -333,6 +347,9 @@ def report(res: dict, rss: dict, pg: dict, kafka: dict, args) -> str:
                  f"service, concurrent simulated floor with {args.floor_workers} workers acting at once "
                  f"({res['floor'][0]} batches, {res['floor'][1]} shipments, {res['floor'][2]} refusals; it looked at its "
                  f"queues {res['floor'][3]} times, three list requests each).")
+    if args.rate:
+        lines.append(f"Placement paced open loop at {args.rate:g} orders/s (low load: the system is not saturated by "
+                     f"the clients; each order is placed when it is due).")
     lines.append(f"Load average (1/5/15 min) when the run started: {res['load'][0]}; when it ended: {res['load'][1]} "
                  f"(the machine is shared: other work competes for the same cores).")
     lines += ["", "## Throughput", "",
@@ -349,7 +366,12 @@ def report(res: dict, rss: dict, pg: dict, kafka: dict, args) -> str:
                              f"{pct(vals, 99):.0f} | {max(vals):.0f} |")
     lines += ["", "-> Shipped includes the simulated floor (it ships when it sees the prepared shipment).", "",
               "## Per hop (ms from the producing transaction's commit to the consuming transaction's commit)", "",
-              *_hop_table(journal.hops(set(ids)))]
+              *_hop_table(journal.hops(set(ids))), "",
+              "Where a hop's time goes (ms, p50 of each leg): the relay (producing commit -> the row marked "
+              "published, after Kafka's acknowledgement), the delivery (that mark -> the consuming transaction's "
+              "start: Kafka to the consumer, fetch, dispatch; below zero when the record arrived before the mark), "
+              "the apply (the consuming transaction, start to commit).", "",
+              *_legs_table(journal.legs(set(ids)))]
     lines += ["", "## CPU (from /proc, over the run)", "",
               f"- machine: **{cpu.busy / n * 1000:.0f} ms of CPU per order** ({cpu.busy:.1f} CPU-s busy over "
               f"{res['wall_s']:.1f} s on {os.cpu_count()} cores)",
@@ -392,6 +414,28 @@ def report(res: dict, rss: dict, pg: dict, kafka: dict, args) -> str:
     return "\n".join(lines)
 
 
+def floor_report(base: design.Floor, res: dict) -> list[str]:
+    n, counts, cpu = res["n"], res["round_trips"], res["cpu"]
+    deliveries, events = counts.deliveries / n, counts.events / n
+    least, orm = base.per_order(deliveries, events), base.per_order(deliveries, events, orm=True)
+    system = sum(v for k, v in cpu.trees.items() if not k.startswith(("bench", "rest"))) / n * 1000
+    cores = os.cpu_count() or 1
+    return ["## The design's floor, same run (bench/floor.py)", "",
+            f"- a minimal event application (BEGIN, inbox row, outbox row, COMMIT; 8 connections), machine CPU: "
+            f"**{base.transaction_ms:.2f} ms** through asyncpg (prepared), **{base.orm_transaction_ms:.2f} ms** through "
+            f"SQLAlchemy's AsyncSession (the services' unit of work)",
+            f"- an event through Kafka as the relays and consumers carry it (idempotent acks=all sends in small "
+            f"groups, a group member committing after each fetch): **{base.event_ms:.2f} ms**",
+            f"- this run's shape per order: {deliveries:.1f} deliveries applied (inbox rows), {events:.1f} events "
+            f"published (outbox rows)",
+            f"- floor through asyncpg: {deliveries:.1f} x {base.transaction_ms:.2f} + {events:.1f} x {base.event_ms:.2f} = "
+            f"**{least:.1f} ms of machine CPU per order** (at most {cores * 1000 / least:.0f} orders/s on {cores} cores); "
+            f"through SQLAlchemy: **{orm:.1f} ms** (at most {cores * 1000 / orm:.0f} orders/s). No business statement, "
+            f"no HTTP call, no relay bookkeeping in either",
+            f"- measured: {system:.0f} ms per order for the system (services, Kafka, PostgreSQL): "
+            f"{system / least:.1f} x the asyncpg floor, {system / orm:.1f} x the SQLAlchemy one", ""]
+
+
 async def hold(stack: Stack) -> None:
     print("holding the stack for a look; databases (send SIGINT or SIGTERM to go on):", flush=True)
     for db in DATABASES:
@@ -413,6 +457,8 @@ async def main() -> int:
     ap.add_argument("--floor-workers", type=int, default=8, help="simulated floor operators acting at once (default 8)")
     ap.add_argument("--in-flight", type=int, default=400, help="placement pauses while this many orders are unshipped "
                     "(default 400; a soak wants a small one, e.g. 64, so its hop latency is the work, not a queue)")
+    ap.add_argument("--rate", type=float, metavar="R", help="open loop: place R orders per second whatever the "
+                    "system does (e.g. 2 for the issue's low-load hop latency; the clients only carry the requests)")
     ap.add_argument("--soak", type=int, metavar="N", help="soak: N orders (the issue asks for 20000), with the first "
                     "and last thousand compared")
     ap.add_argument("--profile", action="store_true", help="sample every service with py-spy for the run and add "
@@ -442,13 +488,18 @@ async def main() -> int:
         print("measuring machine ceilings...", flush=True)
         pg = pgbench_ceiling(stack)
         kafka = await kafka_ceiling(stack.bootstrap)
+        print("measuring the design's floor...", flush=True)
+        url = stack.create_database("floor")
+        base = await design.measure(stack.dsn("floor"), url, stack.bootstrap)
     finally:
         stack.stop()
         sessions.remove_session_dir(tmp)
-    text = report(res, rss, pg, kafka, args)
+    text = report(res, rss, pg, kafka, args) + "\n" + "\n".join(floor_report(base, res))
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)
     kind = f"soak{args.orders}" if args.soak else f"{args.orders}orders"
+    if args.rate:
+        kind += f"-rate{args.rate:g}"
     path = args.out / f"{date.today().isoformat()}-{socket.gethostname()}-saga-{kind}-c{args.concurrency}.md"
     path.write_text(text)
     print(f"saved {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")

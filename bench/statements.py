@@ -24,7 +24,7 @@ SETTINGS = {"shared_preload_libraries": "pg_stat_statements", "pg_stat_statement
             "pg_stat_statements.max": "10000"}
 
 _PER_STATEMENT = """
-SELECT d.datname AS db, s.query, s.calls
+SELECT d.datname AS db, s.query, s.calls, s.rows
 FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
 WHERE s.toplevel
 """
@@ -35,6 +35,10 @@ class Counts:
     per_db: dict[str, int] = field(default_factory=dict)
     transactions: dict[str, int] = field(default_factory=dict)  # BEGINs: one per transaction
     top: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    # The saga's shape: events written to the outboxes (rows) and deliveries claimed in the
+    # inboxes (calls), over all databases (bench/floor.py prices them).
+    events: int = 0
+    deliveries: int = 0
 
 
 async def reset(postgres_dsn: str) -> None:
@@ -60,7 +64,12 @@ async def read(postgres_dsn: str, databases: dict[str, str]) -> Counts:
         svc = names.get(r["db"])
         if svc is None:
             continue
-        per[svc].append((" ".join(r["query"].split()), r["calls"]))
+        query = " ".join(r["query"].split())
+        per[svc].append((query, r["calls"]))
+        if query.startswith("INSERT INTO outbox"):
+            out.events += r["rows"]
+        elif query.startswith("INSERT INTO inbox"):
+            out.deliveries += r["calls"]
     for svc, stmts in per.items():
         out.per_db[svc] = sum(c for _, c in stmts)
         out.transactions[svc] = sum(c for q, c in stmts if q.upper().startswith(("BEGIN", "START TRANSACTION")))

@@ -13,10 +13,12 @@ own key, never the partition or the next fetch. Fetching goes on while lanes wor
 Committing: per partition an offset tracker knows which offsets were taken and which are
 finished; the offset committed is the one just past the longest finished run from the start,
 so an offset is committed to Kafka only after the transactions of every message up to it
-committed. One commit per fetch round (a commit is a broker round trip), only for
-partitions this instance still owns (a commit naming a lost partition would be refused
-whole, taking the owned ones down with it). A fetch round ends within 200 ms (outside a
-rebalance), so what finished is committed when traffic stops too. Commits of one instance
+committed. At most one commit per `consumer_commit_interval` (a commit is a write to Kafka's
+offsets log; one per fetch round was most of Kafka's CPU at a steady trickle of events),
+looked at every fetch round, and always when partitions are given up or the service stops;
+only for partitions this instance still owns (a commit naming a lost partition would be
+refused whole, taking the owned ones down with it). A fetch round ends within 200 ms (outside
+a rebalance), so what finished is committed when traffic stops too. Commits of one instance
 go out one at a time, each computed when its turn comes (a rebalance's commit never
 overtakes a fetch round's older one). A position that has not moved is committed again every
 `_RECOMMIT_AFTER` seconds: the client retries a failed commit by itself, possibly into the
@@ -222,6 +224,7 @@ class EventConsumer:
         self._buffered = 0  # records taken and not finished (or dropped), over all lanes
         self._progress = asyncio.Event()  # a lane finished a record
         self._committing = asyncio.Lock()  # one commit at a time (see Committing)
+        self._committed_at = float("-inf")  # when the last commit went out (monotonic)
         # Given up in a rebalance that has not finished: records of these still fetched
         # under the old assignment must not be applied (the next owner starts after the commit).
         self._revoked: set[TopicPartition] = set()
@@ -418,6 +421,9 @@ class EventConsumer:
     async def _commit_applied(self, only: Iterable[TopicPartition] | None = None) -> None:
         if self._consumer is None:
             return
+        routine = only is None and not self._stopping.is_set()
+        if routine and time.monotonic() - self._committed_at < self._settings.consumer_commit_interval:
+            return  # the next round commits it (see Committing)
         # Offsets read under the lock: a commit waiting for its turn sends what is applied by then,
         # never an older position than the commit before it.
         async with self._committing:
@@ -428,6 +434,7 @@ class EventConsumer:
             offsets = {tp: o for tp, o in offsets.items() if o is not None}
             if not offsets:
                 return
+            self._committed_at = now
             try:
                 await self._consumer.commit({tp: OffsetAndMetadata(o, "") for tp, o in offsets.items()})
             except KafkaError as exc:

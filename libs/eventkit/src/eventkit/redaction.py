@@ -31,10 +31,16 @@ def redacted(errors: list[dict[str, Any]], names: Collection[str]) -> list[dict[
     return out
 
 
-def secret_safe_validation_errors(names: Collection[str]) -> Callable[[Request, RequestValidationError],
-                                                                     Awaitable[JSONResponse]]:
-    """An exception handler for RequestValidationError that never echoes the fields `names`."""
+def secret_safe_validation_errors(
+    names: Collection[str],
+    rewrite: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> Callable[[Request, RequestValidationError], Awaitable[JSONResponse]]:
+    """An exception handler for RequestValidationError that never echoes the fields `names`;
+    `rewrite`, if given, then rewords each error (e.g. a field's shape told in words)."""
     async def handler(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": jsonable_encoder(redacted(list(exc.errors()), names))}, status_code=422)
+        errors = redacted(list(exc.errors()), names)
+        if rewrite is not None:
+            errors = [rewrite(err) for err in errors]
+        return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
 
     return handler

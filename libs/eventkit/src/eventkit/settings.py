@@ -80,6 +80,11 @@ class ServiceSettings(TelemetrySettings):
     # Handlers applied at once by the consumer, each on its own key (swimlanes): a slow key
     # holds back only itself. Each takes a database connection while it runs.
     consumer_concurrency: int = 8
+    # Applied offsets are committed at most this often (and always when partitions are given
+    # up or the service stops): each commit is a write to Kafka's offsets log, and one per
+    # fetch round cost Kafka more CPU than the events themselves at a steady trickle. A crash
+    # re-reads at most this much more (the inbox makes that harmless). 0: every fetch round.
+    consumer_commit_interval: float = 1.0
     # Who fetches for the consumer: "aiokafka" (the kit's own loop) or "faststream" (a FastStream
     # batch subscriber feeding the same lanes; an experiment, see docs/faststream.md).
     consumer_kind: Literal["aiokafka", "faststream"] = "aiokafka"

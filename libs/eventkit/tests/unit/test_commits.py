@@ -1,5 +1,7 @@
 """The consumer's commits, without a broker: one instance's commits never land out of order,
-and a committed offset that something older overwrote is put right while traffic stands still."""
+a committed offset that something older overwrote is put right while traffic stands still, and
+a steady trickle of events is committed at most once per interval, yet at once when
+partitions are given up or the service stops."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ class _Group:
 
     def __init__(self):
         self.committed: dict[TopicPartition, int] = {}
+        self.commits = 0  # commit requests sent to the broker
         self.held: asyncio.Event | None = None
 
     def hold(self) -> asyncio.Event:
@@ -33,6 +36,7 @@ class _Group:
         return {TP}
 
     async def commit(self, offsets):
+        self.commits += 1
         held, self.held = self.held, None
         if held is not None:
             await held.wait()
@@ -40,8 +44,9 @@ class _Group:
             self.committed[tp] = meta.offset
 
 
-def _consumer_on(group: _Group, finished_up_to: int) -> EventConsumer:
-    consumer = EventConsumer(ServiceSettings(), uow=None, handlers={}, producer=None)
+def _consumer_on(group: _Group, finished_up_to: int, commit_interval: float = 0.0) -> EventConsumer:
+    settings = ServiceSettings(consumer_commit_interval=commit_interval)
+    consumer = EventConsumer(settings, uow=None, handlers={}, producer=None)
     consumer._consumer = group  # type: ignore[assignment]
     tracker = consumer._trackers[TP] = _OffsetTracker()
     _finish(tracker, range(finished_up_to))
@@ -97,3 +102,36 @@ async def test_nothing_is_committed_for_a_partition_no_longer_owned():
     await consumer._commit_applied()
     assert group.committed == {}
 
+
+
+async def test_a_trickle_is_committed_once_per_interval_and_what_finished_meanwhile_goes_with_the_next():
+    group = _Group()
+    consumer = _consumer_on(group, finished_up_to=3, commit_interval=60.0)
+    await consumer._commit_applied()
+    assert (group.committed[TP], group.commits) == (3, 1)
+    for end in (4, 5, 6):  # one record finishes per fetch round
+        _finish(consumer._trackers[TP], [end - 1])
+        await consumer._commit_applied()
+    assert (group.committed[TP], group.commits) == (3, 1), "no commit per fetch round within the interval"
+    consumer._committed_at -= 60.0  # the interval has passed
+    await consumer._commit_applied()
+    assert (group.committed[TP], group.commits) == (6, 2)
+
+
+async def test_partitions_given_up_are_committed_at_once_whatever_the_interval():
+    group = _Group()
+    consumer = _consumer_on(group, finished_up_to=3, commit_interval=60.0)
+    await consumer._commit_applied()
+    _finish(consumer._trackers[TP], [3, 4])
+    await consumer._commit_applied(only={TP})  # a rebalance's drain
+    assert (group.committed[TP], group.commits) == (5, 2)
+
+
+async def test_what_was_applied_is_committed_at_once_when_the_service_stops():
+    group = _Group()
+    consumer = _consumer_on(group, finished_up_to=3, commit_interval=60.0)
+    await consumer._commit_applied()
+    _finish(consumer._trackers[TP], [3, 4, 5])
+    await consumer.stop()
+    await consumer._commit_applied()  # the run loop's last commit
+    assert group.committed[TP] == 6

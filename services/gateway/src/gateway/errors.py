@@ -7,12 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-
-from eventkit.redaction import redacted
+from eventkit.redaction import secret_safe_validation_errors
 from gateway.schemas import SECRET_FIELDS
 
 # Field name (the last part of the error's location) -> what a valid value looks like.
@@ -34,6 +29,4 @@ def _in_words(err: dict[str, Any]) -> dict[str, Any]:
     return {**err, "msg": f"must be {shape}"}
 
 
-async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = [_in_words(e) for e in redacted(list(exc.errors()), SECRET_FIELDS)]
-    return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+validation_error = secret_safe_validation_errors(SECRET_FIELDS, rewrite=_in_words)

@@ -17,10 +17,10 @@ from inventory.domain.fefo import choose_lots
 from inventory.domain.pieces import fractional_pieces, need_up
 from inventory.domain.planning import OpenPlan, promise_from_plans
 from inventory.domain.quantities import to_base
+from inventory.index_predicates import open_plans
 from inventory.making import plan_new_batch, recipe_of
 from inventory.tables import DemandLine, Item, Plan, Promise, RecipeReplica
 from inventory.waiting import Waiting, wait_for
-from inventory.index_predicates import open_plans
 
 
 async def cover_line(

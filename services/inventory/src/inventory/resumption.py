@@ -17,10 +17,10 @@ from eventkit import Context
 from inventory.adapters.outgoing import emit_allocated
 from inventory.adapters.stock import lock_items
 from inventory.covering import cover_line
+from inventory.index_predicates import waiting_lines
 from inventory.replenishment import replenish, waiting_on
 from inventory.tables import Allocation, DemandLine, Item, LineShortage, OrderDemand, Promise, RecipeReplica
 from inventory.waiting import shortages_of, stop_waiting, waiting_from
-from inventory.index_predicates import waiting_lines
 
 ZERO = Decimal(0)
 

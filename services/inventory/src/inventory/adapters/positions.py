@@ -8,15 +8,20 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.domain.reordering import Position
+from inventory.index_predicates import free_lots
+from inventory.tables import Lot
 
-_FREE = text(
-    "SELECT COALESCE(SUM(on_hand - reserved - allocated), 0) FROM lots WHERE sku = :sku AND NOT on_hold "
-    "AND (expiry_date IS NULL OR expiry_date > :today) AND on_hand > reserved + allocated"  # lots_free: emptied lots unread
-)
+
+def _free(sku: str, today: date):
+    # lots_free's own predicate: emptied lots are never read.
+    return select(func.coalesce(func.sum(Lot.on_hand - Lot.reserved - Lot.allocated), 0)).where(
+        Lot.sku == sku, free_lots(), or_(Lot.expiry_date.is_(None), Lot.expiry_date > today)
+    )
+
 _PLANNED = text(
     "SELECT COALESCE(SUM(batch_quantity - promised), 0) FROM plans WHERE sku = :sku AND status = 'planned'"
 )
@@ -35,7 +40,7 @@ _RESERVED = text("SELECT COALESCE(SUM(quantity), 0) FROM reservations WHERE sku 
 
 
 async def position(session: AsyncSession, sku: str, kind: str, today: date) -> Position:
-    free = Decimal(await session.scalar(_FREE, {"sku": sku, "today": today}))
+    free = Decimal(await session.scalar(_free(sku, today)))
     supply = _PLANNED if kind != "raw" else _ON_ORDER
     return Position(on_hand_free=max(free, Decimal(0)), open_supply=Decimal(await session.scalar(supply, {"sku": sku})))
 

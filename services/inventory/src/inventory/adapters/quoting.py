@@ -11,15 +11,15 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.units import IncompatibleUnits, Unit, is_count
+from inventory.adapters.expected_supply import expected_receipts
 from inventory.commands import Refused
 from inventory.domain.pieces import fractional_pieces
 from inventory.domain.planning import batch_for, material_needs
 from inventory.domain.promising import Answer, PlannedSurplus, material_checks, quote
 from inventory.domain.quantities import to_base
-from inventory.making import recipe_of
-from inventory.adapters.expected_supply import expected_receipts
-from inventory.tables import Item, Lot, Plan, RecipeReplica
 from inventory.index_predicates import free_lots, open_plans
+from inventory.making import recipe_of
+from inventory.tables import Item, Lot, Plan, RecipeReplica
 
 # Units counted in whole pieces: a lot holding 1.5 pcs can give 1 (as FEFO does).
 _COUNT_UNITS = [u.value for u in Unit if is_count(u)]

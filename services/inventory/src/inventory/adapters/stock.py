@@ -29,8 +29,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.domain.fefo import LotSupply
-from inventory.tables import Allocation, Item, Lot, Plan, Reservation, StockMovement, utcnow
 from inventory.index_predicates import free_lots
+from inventory.tables import Allocation, Item, Lot, Plan, Reservation, StockMovement, utcnow
 
 
 def new_id() -> str:

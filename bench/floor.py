@@ -1,0 +1,172 @@
+"""The floor of the design, for the saga benchmark: what the infrastructure alone costs per
+order in this saga's shape, with no business logic at all, measured on the same machine in
+the same run.
+
+The design fixes the shape of an order: every event a service consumes is applied in a
+transaction of its own that also records it in the inbox (and writes what it emits to the
+outbox), and every event travels through Kafka from one service's relay to another's
+consumer. The saga benchmark counts that shape per order (transactions, events published,
+deliveries applied, from pg_stat_statements). This module measures the two unit costs, as
+machine CPU (/proc/stat busy time over the measurement, both sides of every socket included):
+
+- a minimal event application: BEGIN; INSERT the inbox row; INSERT one outbox row; COMMIT,
+  from eight connections at once, no handler: through asyncpg with prepared statements (the
+  least Python can do), and through SQLAlchemy's AsyncSession as the services' unit of work
+  does (the design card's persistence layer, sqlmodel, is built on it);
+- an event through Kafka as the relay and the consumers carry it: sent by an idempotent
+  acks=all producer in the small groups a relay finds at a steady rate, and read by a consumer
+  group member that commits its offsets after each fetch.
+
+floor = deliveries per order x the first + events per order x the second: a lower bound (no
+statement beyond the inbox and outbox rows, no HTTP call, no relay read or mark, no handler).
+Set against the issue's targets it says which are out of reach in this shape on this machine
+whatever the handlers do, and how much of the measured cost is ours rather than the shape's."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from sqlalchemy import text
+
+from cpu import snapshot
+from eventkit.db import make_engine, make_sessions
+
+_TABLES = """
+CREATE TABLE IF NOT EXISTS inbox (consumer text NOT NULL, event_id uuid NOT NULL, topic text, partition int,
+                                  "offset" bigint, PRIMARY KEY (consumer, event_id));
+CREATE TABLE IF NOT EXISTS outbox (id bigserial PRIMARY KEY, event_id uuid NOT NULL, topic text NOT NULL,
+                                   key text NOT NULL, payload jsonb NOT NULL, published_at timestamptz);
+"""
+_CLAIM = ('INSERT INTO inbox (consumer, event_id, topic, partition, "offset") VALUES ($1, $2, $3, $4, $5) '
+          "ON CONFLICT DO NOTHING")
+_EMIT = "INSERT INTO outbox (event_id, topic, key, payload) VALUES ($1, $2, $3, $4::jsonb)"
+_PAYLOAD = '{"order_id": "%s", "lines": [{"line_no": 1, "sku": "BENCH-1", "quantity": "2", "unit": "pcs"}]}'
+
+
+_CLAIM_ORM = text('INSERT INTO inbox (consumer, event_id, topic, partition, "offset") '
+                  "VALUES (:c, :e, :t, :p, :o) ON CONFLICT DO NOTHING")
+_EMIT_ORM = text("INSERT INTO outbox (event_id, topic, key, payload) VALUES (:e, :t, :k, CAST(:p AS jsonb))")
+
+
+@dataclass
+class Floor:
+    transaction_ms: float  # machine CPU per minimal event application, asyncpg
+    orm_transaction_ms: float  # the same through SQLAlchemy's AsyncSession
+    event_ms: float  # machine CPU per event through Kafka
+
+    def per_order(self, deliveries: float, events: float, orm: bool = False) -> float:
+        return deliveries * (self.orm_transaction_ms if orm else self.transaction_ms) + events * self.event_ms
+
+
+async def _create_tables(dsn: str) -> None:
+    setup = await asyncpg.connect(dsn)
+    try:
+        await setup.execute(_TABLES)
+    finally:
+        await setup.close()
+
+
+async def transaction_cost(dsn: str, n: int = 4000, connections: int = 8) -> float:
+    """Machine CPU milliseconds per minimal event application (see the module's docstring)."""
+    await _create_tables(dsn)
+    conns = [await asyncpg.connect(dsn) for _ in range(connections)]
+    todo = iter(range(n))
+
+    async def worker(conn: asyncpg.Connection) -> None:
+        claim, emit = await conn.prepare(_CLAIM), await conn.prepare(_EMIT)
+        for i in todo:
+            event_id = uuid.uuid4()
+            async with conn.transaction():
+                await claim.fetch("floor", event_id, "floor.OrderPlaced", i % 8, i)
+                await emit.fetch(uuid.uuid4(), "floor.OrderAllocated", str(event_id), _PAYLOAD % event_id)
+
+    try:
+        before = snapshot({})
+        await asyncio.gather(*(worker(c) for c in conns))
+        busy = (snapshot({}) - before).busy
+    finally:
+        for c in conns:
+            await c.close()
+    return busy / n * 1000
+
+
+async def orm_transaction_cost(dsn: str, url: str, n: int = 4000, connections: int = 8) -> float:
+    """The same transaction through SQLAlchemy's AsyncSession, as eventkit's unit of work runs it."""
+    await _create_tables(dsn)
+    engine = make_engine(url, pool_size=connections)
+    sessions = make_sessions(engine)
+    todo = iter(range(n))
+
+    async def worker() -> None:
+        for i in todo:
+            event_id = uuid.uuid4()
+            async with sessions() as session, session.begin():
+                await session.execute(_CLAIM_ORM, {"c": "floor-orm", "e": event_id, "t": "floor.OrderPlaced",
+                                                   "p": i % 8, "o": i})
+                await session.execute(_EMIT_ORM, {"e": uuid.uuid4(), "t": "floor.OrderAllocated", "k": str(event_id),
+                                                  "p": _PAYLOAD % event_id})
+
+    try:
+        async with sessions() as warm:  # the pool's connections open before the clock starts
+            await warm.execute(text("SELECT 1"))
+        before = snapshot({})
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        busy = (snapshot({}) - before).busy
+    finally:
+        await engine.dispose()
+    return busy / n * 1000
+
+
+async def event_cost(bootstrap: str, n: int = 4000, group: int = 4, rate: float = 400.0) -> float:
+    """Machine CPU milliseconds per event sent and consumed as the saga's relays and consumers
+    do: groups of `group` events at `rate` events per second, read by a group member that
+    commits after each fetch."""
+    topic = f"bench.floor.{uuid.uuid4().hex[:6]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    await admin.create_topics([NewTopic(topic, 8, 1)])
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"floor-{topic}",
+                                auto_offset_reset="earliest", enable_auto_commit=False)
+    await producer.start()
+    await consumer.start()
+    got = 0
+
+    async def consume() -> None:
+        nonlocal got
+        while got < n:
+            batch = await consumer.getmany(timeout_ms=200)
+            if batch:
+                got += sum(len(recs) for recs in batch.values())
+                await consumer.commit()
+
+    try:
+        # The consumer has joined its group before the clock starts (the first fetch assigns).
+        await consumer.getmany(timeout_ms=1000)
+        before = snapshot({})
+        reader = asyncio.create_task(consume())
+        t0 = time.monotonic()
+        for start in range(0, n, group):
+            await asyncio.sleep(max(0.0, t0 + start / rate - time.monotonic()))  # the relay's pace, not a wait
+            acks = [await producer.send(topic, (_PAYLOAD % i).encode(), key=str(i % 64).encode())
+                    for i in range(start, min(start + group, n))]
+            await asyncio.gather(*acks)
+        await asyncio.wait_for(reader, timeout=120)
+        busy = (snapshot({}) - before).busy
+    finally:
+        await producer.stop()
+        await consumer.stop()
+        await admin.delete_topics([topic])
+        await admin.close()
+    return busy / n * 1000
+
+
+async def measure(dsn: str, url: str, bootstrap: str) -> Floor:
+    """`dsn` and `url`: one empty database, for asyncpg and for SQLAlchemy."""
+    return Floor(await transaction_cost(dsn), await orm_transaction_cost(dsn, url), await event_cost(bootstrap))
