@@ -425,7 +425,7 @@ def floor_report(base: design.Floor, res: dict) -> list[str]:
             f"**{base.transaction_ms:.2f} ms** through asyncpg (prepared), **{base.orm_transaction_ms:.2f} ms** through "
             f"SQLAlchemy's AsyncSession (the services' unit of work)",
             f"- an event through Kafka as the relays and consumers carry it (idempotent acks=all sends in small "
-            f"groups, a group member committing after each fetch): **{base.event_ms:.2f} ms**",
+            f"groups, a group member committing at most once a second): **{base.event_ms:.2f} ms**",
             f"- this run's shape per order: {deliveries:.1f} deliveries applied (inbox rows), {events:.1f} events "
             f"published (outbox rows)",
             f"- floor through asyncpg: {deliveries:.1f} x {base.transaction_ms:.2f} + {events:.1f} x {base.event_ms:.2f} = "
