@@ -76,7 +76,7 @@ async def confirm(session: AsyncSession, order: Order, wait: float, confirmed: b
     if confirmed:
         return  # redelivered OrderPlaced: confirmed already (its link stays the same)
     subject, body = confirmation_mail(repo.recipient(order), _items(order), order.promised_date)
-    token = await status_links.issue(session, order.order_id)
+    token, _ = await status_links.issue(session, order.order_id)
     await _insert(session, order, CONFIRMATION, subject, body, delay=0 if order.promised_date else wait, secret=token)
 
 

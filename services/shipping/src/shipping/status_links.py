@@ -3,7 +3,11 @@
 A token is 192 random bits (URL-safe base64, 32 characters); the database keeps only its
 SHA-256, so a copy of the database opens no page. At most one live link per order: issuing
 a new one revokes the old, a revoked link never opens again. Resolving a token that is
-unknown, revoked or malformed gives the same None (the caller answers 404 alike)."""
+unknown, revoked or malformed gives the same None (the caller answers 404 alike).
+
+A mail not sent yet keeps its link's token (`notifications.secret`) until it leaves: when a
+new link is issued, such mails (the order confirmation held for its date, one that failed
+and waits for a retry) carry the new link, not the one just revoked."""
 
 from __future__ import annotations
 
@@ -50,15 +54,22 @@ _REVOKE = text("UPDATE status_links SET revoked_at = now() WHERE order_id = :ord
 _ISSUE = text(
     "INSERT INTO status_links (link_id, order_id, token_hash, created_at) VALUES (:link_id, :order_id, :token_hash, now())"
 )
+# Mails of the order still to be sent with a link: they get the new one.
+_RELINK = text(
+    "UPDATE notifications SET secret = :token WHERE order_id = :order_id AND secret IS NOT NULL "
+    "AND status IN ('pending', 'failed')"
+)
 
 
-async def issue(session: AsyncSession, order_id: str) -> str:
-    """A new live link for the order (the previous one revoked); returns the token, which is
-    never stored: the caller puts it in the mail's `secret` until the mail is sent."""
-    await revoke(session, order_id)
+async def issue(session: AsyncSession, order_id: str) -> tuple[str, int]:
+    """A new live link for the order (the previous one revoked, mails not yet sent moved onto
+    the new one); returns the token, which is never stored (the caller puts it in the mail's
+    `secret` until the mail is sent), and how many live links were revoked (0 or 1)."""
+    revoked = await revoke(session, order_id)
     token = new_token()
     await session.execute(_ISSUE, {"link_id": uuid.uuid4(), "order_id": order_id, "token_hash": token_hash(token)})
-    return token
+    await session.execute(_RELINK, {"order_id": order_id, "token": token})
+    return token, revoked
 
 
 async def revoke(session: AsyncSession, order_id: str) -> int:
@@ -162,8 +173,7 @@ def routes(rt: Runtime) -> APIRouter:
             if known is None or not known.recipient_email:  # (no row made for an unknown order)
                 raise HTTPException(404, f"order {order_id} is not known here yet")
             order = await repo.lock_order(ctx.session, order_id)
-            revoked = await revoke(ctx.session, order_id)
-            token = await issue(ctx.session, order_id)
+            token, revoked = await issue(ctx.session, order_id)
             subject, body = status_link_mail(repo.recipient(order))
             link_id = (await ctx.session.execute(
                 select(StatusLink.link_id).where(StatusLink.token_hash == token_hash(token)))).scalar_one()

@@ -198,6 +198,23 @@ async def test_a_revoked_link_opens_nothing_and_a_new_one_does(rt, client, smtp)
     assert (await client.post(f"/orders/{new_order_id()}/status-link")).status_code == 404
 
 
+async def test_a_confirmation_still_held_when_a_new_link_is_issued_carries_the_new_link(rt, client, smtp):
+    order_id = new_order_id()
+    async with sender(rt):
+        await deliver(rt, placed(order_id, order_no="SO-5001"))  # undated: held for the date
+        issued = await client.post(f"/orders/{order_id}/status-link")
+        assert issued.status_code == 200 and issued.json()["revoked"] == 1  # the confirmation's own link
+        (fresh,) = LINK.findall(issued.json()["url"])
+        (new_mail,) = await poll(lambda: mails(smtp, "A new private link"), 15)
+        assert fresh in body(new_mail)
+        assert not mails(smtp, "We received")  # still held
+        await deliver(rt, dated(order_id))
+        (confirmation,) = await poll(lambda: mails(smtp, "We received"), 15)
+    # Not the link revoked while it waited: the one that opens the order.
+    assert LINK.findall(body(confirmation)) == [fresh]
+    assert (await resolve(client, fresh)).json()["order_id"] == order_id
+
+
 async def test_the_resolved_order_shows_parcels_without_lots(rt, client, smtp):
     order_id = new_order_id()
     await deliver(rt, placed(order_id, order_no="SO-5001"))
