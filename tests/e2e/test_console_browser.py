@@ -69,6 +69,9 @@ async def test_an_order_from_the_form_to_the_customers_mail_and_back_through_the
     await floor.get_by_role("button", name="Complete batch").click()
     await floor.locator("h1 .status", has_text="Completed").wait_for(timeout=30_000)
     await page.locator("h1 .status", has_text="Ready to ship").wait_for(timeout=60_000)
+    # The line has all its goods: it says so (an order's "allocated" is the partial stage).
+    await page.locator("td[data-label=State] .status", has_text=re.compile(r"^Allocated$")).first.wait_for(timeout=10_000)
+    assert await page.get_by_text("Partly allocated").count() == 0
 
     # Ship it with a carrier from the list.
     await floor.get_by_role("link", name="Shipping").click()

@@ -38,5 +38,12 @@ const STATUS = {
   needs_mapping: ["Needs mapping", "s-bad"], awaiting_payment: ["Awaiting payment", "s-warn"], test: ["Test order", "s-idle"],
   no_goods: ["No goods", "s-idle"], withdrawn: ["Withdrawn", "s-bad"],
 };
-export const statusWords = (s) => (STATUS[s] || [String(s || "—").replaceAll("_", " ")])[0];
-export const statusClass = (s) => (STATUS[s] || [null, "s-idle"])[1];
+// The same word means something else on a line or an allocated lot than on an order: an
+// order "allocated" has part of its goods set aside, a line "allocated" has all of them.
+const STATUS_OF = {
+  line: { allocated: ["Allocated", "s-ok"], partially_allocated: ["Partly allocated", "s-info"] },
+  allocation: { allocated: ["Set aside", "s-info"], shipped: ["Shipped", "s-ok"], released: ["Released", "s-idle"] },
+};
+const statusEntry = (s, of) => (of && STATUS_OF[of]?.[s]) || STATUS[s];
+export const statusWords = (s, of) => (statusEntry(s, of) || [String(s || "—").replaceAll("_", " ")])[0];
+export const statusClass = (s, of) => (statusEntry(s, of) || [null, "s-idle"])[1];

@@ -2,7 +2,8 @@
 import { h } from "../dom.js";
 import { statusClass, statusWords } from "../format.js";
 
-export const badge = (status) => h("span", { class: `status ${statusClass(status)}` }, statusWords(status));
+// `of`: what the status belongs to when it is not an order or a batch ("line", "allocation").
+export const badge = (status, of) => h("span", { class: `status ${statusClass(status, of)}` }, statusWords(status, of));
 export const link = (href, text, attrs = {}) => h("a", { href, class: "rowlink", ...attrs }, text);
 export const orderLink = (id, no) => link(`#/orders/${encodeURIComponent(id)}`, no || id.slice(0, 8));
 export const lotLink = (lotNo) => link(`#/trace/${encodeURIComponent(lotNo)}`, lotNo);

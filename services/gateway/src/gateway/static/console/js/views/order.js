@@ -73,7 +73,7 @@ export async function render(main, [orderId], ctx) {
       { label: "Line", cell: (l) => String(l.line_no) },
       { label: "Product", cell: (l) => l.sku },
       { label: "Quantity", num: true, cell: (l) => qty(l.quantity, l.unit) },
-      { label: "State", cell: (l) => badge(l.state) },
+      { label: "State", cell: (l) => badge(l.state, "line") },
       { label: "Supply", cell: (l) => supplyWords(supply[l.line_no], l) },
     ], o.lines || []),
     view.allocations?.length ? [h("h2", {}, "Allocated lots"), table([
@@ -81,7 +81,7 @@ export async function render(main, [orderId], ctx) {
       { label: "Lot", cell: (a) => lotLink(a.lot_no) },
       { label: "Quantity", num: true, cell: (a) => qty(a.quantity, (o.lines || []).find((l) => l.line_no === a.line_no)?.unit) },
       { label: "Expiry", cell: (a) => day(a.expiry_date) },
-      { label: "State", cell: (a) => badge(a.status) },
+      { label: "State", cell: (a) => badge(a.status, "allocation") },
     ], view.allocations)] : null,
     view.batches?.length ? [h("h2", {}, "Batches"), table([
       { label: "Batch", cell: (b) => batchLink(b.batch_id, b.batch_no) },
