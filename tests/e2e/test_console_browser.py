@@ -52,6 +52,7 @@ async def test_an_order_from_the_form_to_the_customers_mail_and_back_through_the
     heading = page.get_by_role("heading", level=1)
     await heading.filter(has_text="Order SO-").wait_for()
     order_url = page.url
+    order_no = re.search(r"SO-\d+", await heading.inner_text()).group()
 
     # Live: the batch is started elsewhere (a second tab, like the floor's tablet); this page
     # follows without a reload.
@@ -59,6 +60,10 @@ async def test_an_order_from_the_form_to_the_customers_mail_and_back_through_the
     floor = await signed_in(browser, system, width)
     await floor.get_by_role("link", name="Production").click()
     row = floor.get_by_role("row").filter(has_text=setup["product"])
+    # On a phone a row is a card of "Label: value" lines; the action's cell has no label to show.
+    before = await row.locator("td", has=floor.get_by_role("button", name="Start")).evaluate(
+        "td => getComputedStyle(td, '::before').content")
+    assert before in ("none", "normal"), f"the Start button's cell shows {before!r} before it"
     await row.get_by_role("button", name="Start").click()
     await page.locator("h1 .status", has_text="In production").wait_for(timeout=60_000)
     assert page.url == order_url
@@ -90,6 +95,8 @@ async def test_an_order_from_the_form_to_the_customers_mail_and_back_through_the
     await mail.first.wait_for(timeout=60_000)
     await mail.first.locator("summary").click()
     assert tracking in await mail.first.inner_text()
+    sent = floor.get_by_role("row").filter(has_text=email).first  # shipping's own record of it
+    assert order_no in await sent.locator("td[data-label=Order]").inner_text()
 
     # The ingredient lot by the number printed on the supplier's label reaches the customer.
     await floor.get_by_role("link", name="Trace").click()
@@ -173,7 +180,8 @@ async def test_a_shortage_is_bought_and_received_with_clicks_and_the_waiting_ord
         await recipe_replicated(c, product, [oil])
         supplier = (await c.post("/api/suppliers", json={"name": f"Wax Works {t}", "email": f"wax-{t.lower()}@example.com"})).json()
         terms = await c.put(f"/api/suppliers/{supplier['supplier_id']}/materials/{oil}",
-                            json={"lead_time_days": 6, "pack_size": "5", "min_order_quantity": "5", "preferred": True})
+                            json={"lead_time_days": 6, "pack_size": "5", "min_order_quantity": "5", "price": "14.5",
+                                  "currency": "EUR", "preferred": True})
         assert terms.status_code == 200, terms.text
         placed = await c.post("/api/orders", json={"customer": {"name": f"Waiting {t}", "email": f"w-{t.lower()}@example.com"},
                                                    "lines": [{"sku": product, "quantity": "20", "unit": "pcs"}]})
@@ -184,6 +192,10 @@ async def test_a_shortage_is_bought_and_received_with_clicks_and_the_waiting_ord
     row = page.get_by_role("row").filter(has_text=oil).first  # the suggestions table comes first
     await row.wait_for(timeout=60_000)
     assert "5 kg" in await row.inner_text()  # 2 kg missing, bought in whole packs of 5
+    order_no = placed.json()["order_no"]
+    assert f"{order_no} line 1" in await row.inner_text()  # the waiting order by the number people use
+    terms_shown = page.locator("li").filter(has_text=f"{oil}:").first
+    assert "14.50 EUR per kg" in await terms_shown.inner_text()  # a price, not the six places stored
     await page.get_by_role("button", name="Draft purchase orders for these").click()
     await page.get_by_role("row").filter(has_text=f"Wax Works {t}").get_by_role("link", name=re.compile(r"^PO")).click()
     await page.get_by_role("button", name="Send to supplier").click()

@@ -49,8 +49,9 @@ class NotificationStatus(StrEnum):
     failed = "failed"
 
 
-def _note(n: Notification) -> NotificationOut:
-    return NotificationOut(**n.model_dump(exclude={"to_addr", "next_attempt_at", "secret"}), to=n.to_addr)
+def _note(n: Notification, order_no: str | None = None) -> NotificationOut:
+    return NotificationOut(**n.model_dump(exclude={"to_addr", "next_attempt_at", "secret"}), to=n.to_addr,
+                           order_no=order_no)
 
 
 def make_api(rt: Runtime) -> FastAPI:
@@ -148,14 +149,19 @@ def make_api(rt: Runtime) -> FastAPI:
         order_id: str | None = Query(None, max_length=100), status: NotificationStatus | None = None,
         limit: int = Query(100, ge=1, le=1000),
     ) -> list[NotificationOut]:
-        stmt = select(Notification).order_by(Notification.created_at.desc()).limit(limit)
+        stmt = (
+            select(Notification, OrderRecord.order_no)
+            .outerjoin(OrderRecord, OrderRecord.order_id == Notification.order_id)
+            .order_by(Notification.created_at.desc())
+            .limit(limit)
+        )
         if order_id:
             stmt = stmt.where(Notification.order_id == order_id)
         if status:
             stmt = stmt.where(Notification.status == status.value)
         async with rt.uow.sessions() as session:
-            notes = (await session.execute(stmt)).scalars().all()
-        return [_note(n) for n in notes]
+            rows = (await session.execute(stmt)).all()
+        return [_note(n, order_no) for n, order_no in rows]
 
     @app.post("/notifications/{notification_id}/retry", response_model=NotificationOut,
               responses={404: {}, 409: {}})

@@ -80,6 +80,7 @@ class ShipmentOut(BaseModel):
 class NotificationOut(BaseModel):
     notification_id: uuid.UUID
     order_id: str
+    order_no: str | None = None  # the number people use, once the order is known here
     shipment_id: uuid.UUID | None = None  # None for a delay notice (about the order)
     kind: str
     to: str | None

@@ -64,6 +64,7 @@ async def test_confirmation_carries_lines_promised_date_and_a_link_that_opens_th
         # Held for the date (the default wait is a minute): nothing leaves yet.
         (note,) = await notes(client, order_id, "confirmation")
         assert note["status"] == "pending" and "[private status link]" in note["body"]
+        assert note["order_no"] == "SO-5001"  # listed by the number people use
         first = dated(order_id)
         await deliver(rt, first)
         await deliver(rt, first)  # redelivered under a new event id

@@ -30,7 +30,8 @@ export function table(columns, rows, { caption, empty = "Nothing here.", rowClas
     caption ? h("caption", {}, caption) : null,
     h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col", class: c.num ? "num" : null }, c.label)))),
     h("tbody", {}, rows.map((r) => h("tr", { class: rowClass ? rowClass(r) : null },
-      columns.map((c) => h("td", { "data-label": c.label, class: c.num ? "num" : null }, c.cell(r)))))));
+      // An action column has no label: its stacked card shows the button alone, not ": Start".
+      columns.map((c) => h("td", { "data-label": c.label || null, class: c.num ? "num" : null }, c.cell(r)))))));
 }
 
 let uid = 0;

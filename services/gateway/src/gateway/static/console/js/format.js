@@ -13,6 +13,14 @@ export function qty(value, unit) {
   return unit ? `${text} ${unit}` : text;
 }
 
+// A price or an amount: at least cents, up to four places for the sub-cent unit prices of
+// labels and bottles, never the six places the services store.
+export function money(value, currency) {
+  if (value === null || value === undefined || value === "") return "—";
+  const text = Number(value).toLocaleString("en-GB", { minimumFractionDigits: 2, maximumFractionDigits: 4 });
+  return currency ? `${text} ${currency}` : text;
+}
+
 export function dateTime(iso) {
   if (!iso) return "—";
   const d = new Date(iso);

@@ -11,7 +11,7 @@ export async function render(main, _params, ctx) {
   main.append(h("h1", {}, "E-mails"),
     h("h2", {}, "Customer notifications"),
     table([
-      { label: "Order", cell: (n) => orderLink(n.order_id, n.order_id.slice(0, 8)) },
+      { label: "Order", cell: (n) => orderLink(n.order_id, n.order_no) },
       { label: "To", cell: (n) => n.to || "—" },
       { label: "Subject", cell: (n) => n.subject },
       { label: "Status", cell: (n) => [badge(n.status), n.last_error ? h("div", { class: "muted" }, n.last_error) : null] },

@@ -3,13 +3,16 @@
 // against a purchase order line, suppliers and their terms.
 import { ApiError, del, get, post, put } from "../api.js";
 import { field, h, table } from "../dom.js";
-import { dateTime, day, qty } from "../format.js";
+import { dateTime, day, money, qty } from "../format.js";
 import { action, badge, list, orderLink, showErrors } from "./common.js";
 
 export async function render(main, [poId], ctx) {
   if (poId) return purchaseOrder(main, poId, ctx);
-  const [suggestions, orders, suppliers, items] = await Promise.all([
-    get("/api/suggestions"), get("/api/purchase-orders", { limit: 100 }), get("/api/suppliers"), get("/api/items")]);
+  const [suggestions, orders, suppliers, items, shortages] = await Promise.all([
+    get("/api/suggestions"), get("/api/purchase-orders", { limit: 100 }), get("/api/suppliers"), get("/api/items"),
+    get("/api/shortages").catch(() => [])]);
+  // Purchasing knows the waiting lines by order id; inventory's shortages carry the order numbers people use.
+  const orderNo = new Map(list(shortages).flatMap((s) => (s.orders || []).map((o) => [o.order_id, o.order_no])));
   const buyable = list(suggestions).filter((s) => Number(s.quantity) > 0);
   main.append(h("h1", {}, "Purchasing"),
     h("h2", {}, "What to buy"),
@@ -20,7 +23,7 @@ export async function render(main, [poId], ctx) {
       { label: "To order", num: true, cell: (s) => (Number(s.quantity) > 0 ? h("strong", {}, qty(s.quantity, s.unit)) : "—") },
       { label: "From", cell: (s) => s.supplier_name || h("span", { class: "risk" }, s.reason || "no supplier") },
       { label: "Arrives", cell: (s) => day(s.expected_date) },
-      { label: "For orders", cell: (s) => (s.waiting || []).map((w, i) => [i ? ", " : "", orderLink(w.order_id, `line ${w.line_no}`)]) },
+      { label: "For orders", cell: (s) => (s.waiting || []).map((w, i) => [i ? ", " : "", orderLink(w.order_id, `${orderNo.get(w.order_id) || w.order_id.slice(0, 8)} line ${w.line_no}`)]) },
     ], list(suggestions), { empty: "Nothing to buy." }),
     buyable.length ? action("Draft purchase orders for these", () => post("/api/purchase-orders/from-suggestions", {}), ctx) : null,
     h("h2", {}, "Purchase orders"),
@@ -39,7 +42,7 @@ export async function render(main, [poId], ctx) {
       { label: "Materials", cell: (s) => ((s.materials || []).length ? h("ul", { class: "plain" }, s.materials.map((t) => h("li", {},
         `${t.material_sku}: ${t.lead_time_days} d, packs of ${qty(t.pack_size, t.base_unit)}` +
         (Number(t.min_order_quantity) ? `, at least ${qty(t.min_order_quantity, t.base_unit)}` : "") +
-        (t.price != null ? `, ${t.price} ${t.currency || ""} per ${t.base_unit}` : "") + (t.preferred ? ", preferred" : ""), " ",
+        (t.price != null ? `, ${money(t.price, t.currency)} per ${t.base_unit}` : "") + (t.preferred ? ", preferred" : ""), " ",
         action("Remove", () => del(`/api/suppliers/${s.supplier_id}/materials/${encodeURIComponent(t.material_sku)}`), ctx,
           { kind: "secondary", confirmText: `${s.name} no longer supplies ${t.material_sku}?` })))) : "—") },
     ], list(suppliers), { empty: "No supplier yet." }),

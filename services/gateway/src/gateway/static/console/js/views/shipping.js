@@ -2,7 +2,7 @@
 // the list and a tracking number, a printable packing slip, mark delivered.
 import { ApiError, download, get, post } from "../api.js";
 import { field, h, table, toast } from "../dom.js";
-import { dateTime, day, qty } from "../format.js";
+import { dateTime, day, money, qty } from "../format.js";
 import { action, badge, lotLink, orderLink, showErrors } from "./common.js";
 
 export async function render(main, [shipmentId, slip], ctx) {
@@ -88,7 +88,7 @@ function shipForm(s, carriers, ctx) {
         tracking.input.value = label.ship_with.tracking_no;
       }
       bought.replaceChildren(`Label bought: ${label.carrier || ""} ${label.service || ""}, tracking ${label.tracking_no || "—"}` +
-        (label.rate != null ? `, ${label.rate} ${label.currency || ""}` : "") + ". ",
+        (label.rate != null ? `, ${money(label.rate, label.currency)}` : "") + ". ",
       label.label_file ? pdfButton("Carrier label", `/api/shipments/${s.shipment_id}/carrier-label`, `carrier-label-${s.order_no || s.order_id}-${s.seq || 1}`) : null,
       " Stick it on the parcel, then Ship.");
     } catch (e) {
