@@ -104,6 +104,11 @@ async def test_an_order_from_the_form_to_the_customers_mail_and_back_through_the
     await floor.get_by_role("button", name="Trace").click()
     await floor.get_by_role("cell", name=customer).wait_for(timeout=30_000)
 
+    # A table's caption reads as a line across the page, on a phone too (not a narrow column).
+    await floor.get_by_role("link", name="Stock").click()
+    box = await floor.locator("table caption").first.bounding_box()
+    assert box and box["width"] >= width * 0.7, f"the stock table's caption is squeezed to {box} at {width} px"
+
     assert page.errors == [] and floor.errors == []
     await page.close()
     await floor.close()
