@@ -57,7 +57,8 @@ def stubs(state: dict[str, Any]) -> dict[str, FastAPI]:
         state.setdefault("resolved", []).append(body)
         if body.get("token") != TOKEN:
             raise HTTPException(404, "not found")
-        return {"order_id": ORDER_UUID, "order_no": "SO-0042", "shipments": state["parcels"]}
+        return {"order_id": ORDER_UUID, "order_no": "SO-0042", "shipments": state["parcels"],
+                "language": state.get("language")}
 
     @shipping.post("/orders/{order_id}/status-link/revoke")
     async def revoke(order_id: str) -> dict:
@@ -119,6 +120,28 @@ async def test_the_html_page_is_readable_and_escapes_what_it_shows(page, track_s
     assert "<script>alert" not in r.text and "&lt;script&gt;" in r.text
     for leak in FORBIDDEN:
         assert leak not in r.text, leak
+
+
+@pytest.mark.parametrize("tag", ["fr", "fr-FR", "fr_CA"])
+async def test_a_french_shops_customer_reads_the_page_in_french(page, track_state, tag):
+    track_state["language"] = tag  # what shipping wrote the order's e-mails in
+    track_state["order"]["promised_date"] = "2030-03-01"
+    view = (await page.get(f"/api/track/{TOKEN}")).json()
+    assert view["language"] == "fr" and view["status_text"] == "Votre commande est en cours de fabrication."
+    assert [s["label"] for s in view["steps"]][:3] == ["Commande reçue", "Matières réservées", "En fabrication"]
+    r = await page.get(f"/track/{TOKEN}")
+    assert '<html lang="fr">' in r.text and "<title>Commande SO-0042</title>" in r.text
+    assert "Expédition promise au plus tard le</dt><dd>1er mars 2030" in r.text
+    assert "Colis 1</h2><p>DHL" in r.text and "expédié le 11 février 2030" in r.text
+    for leak in FORBIDDEN:
+        assert leak not in r.text, leak
+
+
+async def test_another_language_or_none_reads_english(page, track_state):
+    for tag in (None, "de-DE", "", "  "):
+        track_state["language"] = tag
+        r = await page.get(f"/track/{TOKEN}")
+        assert '<html lang="en">' in r.text and "Your order is being made." in r.text, tag
 
 
 async def test_an_order_from_stock_does_not_claim_production_steps(page, track_state):

@@ -115,6 +115,7 @@ class Resolved(BaseModel):
     order_id: str
     order_no: str | None
     shipments: list[PublicShipment]
+    language: str | None = None  # the shop's tag its customer mails are written in ('fr-FR'); None: English
 
 
 class LinkOut(BaseModel):
@@ -153,7 +154,8 @@ def routes(rt: Runtime) -> APIRouter:
             left = [s for s in await repo.shipments_of(session, order_id) if s.status in ("shipped", "delivered")]
             lines = await repo.lines_of(session, [s.shipment_id for s in left])
         return Resolved(order_id=order_id, order_no=order.order_no if order else None,
-                        shipments=[_public(s, lines[s.shipment_id]) for s in left])
+                        shipments=[_public(s, lines[s.shipment_id]) for s in left],
+                        language=order.language if order else None)
 
     @router.post("/orders/{order_id}/status-link/revoke", response_model=LinkOut, responses={404: {}})
     async def revoke_link(order_id: str = Path(max_length=100, pattern=ORDER_ID_SHAPE)) -> LinkOut:

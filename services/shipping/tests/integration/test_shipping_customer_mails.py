@@ -168,6 +168,9 @@ async def test_a_french_shop_order_is_written_to_in_french(rt, client, smtp, tag
     assert subject(shipped) == "Votre commande SO-5001 a été expédiée (DHL JD0146000031)"
     assert "Numéro de suivi : JD0146000031" in body(shipped)
     assert subject(delivered) == "Votre commande SO-5001 a été livrée"
+    # The page the link opens is told the language, so it speaks the mails' language too.
+    (token,) = LINK.findall(body(confirmation))
+    assert (await resolve(client, token)).json()["language"] == tag
 
 
 async def test_a_revoked_link_opens_nothing_and_a_new_one_does(rt, client, smtp):

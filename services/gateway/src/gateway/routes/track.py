@@ -4,7 +4,9 @@
 the private token from the order confirmation, need no API key, and show only what the
 customer may see: the order number, the status in customer words (received, materials
 reserved, in production, ready to ship, shipped with tracking, delivered), the promised and
-expected dates, the lines, and the parcels (carrier, tracking, dates, what is in each).
+expected dates, the lines, and the parcels (carrier, tracking, dates, what is in each), in the
+language the order's e-mails are written in (`gateway.track_words`: a French shop's customer
+reads French).
 Shipping resolves the token (and says which parcels left); orders gives status and dates.
 Every field is copied by name into a new answer (a whitelist), never passed through: no
 ids, lots, costs, addresses or timeline. A wrong, revoked or malformed token is the same 404,
@@ -27,6 +29,7 @@ from pydantic import BaseModel
 from gateway.auth import require_key
 from gateway.downstream import Downstream, downstream
 from gateway.schemas import OrderId
+from gateway.track_words import ENGLISH, Words, words_for
 
 public = APIRouter(tags=["customer status page"])
 router = APIRouter(prefix="/api", tags=["customer status page"], dependencies=[Security(require_key)])
@@ -37,31 +40,13 @@ UNAVAILABLE = "the order status cannot be shown right now; please try again late
 # the carriers' tracking sites it links to.
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow"}
 
-# The steps a customer follows, in order, with the orders service's statuses that reach each.
-STEPS = (
-    ("received", "Order received"),
-    ("materials_reserved", "Materials reserved"),
-    ("in_production", "In production"),
-    ("ready_to_ship", "Ready to ship"),
-    ("shipped", "Shipped"),
-    ("delivered", "Delivered"),
-)
+# The steps a customer follows, in order (their labels per language: gateway.track_words), with
+# the orders service's statuses that reach each.
+STEPS = ("received", "materials_reserved", "in_production", "ready_to_ship", "shipped", "delivered")
 _STEP_OF = {
     "received": "received", "awaiting_materials": "received", "materials_reserved": "materials_reserved",
     "in_production": "in_production", "allocated": "ready_to_ship", "ready_to_ship": "ready_to_ship",
     "partially_shipped": "shipped", "shipped": "shipped", "delivered": "delivered",
-}
-_WORDS = {
-    "received": "We received your order.",
-    "awaiting_materials": "We received your order and are waiting for materials to make it.",
-    "materials_reserved": "The materials for your order are reserved; production is planned.",
-    "in_production": "Your order is being made.",
-    "allocated": "Your order is made and set aside for you; it is being packed.",
-    "ready_to_ship": "Your order is packed and ready to ship.",
-    "partially_shipped": "Part of your order has shipped; the rest follows.",
-    "shipped": "Your order has shipped.",
-    "delivered": "Your order was delivered.",
-    "cancelled": "Your order was cancelled.",
 }
 _PRODUCTION_STEPS = {"materials_reserved", "in_production"}
 
@@ -86,6 +71,7 @@ class TrackStep(BaseModel):
 class TrackView(BaseModel):
     """Everything the customer's page shows; nothing else is ever answered."""
 
+    language: str = "en"  # of the words below: the language the order's e-mails are written in
     order_no: str | None = None
     status: str
     status_text: str
@@ -113,29 +99,32 @@ def _day(value: Any) -> date | None:
         return None
 
 
-def _steps(status: str, seen: set[str]) -> list[TrackStep]:
+def _steps(status: str, seen: set[str], words: Words) -> list[TrackStep]:
     """Production steps show when the order went through them or may still do; an order
     served from stock never did, and its page does not pretend it did."""
     reached = _STEP_OF.get(status)
-    keys = [k for k, _ in STEPS]
-    at = keys.index(reached) if reached else -1
+    at = STEPS.index(reached) if reached else -1
     shown = []
-    for i, (key, label) in enumerate(STEPS):
-        if key in _PRODUCTION_STEPS and at >= keys.index("ready_to_ship") and key not in seen:
+    for i, key in enumerate(STEPS):
+        if key in _PRODUCTION_STEPS and at >= STEPS.index("ready_to_ship") and key not in seen:
             continue
-        shown.append(TrackStep(key=key, label=label, done=i <= at, current=i == at))
+        shown.append(TrackStep(key=key, label=words.steps[key], done=i <= at, current=i == at))
     return shown
 
 
-def compose_view(order: dict[str, Any], parcels: list[dict[str, Any]], order_no: str | None) -> TrackView:
-    """The customer's view from orders' order and shipping's parcels, field by field."""
+def compose_view(order: dict[str, Any], parcels: list[dict[str, Any]], order_no: str | None,
+                 language: str | None = None) -> TrackView:
+    """The customer's view from orders' order and shipping's parcels, field by field, in the
+    language of the order's e-mails (`language`: the shop's tag, as shipping keeps it)."""
+    words = words_for(language)
     status = str(order.get("status") or "received")
     seen = {str(e.get("status")) for e in order.get("timeline") or [] if isinstance(e, dict)}
     return TrackView(
+        language=words.lang,
         order_no=order.get("order_no") or order_no,
         status=status,
-        status_text=_WORDS.get(status, _WORDS["received"]),
-        steps=[] if status == "cancelled" else _steps(status, seen),
+        status_text=words.status.get(status, words.status["received"]),
+        steps=[] if status == "cancelled" else _steps(status, seen, words),
         placed_on=_day(order.get("placed_at")),
         promised_date=_day(order.get("promised_date")),
         expected_date=_day(order.get("expected_date")),
@@ -169,7 +158,9 @@ async def track_view(ds: Downstream, token: str) -> TrackView:
         if order.status_code != 200:
             # Shipping knows the order before orders answers for it only in a broken system.
             raise HTTPException(503, UNAVAILABLE)
-        return compose_view(order.json(), resolved.get("shipments") or [], resolved.get("order_no"))
+        language = resolved.get("language")
+        return compose_view(order.json(), resolved.get("shipments") or [], resolved.get("order_no"),
+                            language if isinstance(language, str) else None)
     except HTTPException as exc:
         if exc.detail in (NOT_FOUND, UNAVAILABLE):
             raise
@@ -199,13 +190,11 @@ async def track_page(token: str, ds: Downstream = Depends(downstream)) -> HTMLRe
     view = await _answer(ds, token)
     if isinstance(view, Response):
         message = "This link does not open an order." if view.status_code == 404 else UNAVAILABLE.capitalize() + "."
-        return HTMLResponse(_page("Order status", f"<p>{html.escape(message)}</p>"), status_code=view.status_code,
-                            headers=PRIVATE)
-    return HTMLResponse(_page(f"Order {view.order_no or ''}".strip(), _render(view)), headers=PRIVATE)
-
-
-def _d(value: date | None) -> str:
-    return f"{value.day} {value.strftime('%B')} {value.year}" if value else ""
+        return HTMLResponse(_page("Order status", f"<p>{html.escape(message)}</p>", ENGLISH),
+                            status_code=view.status_code, headers=PRIVATE)
+    words = words_for(view.language)
+    title = words.labels["title"].format(order_no=view.order_no or "").strip()
+    return HTMLResponse(_page(title, _render(view, words), words), headers=PRIVATE)
 
 
 def _step(s: TrackStep) -> str:
@@ -214,37 +203,39 @@ def _step(s: TrackStep) -> str:
     return f'<li class="{"done" if s.done else "todo"}">{html.escape(s.label)}</li>'
 
 
-def _render(v: TrackView) -> str:
-    e = html.escape
+def _render(v: TrackView, w: Words) -> str:
+    e, label = html.escape, w.labels
     parts = [f'<p class="status" id="status" data-status="{e(v.status)}">{e(v.status_text)}</p>']
     if v.steps:
         parts.append('<ol class="steps">' + "".join(_step(s) for s in v.steps) + "</ol>")
     dates = []
     if v.placed_on:
-        dates.append(f"<dt>Ordered</dt><dd>{_d(v.placed_on)}</dd>")
+        dates.append(f"<dt>{e(label['ordered'])}</dt><dd>{e(w.day(v.placed_on))}</dd>")
     if v.promised_date:
-        dates.append(f"<dt>Promised to ship by</dt><dd>{_d(v.promised_date)}</dd>")
+        dates.append(f"<dt>{e(label['promised'])}</dt><dd>{e(w.day(v.promised_date))}</dd>")
     if v.expected_date and v.status not in ("shipped", "delivered", "cancelled"):
-        dates.append(f"<dt>Expected to ship</dt><dd>{_d(v.expected_date)}</dd>")
+        dates.append(f"<dt>{e(label['expected'])}</dt><dd>{e(w.day(v.expected_date))}</dd>")
     if dates:
         parts.append("<dl>" + "".join(dates) + "</dl>")
     if v.lines:
-        parts.append("<h2>What you ordered</h2><ul>" + "".join(
+        parts.append(f"<h2>{e(label['lines'])}</h2><ul>" + "".join(
             f"<li>{e(li['quantity'])} {e(li['unit'])} {e(li['sku'])}</li>" for li in v.lines) + "</ul>")
     for n, s in enumerate(v.shipments, 1):
         track = e(s.tracking_no or "")
         if s.tracking_url:
             track = f'<a href="{e(s.tracking_url)}" rel="noreferrer noopener">{track}</a>'
-        when = f"shipped {_d(s.shipped_on)}" + (f", delivered {_d(s.delivered_on)}" if s.delivered_on else "")
+        when = label["shipped_on"].format(date=w.day(s.shipped_on)) + (
+            label["delivered_on"].format(date=w.day(s.delivered_on)) if s.delivered_on else "")
         items = "".join(f"<li>{e(i['quantity'])} {e(i['unit'])} {e(i['sku'])}</li>" for i in s.items)
-        parts.append(f'<section class="parcel"><h2>Parcel {n}</h2><p>{e(s.carrier or "")} {track}: {e(when)}</p>'
+        parts.append(f'<section class="parcel"><h2>{e(label["parcel"].format(n=n))}</h2>'
+                     f'<p>{e(s.carrier or "")} {track}: {e(when)}</p>'
                      f"<ul>{items}</ul></section>")
     return "\n".join(parts)
 
 
-def _page(title: str, content: str) -> str:
+def _page(title: str, content: str, words: Words) -> str:
     return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f'<!doctype html><html lang="{words.lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="robots" content="noindex, nofollow"><meta name="referrer" content="no-referrer">'
         f"<title>{html.escape(title)}</title>"
