@@ -11,7 +11,7 @@ import re
 
 import pytest
 from browsing import AXE, browser, signed_in  # noqa: F401  (browser: a fixture)
-from flows import item, receive, recipe, recipe_replicated, tag
+from flows import item, place, receive, recipe, recipe_replicated, tag
 from harness import client
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
@@ -112,6 +112,25 @@ async def test_an_order_from_the_form_to_the_customers_mail_and_back_through_the
     assert page.errors == [] and floor.errors == []
     await page.close()
     await floor.close()
+
+
+async def test_no_page_is_wider_than_a_phone(browser, system):
+    """At 390 px nothing pushes a page sideways, not even a long e-mail address on an order."""
+    t = tag()
+    async with client(system) as c:
+        await item(c, f"SOAP-{t}", "finished", "pcs")
+        order_id = await place(c, [(f"SOAP-{t}", "2", "pcs")], name=f"Hotel Lindenhof am See {t}",
+                               email=f"purchasing.department.{t.lower()}@hotel-lindenhof-am-see.example")
+    page = await signed_in(browser, system, 390)
+    for route in [*PAGES, f"#/orders/{order_id}"]:
+        await page.goto(f"{system.gateway}/{route}")
+        await page.locator("main h1").wait_for()
+        if route.startswith("#/orders/") and route != "#/orders/new":
+            await page.get_by_text("hotel-lindenhof-am-see.example").first.wait_for()
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{route} is {width} px wide on a 390 px phone"
+    assert page.errors == []
+    await page.close()
 
 
 @pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (make browser-deps)")
