@@ -103,6 +103,10 @@ async def test_an_order_from_the_form_to_the_customers_mail_and_back_through_the
     await floor.get_by_label("Lot number (as printed on the label)").fill(setup["supplier_lot"])
     await floor.get_by_role("button", name="Trace").click()
     await floor.get_by_role("cell", name=customer).wait_for(timeout=30_000)
+    tree = await floor.locator("li", has_text="used in batch").first.inner_text()
+    assert "(1.1 kg)" in tree, tree  # what the batch used, with its unit
+    recall_row = floor.get_by_role("row").filter(has_text=customer)
+    assert await recall_row.locator("td[data-label=Status]").inner_text() == "Shipped"  # in words
 
     # A table's caption reads as a line across the page, on a phone too (not a narrow column).
     await floor.get_by_role("link", name="Stock").click()

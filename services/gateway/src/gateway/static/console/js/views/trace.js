@@ -3,8 +3,8 @@
 // lots, orders, customers: the recall list).
 import { ApiError, get, post } from "../api.js";
 import { field, h, table } from "../dom.js";
-import { day, qty } from "../format.js";
-import { link, orderLink, showErrors } from "./common.js";
+import { day, qty, statusWords } from "../format.js";
+import { badge, link, list, orderLink, showErrors } from "./common.js";
 
 export async function render(main, [lotNo], ctx) {
   const input = field("Lot number (as printed on the label)", { name: "lot_no", value: lotNo || "", required: true, autocomplete: "off" });
@@ -15,22 +15,24 @@ export async function render(main, [lotNo], ctx) {
   } }, input, h("button", { type: "submit" }, "Trace"));
   main.append(h("h1", {}, "Trace a lot"), form);
   if (!lotNo) return;
-  const lots = await get("/api/lots", { lot_no: lotNo });
+  const [lots, items] = await Promise.all([get("/api/lots", { lot_no: lotNo }), get("/api/items").catch(() => [])]);
   if (!lots.length) { input.error(`no lot numbered ${lotNo}`); return; }
+  // Quantities down the tree are in each lot's item's base unit.
+  const units = new Map(list(items).map((i) => [i.sku, i.base_unit]));
   for (const lot of lots) {
     const forward = await get(`/api/lots/${lot.lot_id}/trace`);
     main.append(h("div", { class: "card" },
       h("h2", {}, `Lot ${lot.lot_no} — ${lot.sku}`),
       h("p", {}, `${lot.source === "production" ? "made here" : "received"} ${day(lot.received_date)}` +
         (lot.supplier_lot_no ? `, supplier lot ${lot.supplier_lot_no}` : "") + `, expires ${day(lot.expiry_date)}, on hand ${qty(lot.on_hand, lot.unit)}`),
-      h("h3", {}, "Where it went"), forwardTree(forward.trace),
+      h("h3", {}, "Where it went"), forwardTree(forward.trace, units),
       h("h3", {}, "Customers who received it (recall list)"),
       table([
         { label: "Customer", cell: (r) => r.customer?.name || "—" },
         { label: "E-mail", cell: (r) => r.customer?.email || "—" },
         { label: "Order", cell: (r) => orderLink(r.order_id, r.order_no) },
         { label: "Lots", cell: (r) => (r.lots || []).map((l, i) => [i ? ", " : "", l.lot_no || ""]) },
-        { label: "Status", cell: (r) => r.status || "—" },
+        { label: "Status", cell: (r) => (r.status ? badge(r.status) : "—") },
       ], forward.recall || [], { empty: "No customer has this lot or a lot made from it." }),
       lot.source === "production" && lot.batch_id ? h("p", {}, "Made in ", link(`#/production/${lot.batch_id}`, "its batch"), ".") : null,
       lot.on_hold ? h("p", { class: "risk" }, `On hold: ${lot.hold_reason || ""}`,
@@ -53,16 +55,18 @@ function recallForm(lot, ctx) {
   reason, err, h("button", { type: "submit", class: "danger" }, "Open recall")));
 }
 
-function forwardTree(t) {
+function forwardTree(t, units) {
   if (!t) return h("p", { class: "muted" }, "—");
+  const unit = units.get(t.lot?.sku);
   const items = [];
   for (const b of t.consumed_by || []) {
-    items.push(h("li", {}, `used in batch ${b.batch_no || b.batch_id} (${qty(b.consumed)})`,
+    items.push(h("li", {}, `used in batch ${b.batch_no || b.batch_id} (${qty(b.consumed, unit)})`,
       h("ul", {}, (b.finished_lots || []).map((f) => h("li", {}, "made lot ", link(`#/trace/${encodeURIComponent(f.lot.lot_no)}`, f.lot.lot_no),
-        ` (${f.lot.sku})`, forwardTree(f))))));
+        ` (${f.lot.sku})`, forwardTree(f, units))))));
   }
   for (const o of t.orders || []) {
-    items.push(h("li", {}, "allocated to ", orderLink(o.order_id, o.order_no), ` — ${o.customer}, ${qty(o.quantity)} (${o.status})`));
+    items.push(h("li", {}, "allocated to ", orderLink(o.order_id, o.order_no),
+      ` — ${o.customer}, ${qty(o.quantity, unit)} (${statusWords(o.status, "allocation").toLowerCase()})`));
   }
   if ((t.reserved_by_plans || []).length) items.push(h("li", {}, `reserved for ${t.reserved_by_plans.length} planned batch(es)`));
   return items.length ? h("ul", {}, items) : h("p", { class: "muted" }, "Not used yet.");
