@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from devstack.waiting import poll
 from browsing import AXE, browser, signed_in  # noqa: F401  (browser: a fixture)
 from flows import item, place, receive, recipe, recipe_replicated, tag
 from harness import client
@@ -116,6 +117,35 @@ async def test_an_order_from_the_form_to_the_customers_mail_and_back_through_the
     assert page.errors == [] and floor.errors == []
     await page.close()
     await floor.close()
+
+
+async def test_a_reorder_point_set_with_clicks_plans_a_batch_for_stock_named_by_its_number(browser, system):
+    setup = await a_made_to_order_product(system)  # a recipe, its materials in stock, no finished goods
+    page = await signed_in(browser, system, 390)
+    await page.get_by_role("link", name="Reorder").click()
+    await page.get_by_text("Set a reorder point").click()
+    await page.get_by_label("Item").fill(setup["product"])
+    await page.get_by_label("Reorder point").fill("10")
+    await page.get_by_label("Target / days of cover").fill("40")
+    await page.get_by_label("Unit").fill("pcs")
+    await page.get_by_role("button", name="Save").click()
+    planned = page.get_by_role("row").filter(has_text=setup["product"]).filter(has_text="batch for stock")
+    await planned.locator("td[data-label=Status]", has_text="Planned").wait_for(timeout=60_000)
+    # The batch by the number production gave it (it may take a moment to be scheduled there).
+    batch = planned.get_by_role("link", name=re.compile(r"^B\d"))
+
+    async def numbered() -> bool:
+        if await batch.count():
+            return True
+        await page.reload()
+        await page.locator("main h1").wait_for()
+        return False
+
+    await poll(numbered, deadline=60, what="the replenishment's batch numbered by production")
+    await batch.click()
+    await page.get_by_role("heading", name=re.compile(r"^Batch B\d")).wait_for()
+    assert page.errors == []
+    await page.close()
 
 
 async def test_no_page_is_wider_than_a_phone(browser, system):

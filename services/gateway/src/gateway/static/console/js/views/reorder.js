@@ -4,13 +4,15 @@
 import { ApiError, del, get, put } from "../api.js";
 import { field, h, table } from "../dom.js";
 import { dateTime, qty } from "../format.js";
-import { action, batchLink, link, list, showErrors } from "./common.js";
+import { action, badge, batchLink, link, list, showErrors } from "./common.js";
 
 const STATUS_WORDS = { ok: "OK", replenishing: "Replenishing", waiting: "Waiting for materials", below: "Below the point" };
 
 export async function render(main, _params, ctx) {
-  const [rules, reps, items] = await Promise.all([get("/api/reorder-rules"), get("/api/replenishments", { limit: 50 }),
-    get("/api/items")]);
+  const [rules, reps, items, batches] = await Promise.all([get("/api/reorder-rules"), get("/api/replenishments", { limit: 50 }),
+    get("/api/items"), get("/api/batches", { limit: 200 }).catch(() => [])]);
+  // A replenishment names its plan; production numbers the batch (same id) once it is scheduled.
+  const batchNo = new Map(list(batches).map((b) => [b.batch_id, b.batch_no]));
   main.append(h("h1", {}, "Reorder points"),
     h("p", { class: "muted" }, "Below its point, a finished good gets one batch for stock (sized by its recipe, its materials "
       + "reserved; it waits if they are short) and a material one purchase suggestion. Position = free stock + planned "
@@ -34,9 +36,9 @@ export async function render(main, _params, ctx) {
       { label: "When", cell: (r) => dateTime(r.reached_at) },
       { label: "Item", cell: (r) => r.sku },
       { label: "What", cell: (r) => (r.action === "batch" ? "batch for stock" : "purchase") },
-      { label: "Status", cell: (r) => r.status },
+      { label: "Status", cell: (r) => badge(r.status) },
       { label: "Quantity", num: true, cell: (r) => qty(r.quantity, r.unit) },
-      { label: "Batch / missing", cell: (r) => (r.plan_id ? batchLink(r.plan_id)
+      { label: "Batch / missing", cell: (r) => (r.plan_id ? batchLink(r.plan_id, batchNo.get(r.plan_id))
         : (r.shortages || []).map((s, i) => [i ? ", " : "", `${qty(s.missing, s.unit)} ${s.material_sku}`])) },
     ], list(reps), { empty: "No reorder point was crossed yet." }));
 }
