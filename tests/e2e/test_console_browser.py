@@ -155,12 +155,19 @@ async def test_no_page_is_wider_than_a_phone(browser, system):
         await item(c, f"SOAP-{t}", "finished", "pcs")
         order_id = await place(c, [(f"SOAP-{t}", "2", "pcs")], name=f"Hotel Lindenhof am See {t}",
                                email=f"purchasing.department.{t.lower()}@hotel-lindenhof-am-see.example")
+        # A connector: its webhook URL is one long word on the Shops page.
+        shop = f"lindenhof-naturkosmetik-{t.lower()}.myshopify.com"
+        connected = await c.post("/api/connectors", json={"channel": "shopify", "shop": shop,
+                                                          "webhook_secret": "phone-width-secret-123456"})
+        assert connected.status_code in (200, 201), connected.text
     page = await signed_in(browser, system, 390)
     for route in [*PAGES, f"#/orders/{order_id}"]:
         await page.goto(f"{system.gateway}/{route}")
         await page.locator("main h1").wait_for()
         if route.startswith("#/orders/") and route != "#/orders/new":
             await page.get_by_text("hotel-lindenhof-am-see.example").first.wait_for()
+        if route == "#/shops":
+            await page.get_by_text(f"/webhooks/shopify/{shop}").first.wait_for()
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{route} is {width} px wide on a 390 px phone"
     assert page.errors == []

@@ -61,7 +61,7 @@ export async function render(main, _params, ctx) {
 
 function connectorForm(ctx) {
   const channel = field("Platform", { name: "channel" }, { as: "select",
-    options: ["shopify", "woocommerce", "etsy"].map((c) => ({ value: c, label: c })) });
+    options: [["shopify", "Shopify"], ["woocommerce", "WooCommerce"], ["etsy", "Etsy"]].map(([value, label]) => ({ value, label })) });
   const shop = field("Shop handle (e.g. acme.myshopify.com)", { name: "shop", required: true });
   const secret = field("Webhook secret (from the shop)", { name: "webhook_secret", type: "password", autocomplete: "off" });
   const url = field("Shop API URL (for fulfillment and imports)", { name: "admin_url", type: "url" });
