@@ -46,6 +46,12 @@ class Snapshot:
     busy: float
     trees: dict[str, float]
 
+    @property
+    def system(self) -> float:
+        """CPU seconds of the system itself: every named tree but the benchmark's driver and
+        the rest of the machine (services, Kafka, PostgreSQL)."""
+        return sum(v for k, v in self.trees.items() if not k.startswith(("bench", "rest")))
+
     def __sub__(self, before: "Snapshot") -> "Snapshot":
         names = set(self.trees) | set(before.trees)
         return Snapshot(self.busy - before.busy, {n: self.trees.get(n, 0.0) - before.trees.get(n, 0.0) for n in names})

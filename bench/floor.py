@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass
 
 import asyncpg
@@ -47,8 +48,6 @@ _CLAIM = ('INSERT INTO inbox (consumer, event_id, topic, partition, "offset") VA
           "ON CONFLICT DO NOTHING")
 _EMIT = "INSERT INTO outbox (event_id, topic, key, payload) VALUES ($1, $2, $3, $4::jsonb)"
 _PAYLOAD = '{"order_id": "%s", "lines": [{"line_no": 1, "sku": "BENCH-1", "quantity": "2", "unit": "pcs"}]}'
-
-
 _CLAIM_ORM = text('INSERT INTO inbox (consumer, event_id, topic, partition, "offset") '
                   "VALUES (:c, :e, :t, :p, :o) ON CONFLICT DO NOTHING")
 _EMIT_ORM = text("INSERT INTO outbox (event_id, topic, key, payload) VALUES (:e, :t, :k, CAST(:p AS jsonb))")
@@ -72,6 +71,13 @@ async def _create_tables(dsn: str) -> None:
         await setup.close()
 
 
+async def _machine_ms_each(n: int, work: Awaitable) -> float:
+    """Machine CPU milliseconds per unit of `work` (n units), from /proc/stat's busy time."""
+    before = snapshot({})
+    await work
+    return (snapshot({}) - before).busy / n * 1000
+
+
 async def transaction_cost(dsn: str, n: int = 4000, connections: int = 8) -> float:
     """Machine CPU milliseconds per minimal event application (see the module's docstring)."""
     await _create_tables(dsn)
@@ -87,13 +93,10 @@ async def transaction_cost(dsn: str, n: int = 4000, connections: int = 8) -> flo
                 await emit.fetch(uuid.uuid4(), "floor.OrderAllocated", str(event_id), _PAYLOAD % event_id)
 
     try:
-        before = snapshot({})
-        await asyncio.gather(*(worker(c) for c in conns))
-        busy = (snapshot({}) - before).busy
+        return await _machine_ms_each(n, asyncio.gather(*(worker(c) for c in conns)))
     finally:
         for c in conns:
             await c.close()
-    return busy / n * 1000
 
 
 async def orm_transaction_cost(dsn: str, url: str, n: int = 4000, connections: int = 8) -> float:
@@ -115,12 +118,9 @@ async def orm_transaction_cost(dsn: str, url: str, n: int = 4000, connections: i
     try:
         async with sessions() as warm:  # the pool's connections open before the clock starts
             await warm.execute(text("SELECT 1"))
-        before = snapshot({})
-        await asyncio.gather(*(worker() for _ in range(connections)))
-        busy = (snapshot({}) - before).busy
+        return await _machine_ms_each(n, asyncio.gather(*(worker() for _ in range(connections))))
     finally:
         await engine.dispose()
-    return busy / n * 1000
 
 
 async def event_cost(bootstrap: str, n: int = 4000, group: int = 4, rate: float = 400.0) -> float:
@@ -138,6 +138,16 @@ async def event_cost(bootstrap: str, n: int = 4000, group: int = 4, rate: float 
     await consumer.start()
     got = 0
 
+    async def send_and_read() -> None:
+        reader = asyncio.create_task(consume())
+        t0 = time.monotonic()
+        for start in range(0, n, group):
+            await asyncio.sleep(max(0.0, t0 + start / rate - time.monotonic()))  # the relay's pace, not a wait
+            acks = [await producer.send(topic, (_PAYLOAD % i).encode(), key=str(i % 64).encode())
+                    for i in range(start, min(start + group, n))]
+            await asyncio.gather(*acks)
+        await asyncio.wait_for(reader, timeout=120)
+
     async def consume() -> None:
         nonlocal got
         committed_at = 0.0
@@ -152,22 +162,12 @@ async def event_cost(bootstrap: str, n: int = 4000, group: int = 4, rate: float 
     try:
         # The consumer has joined its group before the clock starts (the first fetch assigns).
         await consumer.getmany(timeout_ms=1000)
-        before = snapshot({})
-        reader = asyncio.create_task(consume())
-        t0 = time.monotonic()
-        for start in range(0, n, group):
-            await asyncio.sleep(max(0.0, t0 + start / rate - time.monotonic()))  # the relay's pace, not a wait
-            acks = [await producer.send(topic, (_PAYLOAD % i).encode(), key=str(i % 64).encode())
-                    for i in range(start, min(start + group, n))]
-            await asyncio.gather(*acks)
-        await asyncio.wait_for(reader, timeout=120)
-        busy = (snapshot({}) - before).busy
+        return await _machine_ms_each(n, send_and_read())
     finally:
         await producer.stop()
         await consumer.stop()
         await admin.delete_topics([topic])
         await admin.close()
-    return busy / n * 1000
 
 
 async def measure(dsn: str, url: str, bootstrap: str) -> Floor:

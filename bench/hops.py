@@ -57,14 +57,14 @@ class Journal:
     """What every service committed during the run."""
 
     emitted: dict[str, Emitted] = field(default_factory=dict)  # event_id -> outbox row
-    applied: list[tuple[str, str, str | None, datetime]] = field(default_factory=list)  # consumer, event_id, correlation, at
-    started: dict[tuple[str, str], datetime] = field(default_factory=dict)  # (consumer, event_id) -> transaction start
+    # consumer, event_id, correlation, committed at, the consuming transaction's start
+    applied: list[tuple[str, str, str | None, datetime, datetime]] = field(default_factory=list)
 
     def hops(self, orders: set[str] | None = None) -> dict[str, list[float]]:
         """'<event type> -> <consumer>' -> milliseconds from producing commit to consuming
         commit, for the events of `orders` (correlation ids) or all."""
         out: dict[str, list[float]] = defaultdict(list)
-        for consumer, event_id, correlation_id, at in self.applied:
+        for consumer, event_id, correlation_id, at, _ in self.applied:
             src = self.emitted.get(event_id)
             if src is None or (orders is not None and correlation_id not in orders):
                 continue
@@ -74,9 +74,9 @@ class Journal:
     def legs(self, orders: set[str] | None = None) -> dict[str, tuple[list[float], list[float], list[float]]]:
         """'<event type> -> <consumer>' -> milliseconds of (relay, delivery, apply) per event."""
         out: dict[str, tuple[list[float], list[float], list[float]]] = defaultdict(lambda: ([], [], []))
-        for consumer, event_id, correlation_id, at in self.applied:
-            src, start = self.emitted.get(event_id), self.started.get((consumer, event_id))
-            if src is None or src.published_at is None or start is None:
+        for consumer, event_id, correlation_id, at, start in self.applied:
+            src = self.emitted.get(event_id)
+            if src is None or src.published_at is None:
                 continue
             if orders is not None and correlation_id not in orders:
                 continue
@@ -118,8 +118,8 @@ async def read_journal(dsns: dict[str, str], since: datetime) -> Journal:
             if await conn.fetchval("SELECT to_regclass('inbox') IS NOT NULL"):
                 for r in await conn.fetch(_INBOX, since):
                     if r["committed_at"] is not None:
-                        journal.applied.append((r["consumer"], str(r["event_id"]), r["correlation_id"], r["committed_at"]))
-                        journal.started[(r["consumer"], str(r["event_id"]))] = r["processed_at"]
+                        journal.applied.append((r["consumer"], str(r["event_id"]), r["correlation_id"], r["committed_at"],
+                                                r["processed_at"]))
         finally:
             await conn.close()
     return journal

@@ -6,7 +6,7 @@ a new one revokes the old, a revoked link never opens again. Resolving a token t
 unknown, revoked or malformed gives the same None (the caller answers 404 alike).
 
 A mail not sent yet keeps its link's token (`notifications.secret`) until it leaves: when a
-new link is issued, such mails (the order confirmation held for its date, one that failed
+new link is issued by an operator, such mails (the order confirmation held for its date, one that failed
 and waits for a retry) carry the new link, not the one just revoked."""
 
 from __future__ import annotations
@@ -62,14 +62,19 @@ _RELINK = text(
 
 
 async def issue(session: AsyncSession, order_id: str) -> tuple[str, int]:
-    """A new live link for the order (the previous one revoked, mails not yet sent moved onto
-    the new one); returns the token, which is never stored (the caller puts it in the mail's
-    `secret` until the mail is sent), and how many live links were revoked (0 or 1)."""
+    """A new live link for the order (the previous one revoked); returns the token, which is
+    never stored (the caller puts it in the mail's `secret` until the mail is sent), and how
+    many live links were revoked (0 or 1)."""
     revoked = await revoke(session, order_id)
     token = new_token()
     await session.execute(_ISSUE, {"link_id": uuid.uuid4(), "order_id": order_id, "token_hash": token_hash(token)})
-    await session.execute(_RELINK, {"order_id": order_id, "token": token})
     return token, revoked
+
+
+async def relink_unsent(session: AsyncSession, order_id: str, token: str) -> None:
+    """The order's mails not sent yet carry `token`'s link instead of the one they were written
+    with. Only an operator's new link needs it: the first confirmation is the order's first mail."""
+    await session.execute(_RELINK, {"order_id": order_id, "token": token})
 
 
 async def revoke(session: AsyncSession, order_id: str) -> int:
@@ -176,6 +181,7 @@ def routes(rt: Runtime) -> APIRouter:
                 raise HTTPException(404, f"order {order_id} is not known here yet")
             order = await repo.lock_order(ctx.session, order_id)
             token, revoked = await issue(ctx.session, order_id)
+            await relink_unsent(ctx.session, order_id, token)
             subject, body = status_link_mail(repo.recipient(order))
             link_id = (await ctx.session.execute(
                 select(StatusLink.link_id).where(StatusLink.token_hash == token_hash(token)))).scalar_one()
