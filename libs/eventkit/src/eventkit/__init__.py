@@ -3,7 +3,7 @@ parking of unpublishable rows), idempotent consumer (inbox) with retries and dea
 retention of both tables, trace propagation, migrations, and the service runtime. No domain
 code lives here. The delivery contract is stated in `eventkit.consumer`."""
 
-from eventkit.consumer import EventConsumer, Handler
+from eventkit.consumer import EventConsumer, Handler, serialized_by
 from eventkit.errors import DomainRejection, is_transient
 from eventkit.service import Runtime, Service
 from eventkit.settings import ServiceSettings
@@ -19,4 +19,5 @@ __all__ = [
     "ServiceSettings",
     "UnitOfWork",
     "is_transient",
+    "serialized_by",
 ]

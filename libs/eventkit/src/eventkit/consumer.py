@@ -97,6 +97,31 @@ _CLAIM = text(
     'INSERT INTO inbox (consumer, event_id, topic, partition, "offset", correlation_id, traceparent) '
     "VALUES (:consumer, :event_id, :topic, :partition, :offset, :correlation_id, :traceparent) ON CONFLICT DO NOTHING"
 )
+# The claim of a handler `serialized_by` a key: its advisory lock first, in the same statement
+# (one round trip less on every such event). The handler's next statement takes a new snapshot,
+# so it sees whatever the previous holder of the lock committed.
+_CLAIM_SERIALIZED = text(
+    'INSERT INTO inbox (consumer, event_id, topic, partition, "offset", correlation_id, traceparent) '
+    "SELECT :consumer, CAST(:event_id AS uuid), :topic, CAST(:partition AS int), CAST(:offset AS bigint), "
+    ":correlation_id, :traceparent FROM (SELECT pg_advisory_xact_lock(hashtextextended(:lock, 0))) AS serialized "
+    "ON CONFLICT DO NOTHING"
+)
+
+
+def serialized_by(key: Callable[[Event], str]) -> Callable[[Handler], Handler]:
+    """Declare that a handler starts by taking the advisory lock `key(event)` (`Context.lock`):
+    the consumer takes it with the inbox claim, so the handler's own `ctx.lock(key)` is free."""
+
+    def declare(handler: Handler) -> Handler:
+        handler.lock_key = key  # type: ignore[attr-defined]
+        return handler
+
+    return declare
+
+
+def _lock_key(handler: Handler) -> Callable[[Event], str] | None:
+    # A composition root may bind a handler's settings with functools.partial: look through it.
+    return getattr(handler, "lock_key", None) or getattr(getattr(handler, "func", None), "lock_key", None)
 
 # How long a revoked partition's records in flight may take to finish before the partition is
 # given up anyway (its records are then re-read by the next owner and deduplicated).
@@ -544,9 +569,11 @@ class EventConsumer:
 
     async def _apply(self, record: ConsumerRecord, envelope: Envelope, event: Event, handler: Handler) -> None:
         started = time.perf_counter()
+        lock_key = _lock_key(handler)
+        lock = lock_key(event) if lock_key is not None else None
         async with self._uow.handling(envelope) as ctx:
             claimed = await ctx.session.execute(
-                _CLAIM,
+                _CLAIM if lock is None else _CLAIM_SERIALIZED,
                 {
                     "consumer": self._settings.group_id,
                     "event_id": envelope.event_id,
@@ -555,8 +582,11 @@ class EventConsumer:
                     "offset": record.offset,
                     "correlation_id": envelope.correlation_id,
                     "traceparent": _header(record, "traceparent"),
+                    **({} if lock is None else {"lock": lock}),
                 },
             )
+            if lock is not None:
+                ctx.holds(lock)
             if claimed.rowcount == 0:
                 self.duplicates += 1
                 self._metrics.events.labels(envelope.event_type, "duplicate").inc()

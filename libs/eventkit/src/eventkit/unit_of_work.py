@@ -39,6 +39,11 @@ _INSERT_OUTBOX = text(
 )
 
 
+# A transaction-scoped advisory lock named by text: what a service serializes on (one order,
+# one plan) without a row to lock. Released by COMMIT or ROLLBACK.
+_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+
+
 class Context:
     """What a handler or command works with: the transaction's session and a way to raise events."""
 
@@ -56,6 +61,19 @@ class Context:
         self._prefix = topic_prefix
         self.correlation_id = correlation_id or (envelope.correlation_id if envelope else None)
         self.emitted: list[Envelope] = []
+        self._locked: set[str] = set()
+
+    async def lock(self, key: str) -> None:
+        """Hold the advisory lock named `key` until the transaction ends. A lock this
+        transaction holds already costs nothing: a handler declared `serialized_by` the key
+        got it with its inbox claim, in the same round trip."""
+        if key not in self._locked:
+            await self.session.execute(_LOCK, {"key": key})
+            self._locked.add(key)
+
+    def holds(self, key: str) -> None:
+        """Record that the transaction took the lock `key` by other means (the inbox claim)."""
+        self._locked.add(key)
 
     async def emit(self, event: Event, correlation_id: str | None = None) -> Envelope:
         envelope = Envelope(

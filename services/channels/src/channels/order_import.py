@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import httpx
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 
 from channels.domain.fulfillment import backoff
 from channels.domain.shop_orders import PayloadError
@@ -118,12 +118,15 @@ async def reconcile(rt: Runtime, box: SecretBox, client: httpx.AsyncClient, conn
         async with rt.uow.sessions() as session, session.begin():
             await session.execute(update(Connector).where(Connector.channel == connector.channel,
                                                           Connector.shop == connector.shop)
-                                  .values(reconcile_error=str(exc)[:500] or repr(exc)))
+                                  .values(reconcile_error=str(exc)[:500] or repr(exc),
+                                          reconcile_failures=Connector.reconcile_failures + 1,
+                                          reconcile_failed_at=func.now()))
         raise
     async with rt.uow.sessions() as session, session.begin():
         await session.execute(
             update(Connector).where(Connector.channel == connector.channel, Connector.shop == connector.shop)
-            .values(reconcile_from=started, reconciled_at=started, reconcile_error=None)
+            .values(reconcile_from=started, reconciled_at=started, reconcile_error=None, reconcile_failures=0,
+                    reconcile_failed_at=None)
         )
     return Reconciled(seen, outcomes, since, started)
 
@@ -135,6 +138,8 @@ async def reconcile_due(rt: Runtime, box: SecretBox, client: httpx.AsyncClient) 
         connectors = (await session.execute(select(Connector))).scalars().all()
     for c in connectors:
         if not ready_for_api(c) or (c.reconciled_at is not None and now - c.reconciled_at < interval):
+            continue
+        if _backing_off(c, now, rt.settings.reconcile_retry_initial, rt.settings.reconcile_interval):
             continue
         # One instance per connector at a time: a session advisory lock, held for the pass.
         async with rt.uow.sessions() as lock_session:
@@ -151,6 +156,17 @@ async def reconcile_due(rt: Runtime, box: SecretBox, client: httpx.AsyncClient) 
             finally:
                 await lock_session.execute(text("SELECT pg_advisory_unlock(hashtext('reconcile:' || :k))"),
                                            {"k": f"{c.channel}/{c.shop}"})
+
+
+def _backing_off(c: Connector, now: datetime, initial: float, maximum: float) -> bool:
+    """A scheduled pass after failures waits 30 s, 1 min, 2 min ... up to the interval; a
+    connector changed since its last failure (new credentials) is tried at once."""
+    if not c.reconcile_failures or c.reconcile_failed_at is None:
+        return False
+    if c.updated_at is not None and c.updated_at > c.reconcile_failed_at:
+        return False
+    pause = timedelta(seconds=backoff(c.reconcile_failures, initial, maximum))
+    return now - c.reconcile_failed_at < pause
 
 
 async def fetch_orders(rt: Runtime) -> None:

@@ -32,6 +32,10 @@ class Settings(ServiceSettings):
     reconcile_interval: float = 900.0
     reconcile_overlap_seconds: float = 300.0
     reconcile_poll_interval: float = 5.0
+    # After a failed scheduled pass the next one waits this long, doubling with each failure
+    # in a row up to reconcile_interval (a connector with wrong credentials is not asked
+    # every poll; an operator's change to the connector, or "import now", tries at once).
+    reconcile_retry_initial: float = 30.0
     # Orders named by a thin notice (Etsy) are fetched by a background job.
     fetch_poll_interval: float = 0.5
     fetch_backoff_initial: float = 1.0

@@ -38,6 +38,8 @@ class Connector(SQLModel, table=True):
     reconcile_from: datetime | None = Field(default=None, sa_column=_ts())
     reconciled_at: datetime | None = Field(default=None, sa_column=_ts())
     reconcile_error: str | None = None
+    reconcile_failures: int = 0  # consecutive failed passes (scheduled ones back off)
+    reconcile_failed_at: datetime | None = Field(default=None, sa_column=_ts())
     created_at: datetime | None = Field(default=None, sa_column=_ts())
     updated_at: datetime | None = Field(default=None, sa_column=_ts())
 

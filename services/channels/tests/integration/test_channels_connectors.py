@@ -124,6 +124,33 @@ async def test_scheduled_reconciliation_imports_each_connector_once_per_interval
     assert shown["reconciled_at"] is not None and shown["reconcile_error"] is None
 
 
+async def test_a_failing_scheduled_reconciliation_backs_off_until_the_connector_changes(rt, client, shopify):
+    import httpx
+
+    from channels.order_import import reconcile_due
+    from channels.secrets import SecretBox
+
+    # Wrong credentials: the shop answers 401. The pass is not repeated at every poll (it was:
+    # every 5 s, a warning and a request to the shop each time).
+    await connect(client, "shopify", SHOP, admin_url=shopify.url, admin_token="wrong-token")
+    def listed() -> int:  # requests for the order list, refused or not
+        return sum(1 for c in list(shopify.calls) if c.method == "GET" and c.path.endswith("/orders.json"))
+
+    async with httpx.AsyncClient(timeout=5) as http:
+        box = SecretBox(rt.settings.secrets_key)
+        await reconcile_due(rt, box, http)
+        await reconcile_due(rt, box, http)
+        assert listed() == 1
+        shown = (await client.get(f"/connectors/shopify/{SHOP}")).json()
+        assert "401" in shown["reconcile_error"] and shown["reconciled_at"] is None
+        # The operator puts the right token in: the next poll tries at once, and succeeds.
+        await connect(client, "shopify", SHOP, admin_url=shopify.url, admin_token=shopify.token)
+        await reconcile_due(rt, box, http)
+        assert listed() == 2
+    shown = (await client.get(f"/connectors/shopify/{SHOP}")).json()
+    assert shown["reconcile_error"] is None and shown["reconciled_at"] is not None
+
+
 async def test_rules_not_named_keep_their_value_and_secrets_are_not_echoed_in_422(rt, client):
     await connect(client, "shopify", SHOP, rules={"hold_unpaid": False, "ignore_skus": ["GIFTWRAP"]})
     shown = (await client.post("/connectors", json={"channel": "shopify", "shop": SHOP,

@@ -19,23 +19,23 @@ from inventory.domain.planning import OpenPlan, promise_from_plans
 from inventory.domain.quantities import to_base
 from inventory.index_predicates import open_plans
 from inventory.making import plan_new_batch, recipe_of
-from inventory.tables import DemandLine, Item, Plan, Promise, RecipeReplica
+from inventory.tables import Allocation, DemandLine, Item, Lot, Plan, Promise, RecipeReplica
 from inventory.waiting import Waiting, wait_for
 
 
 async def cover_line(
     ctx: Context, demand: DemandLine, items: dict[str, Item], recipe: RecipeReplica | None, today: date,
     need: Decimal | None = None, before: Waiting | None = None,
-) -> bool:
+) -> list[tuple[Allocation, Lot]]:
     """Cover `need` (default: the whole line) of the line. The items it may touch are locked
     by the caller. `before`: what the line waited for (a retry stays quiet if nothing changed).
-    Returns True when finished stock was allocated to it."""
+    Returns the allocations of finished stock it made, with their lots (none: empty)."""
     item = items.get(demand.sku)
     base_unit = item.base_unit if item else (recipe.output_unit if recipe else None)
     if base_unit is None:
         await wait_for(ctx, demand, need or demand.quantity, reason=f"unknown SKU {demand.sku}: no item and no recipe",
                        before=before, code="unknown_item")
-        return False
+        return []
     if demand.unit != base_unit:
         # Nothing of a line is covered before its quantity is in the item's base unit.
         try:
@@ -46,7 +46,7 @@ async def cover_line(
             await wait_for(ctx, demand, need or demand.quantity,
                            reason=f"unit {demand.ordered_unit} does not fit {demand.sku}: {exc}", before=before,
                            code="bad_unit")
-            return False
+            return []
     if fractional_pieces(demand.quantity, demand.unit):
         # Orders refuses fractional pieces at the door; an older line still gets whole ones.
         demand.quantity = need_up(demand.quantity, demand.unit)
@@ -54,15 +54,15 @@ async def cover_line(
     await ctx.session.flush()
 
     left = demand.quantity if need is None else need
-    allocated = False
+    allocated: list[tuple[Allocation, Lot]] = []
     if item is not None:
         lots = await lock_usable_lots(ctx.session, demand.sku, today)
         by_id = {lot.lot_id: lot for lot in lots}
         pick = choose_lots([supply(lot) for lot in lots], left, today, whole=is_count(demand.unit))
         changes = LotChanges()
         for take in pick.takes:
-            changes.allocate(ctx.session, by_id[take.lot.lot_id], demand.order_id, demand.line_no, take.quantity)
-            allocated = True
+            lot = by_id[take.lot.lot_id]
+            allocated.append((changes.allocate(ctx.session, lot, demand.order_id, demand.line_no, take.quantity), lot))
         await changes.write(ctx.session)
         left = pick.missing
     if left > 0:

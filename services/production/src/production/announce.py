@@ -1,5 +1,6 @@
 """The batch events raised from more than one place (handlers and operator commands), built
-from the batch as stored, so every announcement carries the full current plan."""
+from the batch as stored, so every announcement carries the full current plan (a batch born
+in the same transaction: from what it was inserted with, which is what is stored)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,14 @@ async def scheduled(ctx: Context, batch_id: str, correlation_id: str | None = No
     """BatchScheduled with the batch's current size, dates and every line it covers."""
     batch = await batches.get(ctx.session, batch_id)
     covered = (await batches.covers(ctx.session, [batch_id]))[batch_id]
+    await scheduled_as(ctx, batch, covered, correlation_id)
+
+
+async def scheduled_as(
+    ctx: Context, batch: batches.Batch, covered: list[LineQuantity], correlation_id: str | None = None
+) -> None:
+    """BatchScheduled for a batch whose stored state the caller holds (one it inserted in this
+    transaction, with every line it covers): two reads fewer than `scheduled`."""
     await ctx.emit(
         BatchScheduled(
             batch_id=batch.batch_id,

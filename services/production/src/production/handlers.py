@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from contracts.events import ItemDefined, MaterialsReserved, OrderCancelled
 from contracts.units import IncompatibleUnits, convert
-from eventkit import Context, DomainRejection
+from eventkit import Context, DomainRejection, serialized_by
 from production import announce, clock
 from production.adapters import batches, cancellations, catalog, recipes
 from production.domain.cancellation import Fate, fate, order_cancelled_reason, shrunk_quantity
@@ -16,6 +16,7 @@ from production.domain.lifecycle import BatchStatus, announces_schedule
 from production.domain.scheduling import batch_number, first_free_day, planned_end
 
 
+@serialized_by(lambda event: cancellations.order_lock(event.order_id))
 async def on_materials_reserved(ctx: Context, event: MaterialsReserved, *, batches_per_day: int = 4) -> None:
     """Plan the batch `plan_id` if it is new, add the order line to what it covers, record
     the reserved lots, and announce the whole plan with BatchScheduled.
@@ -24,7 +25,7 @@ async def on_materials_reserved(ctx: Context, event: MaterialsReserved, *, batch
     nothing and announces nothing, whatever the event id. A reservation for an order already
     cancelled (the cancellation came first, on another topic) covers nothing; see _withdrawn."""
     s = ctx.session
-    await cancellations.lock_order(s, event.order_id)
+    await ctx.lock(cancellations.order_lock(event.order_id))
     withdrawn = await cancellations.is_order_cancelled(s, event.order_id)
     # A batch for stock outlives its orders: known from this event already, in case it comes
     # before the plan's ReplenishmentPlanned (another topic) and the order is cancelled meanwhile.
@@ -51,13 +52,16 @@ async def on_materials_reserved(ctx: Context, event: MaterialsReserved, *, batch
     changed = created
     if batch.status == BatchStatus.planned and not created:
         changed |= await batches.grow(s, batch.batch_id, _in_unit(event.batch_quantity, event.unit, batch.unit))
-    changed |= await batches.cover(s, batch.batch_id, event.order_id, event.line_no, promised)
-    for r in event.reservations:
-        lot = LotUse(r.lot_id, r.sku, r.lot_no, r.quantity, r.unit.value, r.expiry_date)
-        changed |= await batches.reserve(s, batch.batch_id, event.order_id, event.line_no, lot)
+    covered = await batches.cover(s, batch.batch_id, event.order_id, event.line_no, promised)
+    changed |= covered is not None
+    lots = [LotUse(r.lot_id, r.sku, r.lot_no, r.quantity, r.unit.value, r.expiry_date) for r in event.reservations]
+    changed |= await batches.reserve(s, batch.batch_id, event.order_id, event.line_no, lots)
 
     if changed and announces_schedule(batch.status):
-        await announce.scheduled(ctx, batch.batch_id)
+        if created:  # born here: as inserted, covering this one line
+            await announce.scheduled_as(ctx, batch, [covered] if covered else [])
+        else:
+            await announce.scheduled(ctx, batch.batch_id)
 
 
 async def _withdrawn(ctx: Context, event: MaterialsReserved, batch: batches.Batch, created: bool) -> None:
@@ -79,6 +83,7 @@ async def on_item_defined(ctx: Context, event: ItemDefined) -> None:
     await catalog.upsert(ctx.session, event)
 
 
+@serialized_by(lambda event: cancellations.order_lock(event.order_id))
 async def on_order_cancelled(ctx: Context, event: OrderCancelled) -> None:
     """Decide the fate of every batch covering the order (domain.cancellation.fate): a
     planned batch it alone filled is cancelled (BatchCancelled with the lines it covered);
@@ -87,7 +92,7 @@ async def on_order_cancelled(ctx: Context, event: OrderCancelled) -> None:
     goes to stock (BatchScheduled). The order is remembered as cancelled for reservations that
     arrive later. A second cancellation finds nothing covered any more and emits nothing."""
     s = ctx.session
-    await cancellations.lock_order(s, event.order_id)
+    await ctx.lock(cancellations.order_lock(event.order_id))
     await cancellations.record_order(s, event.order_id, event.reason, event.cancelled_at)
     reason = order_cancelled_reason(event.order_id, event.reason)
     for found in await batches.covering(s, event.order_id):

@@ -45,8 +45,7 @@ async def on_replenishment_planned(ctx: Context, event: ReplenishmentPlanned, *,
         batch = await batches.mark_for_stock(s, batch)
         changed = True
     order_id, line_no = FOR_STOCK
-    for r in event.reservations:
-        lot = LotUse(r.lot_id, r.sku, r.lot_no, r.quantity, r.unit.value, r.expiry_date)
-        changed |= await batches.reserve(s, batch.batch_id, order_id, line_no, lot)
+    lots = [LotUse(r.lot_id, r.sku, r.lot_no, r.quantity, r.unit.value, r.expiry_date) for r in event.reservations]
+    changed |= await batches.reserve(s, batch.batch_id, order_id, line_no, lots)
     if changed and announces_schedule(batch.status):
         await announce.scheduled(ctx, batch.batch_id)

@@ -37,12 +37,24 @@ async def order_allocated(session: AsyncSession, order_id: str) -> OrderAllocate
         )
     ).all()
     lines = list({line.line_no: line for line, _, _, _ in rows}.values())
+    backordered = bool(rows) and bool(rows[0][3])
+    return _cumulative(order_id, lines, [(a, lot) for _, a, lot, _ in rows if a is not None], backordered)
+
+
+def new_order_allocated(order_id: str, lines: Iterable[DemandLine], made: Iterable[tuple[Allocation, Lot]]) -> OrderAllocated:
+    """The same event for an order placed in this transaction, from what the transaction
+    holds: its lines and the allocations it just made are all the order has (a new order is
+    never backordered). One statement fewer than reading them back."""
+    return _cumulative(order_id, sorted(lines, key=lambda line: line.line_no),
+                       sorted(made, key=lambda pair: pair[0].line_no), backordered=False)
+
+
+def _cumulative(order_id: str, lines: list[DemandLine], allocations: list[tuple[Allocation, Lot]],
+                backordered: bool) -> OrderAllocated:
     units = {line.line_no: line.unit for line in lines}
     allocated: dict[int, Decimal] = {}
     out: list[AllocationOut] = []
-    for _, allocation, lot, _ in rows:
-        if allocation is None:
-            continue
+    for allocation, lot in allocations:
         allocated[allocation.line_no] = allocated.get(allocation.line_no, ZERO) + allocation.kept_quantity
         if allocation.open_quantity > 0:
             out.append(
@@ -57,9 +69,9 @@ async def order_allocated(session: AsyncSession, order_id: str) -> OrderAllocate
         for line in lines
         if (left := outstanding(line.quantity, allocated.get(line.line_no, ZERO))) > 0
     ]
-    backordered = bool(missing) and bool(rows) and bool(rows[0][3])
     return OrderAllocated(
-        order_id=order_id, allocations=out, outstanding=missing, fully_allocated=not missing, backordered=backordered
+        order_id=order_id, allocations=out, outstanding=missing, fully_allocated=not missing,
+        backordered=backordered and bool(missing),
     )
 
 

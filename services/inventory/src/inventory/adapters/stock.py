@@ -24,7 +24,7 @@ from decimal import Decimal
 
 ZERO = Decimal(0)
 
-from sqlalchemy import Select, func, inspect, or_, select, text
+from sqlalchemy import Select, inspect, or_, select, text
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,10 +37,11 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-async def lock_order(session: AsyncSession, order_id: str) -> None:
-    """Serialize placing and cancelling one order (different topics, maybe different
-    instances): whichever runs second sees what the first committed. Taken before any row lock."""
-    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended("inventory-order:" + order_id, 0))))
+def order_lock(order_id: str) -> str:
+    """The advisory lock that serializes placing and cancelling one order (different topics,
+    maybe different instances): whichever runs second sees what the first committed. Taken
+    before any row lock; the handlers are `serialized_by` it, so it comes with the inbox claim."""
+    return f"inventory-order:{order_id}"
 
 
 async def lock_items(session: AsyncSession, skus: Iterable[str]) -> dict[str, Item]:

@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.events import OrderCancelled, StockReleased
 from contracts.events.inventory import Allocation as AllocationOut
 from contracts.events.inventory import PromiseReleased
-from eventkit import Context
+from eventkit import Context, serialized_by
 from inventory.adapters.outgoing import emit_allocated
-from inventory.adapters.stock import lock_lots, lock_order, lock_plans, open_reservations, release_allocation
+from inventory.adapters.stock import lock_lots, lock_plans, open_reservations, order_lock, release_allocation
 from inventory.clock import today
 from inventory.shrinking import fit_plan
 from inventory.replenishment import replenish
@@ -27,13 +27,14 @@ from inventory.tables import Allocation, CancelledOrder, DemandLine, OrderDemand
 from inventory.waiting import stop_waiting
 
 
+@serialized_by(lambda event: order_lock(event.order_id))
 async def on_order_cancelled(ctx: Context, event: OrderCancelled) -> None:
     await cancel_order(ctx, event, today())
 
 
 async def cancel_order(ctx: Context, event: OrderCancelled, today: date) -> None:
     session = ctx.session
-    await lock_order(session, event.order_id)
+    await ctx.lock(order_lock(event.order_id))
     recorded = await session.execute(
         insert(CancelledOrder)
         .values(order_id=event.order_id, reason=event.reason, cancelled_at=event.cancelled_at)

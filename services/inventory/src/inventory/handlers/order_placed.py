@@ -13,18 +13,18 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events import OrderPlaced
-from contracts.events.base import OrderLine
-from eventkit import Context, DomainRejection
-from inventory.adapters.outgoing import order_allocated
-from inventory.adapters.stock import lock_order
+from eventkit import Context, DomainRejection, serialized_by
+from inventory.adapters.outgoing import new_order_allocated
+from inventory.adapters.stock import order_lock
 from inventory.clock import today
 from inventory.covering import cover_line
 from inventory.replenishment import replenish
-from inventory.tables import CancelledOrder, DemandLine, Item, OrderDemand, RecipeReplica
+from inventory.tables import Allocation, CancelledOrder, DemandLine, Item, Lot, OrderDemand, RecipeReplica
 
 log = logging.getLogger("inventory.placement")
 
 
+@serialized_by(lambda event: order_lock(event.order_id))
 async def on_order_placed(ctx: Context, event: OrderPlaced) -> None:
     await place_order(ctx, event, today())
 
@@ -34,7 +34,7 @@ async def place_order(ctx: Context, event: OrderPlaced, today: date) -> None:
     line_nos = [line.line_no for line in event.lines]
     if len(set(line_nos)) != len(line_nos):
         raise DomainRejection(f"order {event.order_id} repeats a line number: {sorted(line_nos)}")
-    await lock_order(session, event.order_id)
+    await ctx.lock(order_lock(event.order_id))
     if not await _record_order(session, event):
         if await session.get(CancelledOrder, event.order_id) is not None:
             log.info("order %s was cancelled before it was placed here: nothing set aside", event.order_id)
@@ -42,12 +42,18 @@ async def place_order(ctx: Context, event: OrderPlaced, today: date) -> None:
     skus = {line.sku for line in event.lines}
     items, recipes = await _lock_items_and_recipes(session, skus)
     materials = {ing["sku"] for r in recipes.values() for ing in r.ingredients}
-    any_allocated = False
+    demands: list[DemandLine] = []
+    allocated: list[tuple[Allocation, Lot]] = []
     for line in sorted(event.lines, key=lambda ln: ln.line_no):
-        allocated = await _place_line(ctx, event, line, items, recipes.get(line.sku), today)
-        any_allocated = any_allocated or allocated
-    if any_allocated:
-        await ctx.emit(await order_allocated(session, event.order_id))
+        demand = DemandLine(
+            order_id=event.order_id, line_no=line.line_no, sku=line.sku, quantity=line.quantity, unit=line.unit,
+            ordered_quantity=line.quantity, ordered_unit=line.unit,
+        )
+        session.add(demand)
+        demands.append(demand)
+        allocated += await cover_line(ctx, demand, items, recipes.get(line.sku), today)
+    if allocated:
+        await ctx.emit(new_order_allocated(event.order_id, demands, allocated))
     # The order drew on its products (stock, a plan's surplus) and maybe on materials.
     await replenish(ctx, skus | materials, today)
 
@@ -100,16 +106,3 @@ async def _record_order(session: AsyncSession, event: OrderPlaced) -> bool:
         .returning(OrderDemand.order_id)
     )
     return inserted.first() is not None
-
-
-async def _place_line(
-    ctx: Context, event: OrderPlaced, line: OrderLine, items: dict[str, Item],
-    recipe: RecipeReplica | None, today: date,
-) -> bool:
-    """Returns True when finished stock was allocated to the line."""
-    demand = DemandLine(
-        order_id=event.order_id, line_no=line.line_no, sku=line.sku, quantity=line.quantity, unit=line.unit,
-        ordered_quantity=line.quantity, ordered_unit=line.unit,
-    )
-    ctx.session.add(demand)
-    return await cover_line(ctx, demand, items, recipe, today)

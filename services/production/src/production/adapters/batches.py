@@ -117,29 +117,40 @@ async def grow(session: AsyncSession, batch_id: str, quantity: Decimal) -> bool:
     return result.rowcount > 0
 
 
-async def cover(session: AsyncSession, batch_id: str, order_id: str, line_no: int, quantity: Decimal) -> bool:
+async def cover(session: AsyncSession, batch_id: str, order_id: str, line_no: int, quantity: Decimal) -> LineQuantity | None:
     """Record that the batch covers this order line (the latest promise replaces an earlier
-    one, never adds to it). True if something changed."""
+    one, never adds to it). The cover as stored if something changed, else None."""
     result = await session.execute(
         text(
             "INSERT INTO batch_covers (batch_id, order_id, line_no, quantity) VALUES (:b, :o, :l, :q) "
             "ON CONFLICT (batch_id, order_id, line_no) DO UPDATE SET quantity = EXCLUDED.quantity "
-            "WHERE batch_covers.quantity <> EXCLUDED.quantity RETURNING 1"
+            "WHERE batch_covers.quantity <> EXCLUDED.quantity RETURNING quantity"
         ),
         {"b": batch_id, "o": order_id, "l": line_no, "q": quantity},
     )
-    return result.first() is not None
+    stored = result.scalar()
+    return None if stored is None else LineQuantity(order_id=order_id, line_no=line_no, quantity=stored)
 
 
-async def reserve(session: AsyncSession, batch_id: str, order_id: str, line_no: int, lot: LotUse) -> bool:
+async def reserve(session: AsyncSession, batch_id: str, order_id: str, line_no: int, lots: Sequence[LotUse]) -> bool:
+    """Record the lots reserved for the batch on behalf of this line, in one statement (a
+    lot recorded before with another quantity takes the new one). True if something changed."""
+    if not lots:
+        return False
     result = await session.execute(
         text(
             "INSERT INTO batch_materials (batch_id, order_id, line_no, lot_id, sku, lot_no, quantity, unit, expiry_date) "
-            "VALUES (:b, :o, :l, :lot_id, :sku, :lot_no, :quantity, :unit, :expiry_date) "
+            "SELECT :b, :o, :l, r.lot_id, r.sku, r.lot_no, r.quantity, r.unit, r.expiry_date "
+            "FROM unnest(CAST(:lot_ids AS text[]), CAST(:skus AS text[]), CAST(:lot_nos AS text[]), "
+            "CAST(:quantities AS numeric[]), CAST(:units AS text[]), CAST(:expiries AS date[])) "
+            "AS r(lot_id, sku, lot_no, quantity, unit, expiry_date) "
             "ON CONFLICT (batch_id, order_id, line_no, lot_id) DO UPDATE SET quantity = EXCLUDED.quantity "
             "WHERE batch_materials.quantity <> EXCLUDED.quantity RETURNING 1"
         ),
-        {"b": batch_id, "o": order_id, "l": line_no, **lot.__dict__},
+        {"b": batch_id, "o": order_id, "l": line_no, "lot_ids": [lot.lot_id for lot in lots],
+         "skus": [lot.sku for lot in lots], "lot_nos": [lot.lot_no for lot in lots],
+         "quantities": [lot.quantity for lot in lots], "units": [lot.unit for lot in lots],
+         "expiries": [lot.expiry_date for lot in lots]},
     )
     return result.first() is not None
 

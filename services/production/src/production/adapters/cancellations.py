@@ -10,11 +10,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
-async def lock_order(session: AsyncSession, order_id: str) -> None:
-    """Serialize everything production does about one order (its reservations and its
-    cancellation), held to the end of the transaction. Without it a reservation and the
-    cancellation handled at once could each miss the other's uncommitted work."""
-    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext('order:' || :o))"), {"o": order_id})
+def order_lock(order_id: str) -> str:
+    """The advisory lock (`Context.lock`) that serializes everything production does about one
+    order (its reservations and its cancellation), held to the end of the transaction. Without
+    it a reservation and the cancellation handled at once could each miss the other's
+    uncommitted work. The handlers are `serialized_by` it: it comes with the inbox claim."""
+    return f"production-order:{order_id}"
 
 
 async def record_order(session: AsyncSession, order_id: str, reason: str, at: datetime) -> bool:
