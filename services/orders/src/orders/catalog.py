@@ -49,10 +49,25 @@ async def catalog_item(session: AsyncSession, sku: str) -> dict | None:
     return dict(row._mapping) if row else None
 
 
+async def look_alikes(session: AsyncSession, unknown: Iterable[str]) -> dict[str, str]:
+    """For SKUs not in the catalog, the catalog's SKU that differs only in case or surrounding
+    spaces ("lip-balm-15g " -> "LIP-BALM-15G"), to suggest it. Only asked when a SKU is unknown."""
+    wanted = {sku.strip().upper(): sku for sku in unknown}
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        text("SELECT sku, upper(sku) AS folded FROM catalog_items WHERE upper(sku) = ANY(:u) ORDER BY sku"),
+        {"u": sorted(wanted)},
+    )
+    return {wanted[r.folded]: r.sku for r in rows}
+
+
 async def check_lines(session: AsyncSession, lines: Iterable, global_max: Decimal) -> list[str]:
     """The reasons `lines` (anything with line_no, sku, quantity, unit) may not be ordered."""
     found = [Line(ln.line_no, ln.sku, Decimal(ln.quantity), str(getattr(ln.unit, "value", ln.unit))) for ln in lines]
-    return order_problems(found, await entries(session, [ln.sku for ln in found]), global_max)
+    catalog = await entries(session, [ln.sku for ln in found])
+    suggestions = await look_alikes(session, {ln.sku for ln in found if ln.sku not in catalog})
+    return order_problems(found, catalog, global_max, suggestions)
 
 
 async def held_for_review(ctx: Context, event: ev.ChannelOrderReceived, global_max: Decimal) -> bool:

@@ -22,6 +22,8 @@ async def outbox_count(orders) -> int:
     "line, words",
     [
         ({"sku": "GHOST", "quantity": "1", "unit": "pcs"}, "line 2: unknown SKU GHOST"),
+        # A slip of the shift key: the catalog's SKU is suggested (the catalog holds SOAP-1).
+        ({"sku": "soap-1", "quantity": "1", "unit": "pcs"}, "line 2: unknown SKU soap-1: did you mean SOAP-1?"),
         ({"sku": "OIL", "quantity": "1", "unit": "kg"}, "line 2: OIL is a raw item, not for sale"),
         ({"sku": "SOAP-1", "quantity": "2", "unit": "kg"}, "line 2: SOAP-1 is kept in pcs (count); kg is a mass unit"),
         ({"sku": "SOAP-1", "quantity": "1.5", "unit": "pcs"}, "line 2: SOAP-1 is counted in whole pieces"),

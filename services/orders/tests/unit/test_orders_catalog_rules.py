@@ -49,3 +49,8 @@ def test_every_line_is_checked():
     lines = [Line(1, "GHOST", D(1), "pcs"), Line(2, "SOAP", D(1), "pcs"), Line(3, "SOAP", D("0.5"), "pcs")]
     found = order_problems(lines, CATALOG, MAX)
     assert [p.split(":")[0] for p in found] == ["line 1", "line 3"]
+
+
+def test_an_unknown_sku_that_differs_only_in_case_names_the_catalogs_sku():
+    found = order_problems([Line(1, "soap", D(1), "pcs")], CATALOG, MAX, {"soap": "SOAP"})
+    assert found == ["line 1: unknown SKU soap: did you mean SOAP?"]

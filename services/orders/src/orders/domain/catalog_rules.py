@@ -32,9 +32,11 @@ class Line:
     unit: str
 
 
-def line_problems(line: Line, entry: CatalogEntry | None, global_max: Decimal) -> list[str]:
+def line_problems(line: Line, entry: CatalogEntry | None, global_max: Decimal, look_alike: str | None = None) -> list[str]:
     at = f"line {line.line_no}"
     if entry is None:
+        if look_alike is not None:  # the same letters in another case: a typing slip, not a new item
+            return [f"{at}: unknown SKU {line.sku}: did you mean {look_alike}?"]
         return [f"{at}: unknown SKU {line.sku} ({CATCHING_UP})"]
     if not entry.active:
         return [f"{at}: {line.sku} is no longer sold (inactive)"]
@@ -59,6 +61,11 @@ def line_problems(line: Line, entry: CatalogEntry | None, global_max: Decimal) -
     return problems
 
 
-def order_problems(lines: Iterable[Line], catalog: Mapping[str, CatalogEntry], global_max: Decimal) -> list[str]:
-    """Every reason the order is refused (empty: it may be placed)."""
-    return [p for line in lines for p in line_problems(line, catalog.get(line.sku), global_max)]
+def order_problems(
+    lines: Iterable[Line], catalog: Mapping[str, CatalogEntry], global_max: Decimal,
+    look_alikes: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Every reason the order is refused (empty: it may be placed). `look_alikes`: for an
+    unknown SKU, the catalog's SKU that differs from it only in case, suggested instead."""
+    similar = look_alikes or {}
+    return [p for line in lines for p in line_problems(line, catalog.get(line.sku), global_max, similar.get(line.sku))]
