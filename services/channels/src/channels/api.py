@@ -14,11 +14,12 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
+from channels import catalog
 from channels.domain.channels import Channel
 from channels.domain.intake_rules import IntakeRules
 from channels.domain.shop_orders import PayloadError
 from channels.domain.sku_mapping import MATCH_KINDS
-from channels.intake import PARKED, apply_version, retry
+from channels.intake import apply_version, retry, retry_parked
 from channels.order_import import reconcile
 from channels.platforms import platform_for
 from channels.platforms.base import API_FAILURES, DeliveryKind
@@ -216,14 +217,6 @@ def make_api(rt: Runtime) -> FastAPI:
             if gone.first() is None:
                 raise HTTPException(404, f"no mapping {ref!r} for {channel.value} shop {shop!r}")
 
-    async def retry_parked(ctx, connector: Connector, statuses: tuple[str, ...] = PARKED) -> None:
-        rows = (await ctx.session.execute(
-            select(ShopOrderRow).where(ShopOrderRow.channel == connector.channel, ShopOrderRow.shop == connector.shop,
-                                       ShopOrderRow.status.in_(statuses))
-            .order_by(ShopOrderRow.received_at).with_for_update())).scalars().all()
-        for row in rows:
-            await retry(ctx, connector, row)
-
     # -- reconciliation ------------------------------------------------------------------------
     @app.post("/connectors/{channel}/{shop}/reconcile", response_model=ReconcileOut,
               responses={409: {}, 424: {"description": "the platform's API failed or refused"}})
@@ -359,6 +352,7 @@ def make_api(rt: Runtime) -> FastAPI:
             if row.accepted_at is not None or row.status == "cancelled":
                 raise HTTPException(409, f"shop order is {row.status}: nothing to retry")
             connector = await get_connector(ctx.session, Channel(row.channel), row.shop)
+            await catalog.hold_for_intake(ctx)  # before the row lock (see channels.catalog)
             locked = (await ctx.session.execute(select(ShopOrderRow).where(ShopOrderRow.shop_order_id == shop_order_id)
                                                 .with_for_update())).scalars().one()
             await retry(ctx, connector, locked)

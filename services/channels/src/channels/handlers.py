@@ -1,4 +1,5 @@
-"""Event handlers: a shipped shop order becomes a fulfillment to report to its shop."""
+"""Event handlers: a shipped shop order becomes a fulfillment to report to its shop; an item
+defined in our catalog is kept in channels' replica and releases the shop orders parked on its SKU."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
+from channels import catalog
 from channels.domain.fulfillment import fulfillment_line_items
+from channels.domain.sku_mapping import CatalogItem
+from channels.intake import retry_parked
 from channels.tables import Fulfillment, ShopOrderRow
-from contracts.events import Shipped
-from eventkit import Context
+from contracts.events import ItemDefined, Shipped
+from eventkit import Context, serialized_by
 
 
 async def on_shipped(ctx: Context, event: Shipped) -> None:
@@ -36,3 +40,18 @@ async def on_shipped(ctx: Context, event: Shipped) -> None:
         )
         .on_conflict_do_nothing(index_elements=["shipment_id"])
     )
+
+
+@serialized_by(lambda event: catalog.CATALOG_LOCK)
+async def on_item_defined(ctx: Context, event: ItemDefined) -> None:
+    """Keep the item unless a newer revision is kept already (an older or repeated revision
+    changes nothing, whatever its event id). An item a shop line may now name by its SKU (active,
+    sellable, finished, in pcs) releases the orders parked in needs_mapping on that SKU, the way
+    an operator's mapping does. Holds the catalog lock exclusively (taken with the inbox claim):
+    intake, which reads the catalog under it shared, either saw this item or parked its order
+    before this handler looks for parked orders."""
+    if not await catalog.upsert(ctx.session, event):
+        return
+    item = CatalogItem(event.sku, event.kind, event.base_unit.value, event.sellable, event.active)
+    if item.why_not_by_the_piece() is None:
+        await retry_parked(ctx, statuses=("needs_mapping",), sku=event.sku)

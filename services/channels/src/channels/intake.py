@@ -13,8 +13,9 @@ What becomes of a version (the row's status):
   are recorded and flagged for the operator (`attention`), not applied;
 - cancelled before we ever accepted it: `cancelled`, no order is ever made;
 - `test` / `awaiting_payment`: recorded, waits (per the connector's rules);
-- `needs_mapping`: a line is neither mapped nor not-goods by rule; waits for the operator's
-  mapping, then proceeds by itself; `needs_review`: unusable (no valid e-mail...);
+- `needs_mapping`: a line is neither mapped, nor not-goods by rule, nor one of our finished
+  goods by its SKU; waits for the operator's mapping or for the item to be defined in our
+  catalog, then proceeds by itself (`retry_parked`); `needs_review`: unusable (no valid e-mail...);
 - `no_goods`: nothing on it that we make (only a gift card...);
 - `accepted`: ChannelOrderReceived emitted."""
 
@@ -29,13 +30,14 @@ from datetime import datetime, timezone
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 
+from channels import catalog
 from channels.domain.channels import order_id_for
 from channels.domain.intake_rules import IntakeRules
 from channels.domain.shop_orders import Address, PayloadError, ShopOrder
-from channels.domain.sku_mapping import Mapped, Mapping, MappedLine, SkuTarget, map_lines
+from channels.domain.sku_mapping import Mapped, Mapping, MappedLine, SkuTarget, catalog_key, map_lines
 from channels.platforms import platform_for
 from channels.tables import Connector, Fulfillment, ShopOrderRow, SkuMapEntry
 from contracts.events import ChannelOrderCancelled, ChannelOrderReceived
@@ -64,11 +66,21 @@ async def load_mapping(session, channel: str, shop: str) -> Mapping:
     return {(r.match_on, r.external_sku): SkuTarget(r.sku, r.unit, r.per_item, r.ignore) for r in rows}
 
 
+async def map_order(ctx: Context, connector: Connector, order: ShopOrder, rules: IntakeRules) -> Mapped:
+    """The order's lines through the shop's mapping, its rules and our catalog (read under
+    the catalog lock; see channels.catalog)."""
+    await catalog.hold_for_intake(ctx)
+    catalog_items = await catalog.items_named(ctx.session, (li.external_sku for li in order.lines))
+    mapping = await load_mapping(ctx.session, connector.channel, connector.shop)
+    return map_lines(order.lines, mapping, rules, catalog_items)
+
+
 async def apply_version(ctx: Context, connector: Connector, order: ShopOrder, raw: bytes, source: str) -> Outcome:
     """Keep this version of the order if it is not older than the one kept, and decide."""
     s = ctx.session
     channel, shop = connector.channel, connector.shop
     order_id = order_id_for(channel, shop, order.external_id)
+    await catalog.hold_for_intake(ctx)  # before the row lock, the order in which ItemDefined takes both
     await s.execute(
         insert(ShopOrderRow)
         .values(shop_order_id=uuid.uuid4(), channel=channel, shop=shop, external_id=order.external_id,
@@ -98,8 +110,35 @@ async def apply_version(ctx: Context, connector: Connector, order: ShopOrder, ra
     return await decide(ctx, connector, row, order)
 
 
+async def retry_parked(ctx: Context, connector: Connector | None = None, statuses: tuple[str, ...] = PARKED,
+                       sku: str | None = None) -> list[Outcome]:
+    """Decide again every parked order of the connector (of every connector if None) in
+    `statuses`, oldest first; with `sku`, only orders parked on a line with that SKU (any case)
+    or parked before their SKUs were recorded. How an operator's mapping and an item newly
+    defined in our catalog release the orders that waited for them."""
+    await catalog.hold_for_intake(ctx)
+    stmt = select(ShopOrderRow).where(ShopOrderRow.status.in_(statuses))
+    if connector is not None:
+        stmt = stmt.where(ShopOrderRow.channel == connector.channel, ShopOrderRow.shop == connector.shop)
+    if sku is not None:
+        stmt = stmt.where(or_(ShopOrderRow.unmapped_skus.is_(None), ShopOrderRow.unmapped_skus.contains([catalog_key(sku)])))
+    rows = (await ctx.session.execute(
+        stmt.order_by(ShopOrderRow.received_at, ShopOrderRow.shop_order_id).with_for_update()
+        .execution_options(populate_existing=True))).scalars().all()
+    connectors = {(connector.channel, connector.shop): connector} if connector is not None else {}
+    outcomes = []
+    for row in rows:
+        key = (row.channel, row.shop)
+        if key not in connectors:
+            connectors[key] = await ctx.session.get(Connector, key)
+        if connectors[key] is not None:  # a deleted connector's orders stay as history
+            outcomes.append(await retry(ctx, connectors[key], row))
+    return outcomes
+
+
 async def retry(ctx: Context, connector: Connector, row: ShopOrderRow) -> Outcome:
-    """Decide again from the version kept (after the operator mapped a line or fixed data)."""
+    """Decide again from the version kept (after the operator mapped a line or fixed data).
+    The caller holds the row's lock, taken after `catalog.hold_for_intake`."""
     try:
         order = platform_for(connector.channel).parse_order(json.loads(row.raw_body))
     except PayloadError as exc:
@@ -116,9 +155,9 @@ async def decide(ctx: Context, connector: Connector, row: ShopOrderRow, order: S
         return await _set(ctx, row, "cancelled", None, cancelled_at=order.updated_at or datetime.now(timezone.utc))
     if (wait := rules.waits(order)) is not None:
         return await _set(ctx, row, wait, None)
-    mapped = map_lines(order.lines, await load_mapping(ctx.session, connector.channel, connector.shop), rules)
+    mapped = await map_order(ctx, connector, order, rules)
     if mapped.unmapped:
-        return await _set(ctx, row, "needs_mapping", mapped.reason())
+        return await _set(ctx, row, "needs_mapping", mapped.reason(), unmapped_skus=mapped.unmapped_skus())
     if not mapped.goods:
         return await _set(ctx, row, "no_goods", None)
     email = (order.email or "").strip()
@@ -158,7 +197,7 @@ async def _after_acceptance(ctx: Context, connector: Connector, row: ShopOrderRo
         attention = (f"{why} at the shop on {at.date().isoformat()} after {shipped} shipment(s) left: "
                      "not undone; settle refund or return") if shipped else None
         return await _set(ctx, row, "cancelled", None, cancelled_at=at, attention=attention)
-    mapped = map_lines(order.lines, await load_mapping(ctx.session, connector.channel, connector.shop), rules)
+    mapped = await map_order(ctx, connector, order, rules)
     now_lines = sorted((li["line_no"], li["sku"], str(li["quantity"])) for li in _refs(mapped.goods))
     was = sorted((li["line_no"], li["sku"], str(li.get("quantity"))) for li in row.lines or [])
     if was and all("quantity" in li for li in row.lines) and now_lines != was:
@@ -187,7 +226,7 @@ async def _locked(session, channel: str, shop: str, external_id: str) -> ShopOrd
 def _refs(lines: list[MappedLine]) -> list[dict[str, Any]]:
     return [
         dict(line_no=li.line_no, external_line_id=li.external_line_id, external_sku=li.external_sku,
-             sku=li.sku, per_item=str(li.per_item), quantity=str(li.quantity))
+             sku=li.sku, per_item=str(li.per_item), quantity=str(li.quantity), matched_on=li.matched_on)
         for li in lines
     ]
 

@@ -1,4 +1,5 @@
-"""SQLModel mappings of the tables created by migrations/ (0001_init, 0002_shop_orders)."""
+"""SQLModel mappings of the tables created by migrations/ (0001_init, 0002_shop_orders,
+0003_reconcile_backoff, 0004_catalog)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, DateTime, LargeBinary, Numeric
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Column, DateTime, LargeBinary, Numeric, Text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
 
@@ -81,6 +82,24 @@ class ShopOrderRow(SQLModel, table=True):
     source: str = "webhook"
     cancelled_at: datetime | None = Field(default=None, sa_column=_ts())
     attention: str | None = None
+    # needs_mapping: the upper-case SKUs of the lines nobody mapped (an item defined with one
+    # of them releases the order); None for orders parked before 0004_catalog.
+    unmapped_skus: list[str] | None = Field(default=None, sa_column=Column(ARRAY(Text)))
+    updated_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class CatalogItemRow(SQLModel, table=True):
+    """Our catalog as inventory last defined each item (ItemDefined, highest revision kept)."""
+
+    __tablename__ = "catalog_items"
+
+    sku: str = Field(primary_key=True)
+    name: str
+    kind: str  # raw | finished | intermediate
+    base_unit: str
+    sellable: bool
+    active: bool
+    revision: int
     updated_at: datetime | None = Field(default=None, sa_column=_ts())
 
 

@@ -12,7 +12,7 @@ from channels.domain.channels import order_id_for
 from channels.domain.fulfillment import backoff, fulfillment_line_items
 from channels.domain.intake_rules import IntakeRules
 from channels.domain.shop_orders import ShopLine, ShopOrder
-from channels.domain.sku_mapping import SkuTarget, map_lines
+from channels.domain.sku_mapping import CatalogItem, SkuTarget, map_lines
 from channels.secrets import SecretBox
 
 pytestmark = pytest.mark.unit
@@ -76,6 +76,54 @@ def test_a_mapped_free_line_is_goods_and_rules_can_be_switched_off():
     assert [m.sku for m in map_lines([sample], {("sku", "SACHET"): SkuTarget("SAMPLE")}, IntakeRules()).goods] == ["SAMPLE"]
     strict = IntakeRules.from_json({"ignore_zero_price": False, "ignore_non_shipping": False})
     assert map_lines([sample, line(2, "", shipping=False)], {}, strict).unmapped == [sample, line(2, "", shipping=False)]
+
+
+CATALOG = {i.sku: i for i in (
+    CatalogItem("LIP-BALM-15G", "finished", "pcs"),
+    CatalogItem("SOAP-BULK", "finished", "kg"),
+    CatalogItem("OLD-SOAP", "finished", "pcs", active=False),
+    CatalogItem("SHEA-BUTTER", "raw", "pcs"),
+    CatalogItem("BASE-CREAM", "intermediate", "pcs"),
+    CatalogItem("TESTER", "finished", "pcs", sellable=False),
+    CatalogItem("Ab-1", "finished", "pcs"), CatalogItem("AB-1", "finished", "pcs"),
+)}
+
+
+def test_an_unmapped_line_under_our_sku_maps_to_our_finished_piece_in_any_case():
+    lines = [line(1, "LIP-BALM-15G", qty="3"), line(2, "  lip-balm-15g "), line(3, "AB-1"), line(4, "NOT-OURS")]
+    mapped = map_lines(lines, {}, IntakeRules(), CATALOG)
+    assert [(m.line_no, m.sku, m.quantity, m.unit, m.per_item, m.matched_on) for m in mapped.goods] == [
+        (1, "LIP-BALM-15G", Decimal(3), "pcs", Decimal(1), "catalog"), (2, "LIP-BALM-15G", Decimal(1), "pcs", Decimal(1), "catalog"),
+        (3, "AB-1", Decimal(1), "pcs", Decimal(1), "catalog")]
+    assert mapped.goods[1].external_sku == "  lip-balm-15g "  # reported back to the shop as it sent it
+    assert mapped.unmapped == [line(4, "NOT-OURS")] and mapped.unmapped_skus() == ["NOT-OURS"]
+    assert "NOT-OURS" in mapped.reason()
+    assert map_lines(lines[:1], {}, IntakeRules()).unmapped == lines[:1]  # no catalog given: as before
+
+
+def test_the_catalog_takes_only_active_sellable_finished_goods_in_pieces_and_says_why_not():
+    lines = [line(1, "SOAP-BULK"), line(2, "OLD-SOAP"), line(3, "shea-butter"), line(4, "BASE-CREAM"),
+             line(5, "TESTER"), line(6, "ab-1")]
+    mapped = map_lines(lines, {}, IntakeRules(), CATALOG)
+    assert mapped.goods == [] and mapped.unmapped == lines
+    assert mapped.unmapped_skus() == ["AB-1", "BASE-CREAM", "OLD-SOAP", "SHEA-BUTTER", "SOAP-BULK", "TESTER"]
+    reason = mapped.reason()
+    for why in ("our SOAP-BULK is counted in kg", "our OLD-SOAP is inactive", "our SHEA-BUTTER is raw, not a finished good",
+                "our BASE-CREAM is intermediate, not a finished good", "our TESTER is not sellable", "could be our AB-1 or Ab-1"):
+        assert why in reason, (why, reason)
+
+
+def test_explicit_mappings_and_rules_win_over_the_catalog():
+    mapping = {("sku", "LIP-BALM-15G"): SkuTarget("LIP-BALM-3PACK", per_item=Decimal(3)),
+               ("sku", "lip-balm-15g"): SkuTarget(None, ignore=True), ("variant", "v9"): SkuTarget("OTHER")}
+    lines = [line(1, "LIP-BALM-15G"), line(2, "lip-balm-15g"), line(3, "LIP-BALM-15G", variant="v9"),
+             line(4, "Lip-Balm-15g", price="0"), line(5, "AB-1")]
+    rules = IntakeRules(ignore_skus=("AB-1",))
+    mapped = map_lines(lines, mapping, rules, CATALOG)
+    assert [(m.line_no, m.sku, m.quantity, m.matched_on) for m in mapped.goods] == [
+        (1, "LIP-BALM-3PACK", Decimal(3), "sku"), (3, "OTHER", Decimal(1), "variant")]
+    assert [(li.position, why) for li, why in mapped.not_goods] == [
+        (2, "mapped as not goods"), (4, "free line"), (5, "SKU 'AB-1' is listed as not goods")]
 
 
 def test_fulfillment_line_items_go_back_to_shop_items():
