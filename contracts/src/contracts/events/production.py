@@ -110,3 +110,6 @@ class BatchCancelled(Event):
     # Added in 1.1 (optional): "stock" for a batch planned by a reorder point (make to
     # stock, it may cover no order), "order" for one planned for customer orders.
     purpose: Literal["order", "stock"] = "order"
+    # Added in 1.2 (optional): the orders whose cancellation cancelled the batch. Their lines
+    # are not planned again (OrderCancelled, on its own topic, may arrive after this event).
+    cancelled_orders: list[str] = []

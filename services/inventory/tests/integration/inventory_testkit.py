@@ -125,9 +125,11 @@ def cancelled(order_id: str, reason: str = "customer changed their mind") -> ev.
     return ev.OrderCancelled(order_id=order_id, reason=reason, cancelled_at=datetime.now(timezone.utc))
 
 
-def batch_cancelled(plan_id: str, sku: str = "CREAM", batch_no: str = "B-X") -> ev.BatchCancelled:
+def batch_cancelled(plan_id: str, sku: str = "CREAM", batch_no: str = "B-X",
+                    cancelled_orders: tuple[str, ...] = ()) -> ev.BatchCancelled:
     return ev.BatchCancelled(
-        batch_id=plan_id, batch_no=batch_no, sku=sku, reason="operator cancelled", cancelled_at=datetime.now(timezone.utc)
+        batch_id=plan_id, batch_no=batch_no, sku=sku, reason="operator cancelled", cancelled_at=datetime.now(timezone.utc),
+        cancelled_orders=list(cancelled_orders),
     )
 
 

@@ -42,14 +42,16 @@ async def scheduled_as(
 
 async def cancelled(
     ctx: Context, batch: batches.Batch, covers: list[LineQuantity], reason: str, at: datetime,
-    correlation_id: str | None = None,
+    correlation_id: str | None = None, cancelled_orders: list[str] | None = None,
 ) -> None:
     """BatchCancelled: inventory releases every material of the plan and re-plans `covers`
-    unless their order is cancelled too."""
+    unless their order is cancelled too. `cancelled_orders`: the order whose cancellation
+    cancelled the batch, so inventory does not plan its lines again while its OrderCancelled
+    (another topic) is still on the way."""
     await ctx.emit(
         BatchCancelled(
             batch_id=batch.batch_id, batch_no=batch.batch_no, sku=batch.sku, reason=reason, covers=covers, cancelled_at=at,
-            purpose=batch.purpose,
+            purpose=batch.purpose, cancelled_orders=cancelled_orders or [],
         ),
         correlation_id=correlation_id,
     )

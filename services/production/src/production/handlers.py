@@ -71,7 +71,8 @@ async def _withdrawn(ctx: Context, event: MaterialsReserved, batch: batches.Batc
     a planned batch the reservation meant to grow keeps its size (BatchScheduled: release
     the growth). A started or finished batch has nothing to give back."""
     if created:
-        await announce.cancelled(ctx, batch, [], batch.cancel_reason or "", batch.cancelled_at)
+        await announce.cancelled(ctx, batch, [], batch.cancel_reason or "", batch.cancelled_at,
+                                 cancelled_orders=[event.order_id])
     elif batch.status == BatchStatus.planned and (
         _in_unit(event.batch_quantity, event.unit, batch.unit) > batch.planned_quantity
     ):
@@ -102,7 +103,7 @@ async def on_order_cancelled(ctx: Context, event: OrderCancelled) -> None:
         if outcome == Fate.cancel:
             at = clock.now()
             await cancellations.mark_cancelled(s, batch.batch_id, at, reason)
-            await announce.cancelled(ctx, batch, covered, reason, at)
+            await announce.cancelled(ctx, batch, covered, reason, at, cancelled_orders=[event.order_id])
         elif outcome in (Fate.shrink, Fate.release):
             await cancellations.uncover_order(s, batch.batch_id, event.order_id)
             if outcome == Fate.shrink:

@@ -59,6 +59,7 @@ async def test_cancelling_the_only_covered_order_cancels_the_batch(production):
     assert env.causation_id == str(cause.event_id) and env.correlation_id == "SO-1"
     assert env.data["reason"].startswith("order SO-1 cancelled")
     assert _covers(env.data) == [("SO-1", 1, Decimal(40)), ("SO-1", 2, Decimal(10))]
+    assert env.data["cancelled_orders"] == ["SO-1"]  # inventory does not plan SO-1's lines again
     # its capacity slot is free again; operators still see what it was for
     assert (await production.api.get("/capacity", params={"days": 1})).json()["days"][0]["planned"] == before - 1
     assert [(b["batch_id"], b["status"]) for b in (await production.api.get("/orders/SO-1/batches")).json()] == [
@@ -155,6 +156,7 @@ async def test_a_cancellation_that_overtakes_the_reservation_converges(productio
     assert batch["status"] == "cancelled" and batch["covers"] == [] and batch["reserved_materials"] == []
     [(_, key, env)] = await production.outbox("batch-cancelled.v1")
     assert key == plan and env.causation_id == str(cause.event_id) and env.data["covers"] == []
+    assert env.data["cancelled_orders"] == ["SO-9"]
     assert await production.outbox("batch-scheduled.v1") == []
     assert (await production.api.get("/capacity", params={"days": 1})).json()["days"][0]["planned"] == 0
 
@@ -208,7 +210,7 @@ async def test_operators_cancel_only_planned_batches(production):
     assert (body["status"], body["cancel_reason"]) == ("cancelled", "mixer broken")
     [(_, key, env)] = await production.outbox("batch-cancelled.v1")
     assert key == plan and env.correlation_id == plan  # two orders: the batch's own chain
-    assert env.data["reason"] == "mixer broken"
+    assert env.data["reason"] == "mixer broken" and env.data["cancelled_orders"] == []  # the orders live on
     assert [(c["order_id"], c["quantity"]) for c in env.data["covers"]] == [("SO-1", "40.000000"), ("SO-2", "25.000000")]
 
     refused = await production.api.post(f"/batches/{plan}/cancel", json={"reason": "again"})

@@ -1,11 +1,13 @@
 """BatchCancelled: production cancelled a batch inventory planned. Every material it still
 reserved is released, and the live orders promised on it are re-planned as if newly placed
 (the surplus of another plan, a new plan, or waiting) together with the lines waiting for
-the freed material, in the fair order."""
+the freed material, in the fair order; not the lines of the orders whose cancellation
+cancelled the batch (`cancelled_orders`)."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import select
@@ -55,6 +57,12 @@ async def cancel_plan(ctx: Context, event: BatchCancelled, today: date) -> None:
         if rest > 0:
             promise.released = promise.released + rest
             plan.promised = plan.promised - rest
+    if event.cancelled_orders:
+        # The batch went because these orders were cancelled: their lines are not planned again
+        # (a plan, a batch number, a "materials reserved" on a cancelled order's timeline) while
+        # their OrderCancelled, on another topic, is still on its way; it closes them.
+        gone = set(event.cancelled_orders)
+        found = replace(found, lines=[key for key in found.lines if key[0] not in gone])
     await emit_allocated(ctx, await resume(ctx, found, items, today))
     # The plan's output is no longer coming. A batch for stock the operator cancelled is
     # not planned again at once (that is what they cancelled); the next draw decides.
