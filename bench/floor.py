@@ -20,7 +20,14 @@ machine CPU (/proc/stat busy time over the measurement, both sides of every sock
 floor = deliveries per order x the first + events per order x the second: a lower bound (no
 statement beyond the inbox and outbox rows, no HTTP call, no relay read or mark, no handler).
 Set against the issue's targets it says which are out of reach in this shape on this machine
-whatever the handlers do, and how much of the measured cost is ours rather than the shape's."""
+whatever the handlers do, and how much of the measured cost is ours rather than the shape's.
+
+The same for a hop's latency, with the machine at rest and one thing at a time, spaced as at a
+low load (an idle VM's wake-ups are part of it): a NOTIFY reaching the relay, one statement's
+round trip on an idle connection, and an event from an idempotent acks=all send (no linger, as
+the relays send) to its acknowledgement and to a group member's fetch. The least a hop can
+take: the NOTIFY, the relay's read, the event to the consumer, and the consuming transaction's
+four round trips (BEGIN, inbox row, outbox row, COMMIT), before any business statement."""
 
 from __future__ import annotations
 
@@ -54,10 +61,25 @@ _EMIT_ORM = text("INSERT INTO outbox (event_id, topic, key, payload) VALUES (:e,
 
 
 @dataclass
+class Latency:
+    """p50s at rest, milliseconds (see the module's docstring)."""
+
+    notify_ms: float  # COMMIT of a NOTIFY -> the listener's callback
+    round_trip_ms: float  # one statement on an idle connection
+    kafka_ack_ms: float  # send -> acknowledgement
+    kafka_delivery_ms: float  # send -> the consumer's fetch returns it
+
+    def hop_ms(self) -> float:
+        """The least a hop takes: NOTIFY, the relay's read, Kafka to the consumer, 4 round trips."""
+        return self.notify_ms + self.round_trip_ms + self.kafka_delivery_ms + 4 * self.round_trip_ms
+
+
+@dataclass
 class Floor:
     transaction_ms: float  # machine CPU per minimal event application, asyncpg
     orm_transaction_ms: float  # the same through SQLAlchemy's AsyncSession
     event_ms: float  # machine CPU per event through Kafka
+    latency: Latency
 
     def per_order(self, deliveries: float, events: float, orm: bool = False) -> float:
         return deliveries * (self.orm_transaction_ms if orm else self.transaction_ms) + events * self.event_ms
@@ -170,6 +192,64 @@ async def event_cost(bootstrap: str, n: int = 4000, group: int = 4, rate: float 
         await admin.close()
 
 
+def _p50(samples: list[float]) -> float:
+    return sorted(samples)[len(samples) // 2] * 1000
+
+
+async def latency(dsn: str, bootstrap: str, n: int = 200, gap: float = 0.01) -> Latency:
+    """One thing at a time, `gap` seconds apart (the machine idles between, as at a low load)."""
+    conn, listener = await asyncpg.connect(dsn), await asyncpg.connect(dsn)
+    heard = asyncio.Event()
+    heard_at: list[float] = []
+    await listener.add_listener("floor", lambda *_: (heard_at.append(time.perf_counter()), heard.set()))
+    notify, round_trip = [], []
+    try:
+        for _ in range(n):
+            await asyncio.sleep(gap)
+            heard.clear()
+            start = time.perf_counter()
+            await conn.execute("SELECT pg_notify('floor', '')")  # autocommit: the NOTIFY goes at COMMIT
+            await heard.wait()
+            notify.append(heard_at[-1] - start)
+            await asyncio.sleep(gap)
+            start = time.perf_counter()
+            await conn.fetchval("SELECT 1")
+            round_trip.append(time.perf_counter() - start)
+    finally:
+        await conn.close()
+        await listener.close()
+
+    topic = f"bench.latency.{uuid.uuid4().hex[:6]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    await admin.create_topics([NewTopic(topic, 4, 1)])
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=0)
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"latency-{topic}",
+                                auto_offset_reset="latest", enable_auto_commit=False)
+    acked, delivered = [], []
+    try:
+        await producer.start()
+        await consumer.start()
+        await consumer.getmany(timeout_ms=1000)  # joined and assigned before the first sample
+        for i in range(n):
+            await asyncio.sleep(gap)
+            start = time.perf_counter()
+            ack = await producer.send(topic, _PAYLOAD.encode(), key=str(i).encode())
+            fetch = asyncio.ensure_future(consumer.getmany(timeout_ms=5000))
+            await ack
+            acked.append(time.perf_counter() - start)
+            while not await fetch:  # an empty fetch that was under way: ask again
+                fetch = asyncio.ensure_future(consumer.getmany(timeout_ms=5000))
+            delivered.append(time.perf_counter() - start)
+    finally:
+        await producer.stop()
+        await consumer.stop()
+        await admin.delete_topics([topic])
+        await admin.close()
+    return Latency(_p50(notify), _p50(round_trip), _p50(acked), _p50(delivered))
+
+
 async def measure(dsn: str, url: str, bootstrap: str) -> Floor:
     """`dsn` and `url`: one empty database, for asyncpg and for SQLAlchemy."""
-    return Floor(await transaction_cost(dsn), await orm_transaction_cost(dsn, url), await event_cost(bootstrap))
+    return Floor(await transaction_cost(dsn), await orm_transaction_cost(dsn, url), await event_cost(bootstrap),
+                 await latency(dsn, bootstrap))

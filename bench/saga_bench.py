@@ -420,6 +420,7 @@ def floor_report(base: design.Floor, res: dict) -> list[str]:
     least, orm = base.per_order(deliveries, events), base.per_order(deliveries, events, orm=True)
     system = cpu.system / n * 1000
     cores = os.cpu_count() or 1
+    lat = base.latency
     return ["## The design's floor, same run (bench/floor.py)", "",
             f"- a minimal event application (BEGIN, inbox row, outbox row, COMMIT; 8 connections), machine CPU: "
             f"**{base.transaction_ms:.2f} ms** through asyncpg (prepared), **{base.orm_transaction_ms:.2f} ms** through "
@@ -433,7 +434,12 @@ def floor_report(base: design.Floor, res: dict) -> list[str]:
             f"through SQLAlchemy: **{orm:.1f} ms** (at most {cores * 1000 / orm:.0f} orders/s). No business statement, "
             f"no HTTP call, no relay bookkeeping in either",
             f"- measured: {system:.0f} ms per order for the system (services, Kafka, PostgreSQL): "
-            f"{system / least:.1f} x the asyncpg floor, {system / orm:.1f} x the SQLAlchemy one", ""]
+            f"{system / least:.1f} x the asyncpg floor, {system / orm:.1f} x the SQLAlchemy one",
+            f"- a hop's latency at rest, one thing at a time (p50): a NOTIFY reaches the relay in "
+            f"{lat.notify_ms:.2f} ms, a statement's round trip on an idle connection takes {lat.round_trip_ms:.2f} ms, "
+            f"an idempotent acks=all send is acknowledged in {lat.kafka_ack_ms:.2f} ms and fetched by a consumer in "
+            f"{lat.kafka_delivery_ms:.2f} ms; so the least a hop takes, before any business statement (NOTIFY, the "
+            f"relay's read, Kafka, BEGIN + inbox + outbox + COMMIT): **{lat.hop_ms():.1f} ms**", ""]
 
 
 async def hold(stack: Stack) -> None:

@@ -123,6 +123,7 @@ def _lock_key(handler: Handler) -> Callable[[Event], str] | None:
     # A composition root may bind a handler's settings with functools.partial: look through it.
     return getattr(handler, "lock_key", None) or getattr(getattr(handler, "func", None), "lock_key", None)
 
+
 # How long a revoked partition's records in flight may take to finish before the partition is
 # given up anyway (its records are then re-read by the next owner and deduplicated).
 _DRAIN_TIMEOUT = 30.0
