@@ -209,6 +209,8 @@ async def test_a_shop_line_nobody_mapped_is_mapped_with_clicks_and_the_order_pro
 
         page = await signed_in(browser, system, 1280)
         await page.get_by_role("link", name="Shops").click()
+        # Why only some lines need this: the page says which ones map by themselves.
+        await page.get_by_text("whose SKU is one of ours").wait_for()
         card = page.locator(".card").filter(has_text=shop).filter(has_text="not mapped")
         await card.get_by_label("Shop SKU, or variant:<id> / product:<id>").fill(payload["line_items"][0]["sku"])
         await card.get_by_label("Our SKU").fill(product)

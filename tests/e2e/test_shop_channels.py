@@ -104,6 +104,29 @@ async def test_woocommerce_order_is_shipped_and_the_store_completes_it(system):
     assert woo.orders[str(payload["id"])]["status"] == "completed"
 
 
+async def test_a_shop_line_under_one_of_our_skus_needs_no_mapping(system):
+    """A maker whose shop uses the production SKUs (here in lower case) maps nothing: channels
+    knows the catalog from inventory's ItemDefined and the order is made from stock."""
+    t = tag()
+    balm, shop = f"BALM-{t}", f"woo-own-{t.lower()}.example.com"
+    payload = fixture("woocommerce", "order_created")
+    payload["line_items"] = [{**payload["line_items"][1], "sku": balm.lower(), "quantity": 2, "name": "Lip balm"}]
+    with WooCommerceStandIn(consumer_key=f"ck_{t}", consumer_secret=f"cs_{t}") as woo:
+        async with client(system) as c:
+            await stocked(c, balm, "10")
+            await connect(c, "woocommerce", shop, webhook_secret=SECRET)
+            answer = await deliver(system, "woocommerce", shop, woo.webhook("order.created", payload, SECRET))
+            assert answer.status_code == 200, answer.text
+            # Accepted at once, or parked for the moment the catalog reaches channels and then released.
+            order_id = await accepted_order_id(c, "woocommerce", shop, payload["id"])
+            await listed_in_orders(c, "woocommerce", order_id)
+            assert await lines_of(c, order_id) == {balm: 2}
+            await wait_status(c, order_id, "ready_to_ship")
+            rows = (await ok(await c.get("/api/shop-orders", params={"channel": "woocommerce", "shop": shop})))["items"]
+            view = await ok(await c.get(f"/api/shop-orders/{rows[0]['shop_order_id']}"))
+            assert [(line["sku"], line["matched_on"]) for line in view["lines"]] == [(balm, "catalog")]
+
+
 async def test_etsy_paid_notice_is_fetched_shipped_and_tracked_at_etsy(system):
     t = tag()
     butter, balm, shop = f"BUTTER-{t}", f"BALM-{t}", f"etsy-{t.lower()}"

@@ -24,6 +24,7 @@ export async function render(main, _params, ctx) {
     ], connectors, { empty: "No shop connected yet." }),
     ctx.mayAct ? connectorForm(ctx) : null,
     h("h2", {}, "SKU mappings"),
+    h("p", { class: "muted" }, "A shop line whose SKU is one of ours (a finished item sold by the piece, in any case) maps by itself; map the others here."),
     connectors.length ? await Promise.all(connectors.map(async (c) => h("details", { class: "card" },
       h("summary", {}, `${c.channel} · ${c.shop}`),
       table([
