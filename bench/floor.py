@@ -34,7 +34,8 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import asyncpg
@@ -145,51 +146,58 @@ async def orm_transaction_cost(dsn: str, url: str, n: int = 4000, connections: i
         await engine.dispose()
 
 
-async def event_cost(bootstrap: str, n: int = 4000, group: int = 4, rate: float = 400.0) -> float:
-    """Machine CPU milliseconds per event sent and consumed as the saga's relays and consumers
-    do: groups of `group` events at `rate` events per second, read by a group member that
-    commits at most once a second, and at the end."""
+@asynccontextmanager
+async def _topic(bootstrap: str, partitions: int) -> AsyncIterator[tuple[str, AIOKafkaProducer, AIOKafkaConsumer]]:
+    """A throwaway topic, a producer as the relays' (idempotent, acks=all, no linger) and a
+    consumer group member that commits by hand, already assigned; all gone afterwards."""
     topic = f"bench.floor.{uuid.uuid4().hex[:6]}"
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
-    await admin.create_topics([NewTopic(topic, 8, 1)])
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    await admin.create_topics([NewTopic(topic, partitions, 1)])
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=0)
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"floor-{topic}",
                                 auto_offset_reset="earliest", enable_auto_commit=False)
-    await producer.start()
-    await consumer.start()
-    got = 0
-
-    async def send_and_read() -> None:
-        reader = asyncio.create_task(consume())
-        t0 = time.monotonic()
-        for start in range(0, n, group):
-            await asyncio.sleep(max(0.0, t0 + start / rate - time.monotonic()))  # the relay's pace, not a wait
-            acks = [await producer.send(topic, (_PAYLOAD % i).encode(), key=str(i % 64).encode())
-                    for i in range(start, min(start + group, n))]
-            await asyncio.gather(*acks)
-        await asyncio.wait_for(reader, timeout=120)
-
-    async def consume() -> None:
-        nonlocal got
-        committed_at = 0.0
-        while got < n:
-            batch = await consumer.getmany(timeout_ms=200)
-            got += sum(len(recs) for recs in batch.values())
-            if batch and time.monotonic() - committed_at >= 1.0:
-                committed_at = time.monotonic()
-                await consumer.commit()
-        await consumer.commit()
-
     try:
-        # The consumer has joined its group before the clock starts (the first fetch assigns).
-        await consumer.getmany(timeout_ms=1000)
-        return await _machine_ms_each(n, send_and_read())
+        await producer.start()
+        await consumer.start()
+        await consumer.getmany(timeout_ms=1000)  # joined and assigned before any clock starts
+        yield topic, producer, consumer
     finally:
         await producer.stop()
         await consumer.stop()
         await admin.delete_topics([topic])
         await admin.close()
+
+
+async def event_cost(bootstrap: str, n: int = 4000, group: int = 4, rate: float = 400.0) -> float:
+    """Machine CPU milliseconds per event sent and consumed as the saga's relays and consumers
+    do: groups of `group` events at `rate` events per second, read by a group member that
+    commits at most once a second, and at the end."""
+    async with _topic(bootstrap, 8) as (topic, producer, consumer):
+        got = 0
+
+        async def send_and_read() -> None:
+            reader = asyncio.create_task(consume())
+            t0 = time.monotonic()
+            for start in range(0, n, group):
+                await asyncio.sleep(max(0.0, t0 + start / rate - time.monotonic()))  # the relay's pace, not a wait
+                acks = [await producer.send(topic, (_PAYLOAD % i).encode(), key=str(i % 64).encode())
+                        for i in range(start, min(start + group, n))]
+                await asyncio.gather(*acks)
+            await asyncio.wait_for(reader, timeout=120)
+
+        async def consume() -> None:
+            nonlocal got
+            committed_at = 0.0
+            while got < n:
+                batch = await consumer.getmany(timeout_ms=200)
+                got += sum(len(recs) for recs in batch.values())
+                if batch and time.monotonic() - committed_at >= 1.0:
+                    committed_at = time.monotonic()
+                    await consumer.commit()
+            await consumer.commit()
+
+        return await _machine_ms_each(n, send_and_read())
 
 
 def _p50(samples: list[float]) -> float:
@@ -219,33 +227,18 @@ async def latency(dsn: str, bootstrap: str, n: int = 200, gap: float = 0.01) -> 
         await conn.close()
         await listener.close()
 
-    topic = f"bench.latency.{uuid.uuid4().hex[:6]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    await admin.create_topics([NewTopic(topic, 4, 1)])
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=0)
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"latency-{topic}",
-                                auto_offset_reset="latest", enable_auto_commit=False)
     acked, delivered = [], []
-    try:
-        await producer.start()
-        await consumer.start()
-        await consumer.getmany(timeout_ms=1000)  # joined and assigned before the first sample
+    async with _topic(bootstrap, 4) as (topic, producer, consumer):
         for i in range(n):
             await asyncio.sleep(gap)
             start = time.perf_counter()
-            ack = await producer.send(topic, _PAYLOAD.encode(), key=str(i).encode())
+            ack = await producer.send(topic, (_PAYLOAD % i).encode(), key=str(i).encode())
             fetch = asyncio.ensure_future(consumer.getmany(timeout_ms=5000))
             await ack
             acked.append(time.perf_counter() - start)
             while not await fetch:  # an empty fetch that was under way: ask again
                 fetch = asyncio.ensure_future(consumer.getmany(timeout_ms=5000))
             delivered.append(time.perf_counter() - start)
-    finally:
-        await producer.stop()
-        await consumer.stop()
-        await admin.delete_topics([topic])
-        await admin.close()
     return Latency(_p50(notify), _p50(round_trip), _p50(acked), _p50(delivered))
 
 

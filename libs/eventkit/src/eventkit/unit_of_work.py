@@ -42,6 +42,7 @@ _INSERT_OUTBOX = text(
 # A transaction-scoped advisory lock named by text: what a service serializes on (one order,
 # one plan) without a row to lock. Released by COMMIT or ROLLBACK.
 _LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+_LOCK_SHARED = text("SELECT pg_advisory_xact_lock_shared(hashtextextended(:key, 0))")
 
 
 class Context:
@@ -61,19 +62,21 @@ class Context:
         self._prefix = topic_prefix
         self.correlation_id = correlation_id or (envelope.correlation_id if envelope else None)
         self.emitted: list[Envelope] = []
-        self._locked: set[str] = set()
+        self._locked: dict[str, bool] = {}  # advisory locks held: key -> exclusive
 
-    async def lock(self, key: str) -> None:
-        """Hold the advisory lock named `key` until the transaction ends. A lock this
-        transaction holds already costs nothing: a handler declared `serialized_by` the key
-        got it with its inbox claim, in the same round trip."""
-        if key not in self._locked:
-            await self.session.execute(_LOCK, {"key": key})
-            self._locked.add(key)
+    async def lock(self, key: str, shared: bool = False) -> None:
+        """Hold the advisory lock named `key` until the transaction ends; `shared`: many
+        transactions may hold it at once, none of them while one holds it exclusively. A lock
+        this transaction holds already costs nothing (an exclusive one serves a shared request):
+        a handler declared `serialized_by` the key got it with its inbox claim, in the same round trip."""
+        if key in self._locked and (shared or self._locked[key]):
+            return
+        await self.session.execute(_LOCK_SHARED if shared else _LOCK, {"key": key})
+        self._locked[key] = self._locked.get(key, False) or not shared
 
     def holds(self, key: str) -> None:
-        """Record that the transaction took the lock `key` by other means (the inbox claim)."""
-        self._locked.add(key)
+        """Record that the transaction took the exclusive lock `key` by other means (the inbox claim)."""
+        self._locked[key] = True
 
     async def emit(self, event: Event, correlation_id: str | None = None) -> Envelope:
         envelope = Envelope(

@@ -101,3 +101,28 @@ async def test_two_events_of_one_key_applied_at_once_run_one_after_the_other(kit
     )
     assert overlaps == [False, False]
     assert consumer.handled == 2
+
+
+async def test_a_shared_lock_admits_other_sharers_and_is_free_under_the_exclusive_one(kit):
+    uow, dsn, statements = kit
+
+    async def others_may(shared: bool) -> bool:
+        conn = await asyncpg.connect(dsn)
+        try:
+            async with conn.transaction():
+                fn = "pg_try_advisory_xact_lock_shared" if shared else "pg_try_advisory_xact_lock"
+                return await conn.fetchval(f"SELECT {fn}(hashtextextended($1, 0))", "test-catalog")
+        finally:
+            await conn.close()
+
+    async with uow.start() as ctx:
+        await ctx.lock("test-catalog", shared=True)
+        before = len(statements)
+        await ctx.lock("test-catalog", shared=True)  # held: nothing sent
+        assert len(statements) == before
+        assert await others_may(shared=True) and not await others_may(shared=False)
+    async with uow.start() as ctx:
+        ctx.holds("test-catalog")  # exclusive, as a serialized handler's claim takes it
+        before = len(statements)
+        await ctx.lock("test-catalog", shared=True)  # the exclusive lock serves it
+        assert len(statements) == before

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,17 +20,14 @@ from channels.tables import CatalogItemRow
 from contracts.events import ItemDefined
 from eventkit import Context
 
-# The advisory lock (Context.lock's naming) between intake (shared) and ItemDefined (exclusive).
+# The advisory lock (Context.lock) between intake (shared) and ItemDefined (exclusive).
 CATALOG_LOCK = "channels:catalog"
-_SHARED = text("SELECT pg_advisory_xact_lock_shared(hashtextextended(:key, 0))")
-_HELD = "channels.catalog.shared"  # marks a session (one per transaction) that holds it
 
 
 async def hold_for_intake(ctx: Context) -> None:
-    """Hold the catalog lock shared until the transaction ends (once per transaction)."""
-    if not ctx.session.info.get(_HELD):
-        await ctx.session.execute(_SHARED, {"key": CATALOG_LOCK})
-        ctx.session.info[_HELD] = True
+    """Hold the catalog lock shared until the transaction ends (asked once per transaction;
+    free in the ItemDefined handler, which holds it exclusively)."""
+    await ctx.lock(CATALOG_LOCK, shared=True)
 
 
 async def upsert(session: AsyncSession, item: ItemDefined) -> bool:
