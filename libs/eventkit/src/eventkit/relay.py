@@ -69,6 +69,10 @@ class OutboxRelay:
         self.parked = 0
         self.healthy = False
 
+    def wake(self) -> None:
+        """Look for committed rows now (a transaction of this process wrote some)."""
+        self._wake.set()
+
     async def stop(self) -> None:
         self._stopping.set()
         self._wake.set()

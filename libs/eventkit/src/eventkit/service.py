@@ -112,6 +112,7 @@ class Service:
         await self._retry("connect to Kafka", producer.start)
         relay = OutboxRelay(s.database_url, producer, batch_size=s.relay_batch_size, poll_interval=s.relay_poll_interval,
                             metrics=metrics)
+        uow.events_committed = relay.wake
         consumer = _consumer_class(s)(s, uow, self.handlers, producer, metrics=metrics)
         metrics.observe(consumer, engine)
         rt = Runtime(s, engine, uow, producer, relay, consumer, metrics=metrics)

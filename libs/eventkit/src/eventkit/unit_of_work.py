@@ -8,9 +8,10 @@ order they were emitted, whichever path emits them."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from contextlib import asynccontextmanager
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -125,19 +126,34 @@ class Context:
 
 
 class UnitOfWork:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], producer: str, topic_prefix: str = ""):
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], producer: str, topic_prefix: str = "",
+                 events_committed: Callable[[], None] | None = None):
         self.sessions = sessions
         self.producer = producer
         self.topic_prefix = topic_prefix
+        # Called after a transaction that wrote outbox rows commits: this process's relay is
+        # woken at once, not by the NOTIFY the commit also sends (that one reaches the relays
+        # of other processes; here it comes 0.3-1 ms later).
+        self.events_committed = events_committed
 
     @asynccontextmanager
     async def start(self, correlation_id: str | None = None, name: str = "command") -> AsyncIterator[Context]:
         """A command's transaction (HTTP request, timer): commits on normal exit, rolls back on error."""
         with tracer().start_as_current_span(f"{self.producer} {name}"):
             async with self.sessions() as session, session.begin():
-                yield Context(session, self.producer, self.topic_prefix, correlation_id=correlation_id)
+                ctx = Context(session, self.producer, self.topic_prefix, correlation_id=correlation_id)
+                yield ctx
+        if ctx.emitted and self.events_committed is not None:
+            self.events_committed()
+            # A command goes on to build its response (reads, serialization) in this loop:
+            # let the relay send its read of the outbox first, so the events' way to Kafka
+            # runs beside that work instead of after it.
+            await asyncio.sleep(0)
 
     @asynccontextmanager
     async def handling(self, envelope: Envelope) -> AsyncIterator[Context]:
         async with self.sessions() as session, session.begin():
-            yield Context(session, self.producer, self.topic_prefix, envelope=envelope)
+            ctx = Context(session, self.producer, self.topic_prefix, envelope=envelope)
+            yield ctx
+        if ctx.emitted and self.events_committed is not None:
+            self.events_committed()

@@ -198,3 +198,57 @@ async def test_one_relay_publishes_a_database_until_its_connection_ends(rig, sta
             await relay._close_connections()
         await producer.stop()
         await engine.dispose()
+
+
+async def test_a_commit_wakes_its_own_process_relay_without_waiting_for_the_notify(rig, stack):
+    """The relay of the process that committed events is woken by the commit itself: with the
+    NOTIFY gone and a poll once a minute, a command's and a handler's events still leave at
+    once. A transaction that raised nothing, or rolled back, wakes nobody."""
+    await migrate(rig.db, None)
+    await rig.create_topics()
+    conn = await asyncpg.connect(rig.db.dsn)
+    await conn.execute("DROP TRIGGER outbox_notify ON outbox")
+    engine = make_engine(rig.db, 2)
+    producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap, enable_idempotence=True)
+    await producer.start()
+    relay = OutboxRelay(rig.db, producer, poll_interval=60)
+    woken = []
+
+    def events_committed():
+        woken.append(asyncio.get_running_loop().time())
+        relay.wake()
+
+    uow = UnitOfWork(make_sessions(engine), "test", rig.prefix, events_committed=events_committed)
+    running = asyncio.create_task(relay.run())
+
+    async def published() -> int:
+        return await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL")
+
+    try:
+        # Healthy once its first look at the outbox is done: what comes now, only a wake-up finds.
+        await poll(lambda: relay.healthy, deadline=30, what="the relay up")
+        async with uow.start() as ctx:
+            await ctx.emit(_placed("o-1", "command"))
+        assert len(woken) == 1
+        await poll(lambda: _count_is(published, 1), deadline=10, what="the command's event published without a NOTIFY")
+        async with uow.handling(placed_envelope("o-2")) as ctx:
+            await ctx.emit(_placed("o-2", "handler"))
+        await poll(lambda: _count_is(published, 2), deadline=10, what="the handler's event published without a NOTIFY")
+        async with uow.start() as ctx:
+            pass  # raised nothing
+        with pytest.raises(RuntimeError):
+            async with uow.start() as ctx:
+                await ctx.emit(_placed("o-3", "rolled back"))
+                raise RuntimeError("the command failed")
+        assert len(woken) == 2
+        assert await published() == 2
+    finally:
+        await relay.stop()
+        await asyncio.wait_for(running, 10)
+        await conn.close()
+        await producer.stop()
+        await engine.dispose()
+
+
+async def _count_is(count, n: int) -> bool:
+    return await count() == n
