@@ -62,7 +62,7 @@ async def cover_line(
         changes = LotChanges()
         for take in pick.takes:
             lot = by_id[take.lot.lot_id]
-            allocated.append((changes.allocate(ctx.session, lot, demand.order_id, demand.line_no, take.quantity), lot))
+            allocated.append((changes.allocate(lot, demand.order_id, demand.line_no, take.quantity), lot))
         await changes.write(ctx.session)
         left = pick.missing
     if left > 0:

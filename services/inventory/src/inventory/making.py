@@ -111,7 +111,7 @@ async def reserve_materials(session: AsyncSession, check: MaterialCheck, plan_id
         pick = fefo.choose_lots([supply(lot) for lot in check.lots[n.sku]], n.quantity, today, whole=check.whole[n.sku])
         for take in pick.takes:
             lot = by_id[take.lot.lot_id]
-            changes.reserve(session, lot, plan_id, take.quantity)
+            changes.reserve(lot, plan_id, take.quantity)
             reserved.append(
                 LotQuantity(sku=lot.sku, lot_id=lot.lot_id, lot_no=lot.lot_no, quantity=take.quantity,
                             unit=n.unit, expiry_date=lot.expiry_date)

@@ -112,27 +112,72 @@ def supply(lot: Lot) -> LotSupply:
     return LotSupply(lot.lot_id, lot.lot_no, lot.free, lot.expiry_date, lot.received_date)
 
 
-# One statement for any number of lots: the per-lot deltas travel as arrays (the text, and
-# so the prepared statement, is the same whatever the count). Relative, like every change.
-_ADJUST_LOTS = text(
-    "UPDATE lots SET on_hand = lots.on_hand + d.on_hand, reserved = lots.reserved + d.reserved, "
-    "allocated = lots.allocated + d.allocated "
-    "FROM unnest(CAST(:lot_ids AS VARCHAR[]), CAST(:on_hand AS NUMERIC[]), CAST(:reserved AS NUMERIC[]), "
-    "CAST(:allocated AS NUMERIC[])) AS d(lot_id, on_hand, reserved, allocated) "
-    "WHERE lots.lot_id = d.lot_id "
-    "RETURNING lots.lot_id, lots.on_hand, lots.reserved, lots.allocated"
+# One statement for any number of lots, and what a step records beside their quantities:
+# the ledger rows, new allocations and reservations, allocations shipped. Every list travels
+# as arrays, so the text (and the prepared statement) is the same whatever the counts; an
+# empty list inserts or updates nothing. Relative, like every change.
+_WRITE = text(
+    "WITH moved AS ("
+    " INSERT INTO stock_movements (lot_id, sku, kind, quantity, order_id, shipment_id, batch_id, allocation_id,"
+    " note, event_id, created_at)"
+    " SELECT * FROM unnest(CAST(:m_lot AS VARCHAR[]), CAST(:m_sku AS VARCHAR[]), CAST(:m_kind AS VARCHAR[]),"
+    " CAST(:m_quantity AS NUMERIC[]), CAST(:m_order AS VARCHAR[]), CAST(:m_shipment AS VARCHAR[]),"
+    " CAST(:m_batch AS VARCHAR[]), CAST(:m_allocation AS VARCHAR[]), CAST(:m_note AS VARCHAR[]),"
+    " CAST(:m_event AS UUID[]), CAST(:m_at AS TIMESTAMPTZ[]))"
+    "), allocated AS ("
+    " INSERT INTO allocations (allocation_id, order_id, line_no, lot_id, sku, quantity, plan_id, created_at,"
+    " shipped, released, status)"
+    " SELECT *, 0, 0, 'allocated' FROM unnest(CAST(:a_id AS VARCHAR[]), CAST(:a_order AS VARCHAR[]),"
+    " CAST(:a_line AS INT[]), CAST(:a_lot AS VARCHAR[]), CAST(:a_sku AS VARCHAR[]), CAST(:a_quantity AS NUMERIC[]),"
+    " CAST(:a_plan AS VARCHAR[]), CAST(:a_at AS TIMESTAMPTZ[]))"
+    "), reserved AS ("
+    " INSERT INTO reservations (reservation_id, plan_id, lot_id, sku, quantity, created_at, consumed, released, status)"
+    " SELECT *, 0, 0, 'open' FROM unnest(CAST(:r_id AS VARCHAR[]), CAST(:r_plan AS VARCHAR[]),"
+    " CAST(:r_lot AS VARCHAR[]), CAST(:r_sku AS VARCHAR[]), CAST(:r_quantity AS NUMERIC[]),"
+    " CAST(:r_at AS TIMESTAMPTZ[]))"
+    "), shipped AS ("
+    " UPDATE allocations a SET shipped = a.shipped + s.shipped, released = a.released + s.released,"
+    " shipment_id = s.shipment_id,"
+    " status = CASE WHEN a.shipped + s.shipped + a.released + s.released >= a.quantity THEN 'shipped' ELSE a.status END,"
+    " shipped_at = CASE WHEN a.shipped + s.shipped + a.released + s.released >= a.quantity THEN s.at"
+    " ELSE a.shipped_at END"
+    " FROM unnest(CAST(:s_id AS VARCHAR[]), CAST(:s_shipped AS NUMERIC[]), CAST(:s_released AS NUMERIC[]),"
+    " CAST(:s_shipment AS VARCHAR[]), CAST(:s_at AS TIMESTAMPTZ[])) AS s(allocation_id, shipped, released, shipment_id, at)"
+    " WHERE a.allocation_id = s.allocation_id"
+    ")"
+    " UPDATE lots SET on_hand = lots.on_hand + d.on_hand, reserved = lots.reserved + d.reserved,"
+    " allocated = lots.allocated + d.allocated"
+    " FROM unnest(CAST(:lot_ids AS VARCHAR[]), CAST(:on_hand AS NUMERIC[]), CAST(:reserved AS NUMERIC[]),"
+    " CAST(:allocated AS NUMERIC[])) AS d(lot_id, on_hand, reserved, allocated)"
+    " WHERE lots.lot_id = d.lot_id"
+    " RETURNING lots.lot_id, lots.on_hand, lots.reserved, lots.allocated"
 )
+
+_MOVEMENT = ("lot_id", "sku", "kind", "quantity", "order_id", "shipment_id", "batch_id", "allocation_id", "note",
+             "event_id", "created_at")
+_ALLOCATION = ("allocation_id", "order_id", "line_no", "lot_id", "sku", "quantity", "plan_id", "created_at")
+_RESERVATION = ("reservation_id", "plan_id", "lot_id", "sku", "quantity", "created_at")
 
 
 class LotChanges:
-    """The quantity changes one step makes to several lots, written in one relative UPDATE
-    (a round trip per lot was most of a handler's time). Each change shows on the Lot at once
-    (the caller holds the lot's row lock, so old + delta is what the row will hold; a later
-    decision of the same step reads it), and `write` takes the rows' real values back."""
+    """What one step does to stock, written in one statement at `write` (a round trip per
+    lot, and one per table, were most of a handler's time): the lots' quantities (relative),
+    the ledger rows, new allocations and reservations, and allocations shipped. Each quantity
+    change shows on the Lot at once (the caller holds the lot's row lock, so old + delta is
+    what the row will hold; a later decision of the same step reads it), and `write` takes
+    the rows' real values back. The allocations and reservations returned are records of what
+    is written, not tracked by the session: change them through a LotChanges, not by hand."""
 
     def __init__(self) -> None:
+        self._clear()
+
+    def _clear(self) -> None:
         self._lots: dict[str, Lot] = {}
         self._deltas: dict[str, list[Decimal]] = {}
+        self._movements: list[tuple] = []
+        self._allocations: list[tuple] = []
+        self._reservations: list[tuple] = []
+        self._shipped: dict[str, list] = {}
 
     def adjust(self, lot: Lot, *, on_hand: Decimal = ZERO, reserved: Decimal = ZERO, allocated: Decimal = ZERO) -> None:
         self._lots[lot.lot_id] = lot
@@ -145,32 +190,39 @@ class LotChanges:
                 set_committed_value(lot, name, getattr(lot, name) + change)
 
     def post_movement(
-        self, session: AsyncSession, lot: Lot, kind: str, quantity: Decimal, event_id: uuid.UUID | None = None, *,
-        reserved: Decimal = ZERO, allocated: Decimal = ZERO, **refs: str | None,
-    ) -> StockMovement:
+        self, lot: Lot, kind: str, quantity: Decimal, event_id: uuid.UUID | None = None, *,
+        reserved: Decimal = ZERO, allocated: Decimal = ZERO, order_id: str | None = None,
+        shipment_id: str | None = None, batch_id: str | None = None, allocation_id: str | None = None, note: str = "",
+    ) -> None:
         """The only way on-hand changes: a ledger row and the lot's cached on-hand, together.
         Consuming reserved or shipping allocated stock lowers those in the same UPDATE."""
         self.adjust(lot, on_hand=quantity, reserved=reserved, allocated=allocated)
-        movement = StockMovement(lot_id=lot.lot_id, sku=lot.sku, kind=kind, quantity=quantity, event_id=event_id, **refs)
-        session.add(movement)
-        return movement
+        self._movements.append((lot.lot_id, lot.sku, kind, quantity, order_id, shipment_id, batch_id, allocation_id,
+                                note, event_id, utcnow()))
 
-    def allocate(
-        self, session: AsyncSession, lot: Lot, order_id: str, line_no: int, quantity: Decimal, plan_id: str | None = None
-    ) -> Allocation:
+    def allocate(self, lot: Lot, order_id: str, line_no: int, quantity: Decimal, plan_id: str | None = None) -> Allocation:
         self.adjust(lot, allocated=quantity)
         allocation = Allocation(
             allocation_id=new_id(), order_id=order_id, line_no=line_no, lot_id=lot.lot_id, sku=lot.sku,
             quantity=quantity, plan_id=plan_id,
         )
-        session.add(allocation)
+        self._allocations.append(tuple(getattr(allocation, name) for name in _ALLOCATION))
         return allocation
 
-    def reserve(self, session: AsyncSession, lot: Lot, plan_id: str, quantity: Decimal) -> Reservation:
+    def reserve(self, lot: Lot, plan_id: str, quantity: Decimal) -> Reservation:
         self.adjust(lot, reserved=quantity)
         reservation = Reservation(reservation_id=new_id(), plan_id=plan_id, lot_id=lot.lot_id, sku=lot.sku, quantity=quantity)
-        session.add(reservation)
+        self._reservations.append(tuple(getattr(reservation, name) for name in _RESERVATION))
         return reservation
+
+    def ship(self, allocation_id: str, shipment_id: str, shipped: Decimal, released: Decimal = ZERO) -> None:
+        """Record goods of an allocation as gone with a shipment (`released`: how much of what
+        a cancellation had released left after all, given as a negative change). The
+        allocation counts as shipped once shipped + released covers its quantity."""
+        row = self._shipped.setdefault(allocation_id, [allocation_id, ZERO, ZERO, shipment_id, utcnow()])
+        row[1] += shipped
+        row[2] += released
+        row[3] = shipment_id
 
     def release_reservation(self, lot: Lot, reservation: Reservation, quantity: Decimal) -> None:
         """Give back (part of) what a plan set aside in a lot; a reservation with nothing left closes."""
@@ -180,28 +232,38 @@ class LotChanges:
             reservation.status = "closed"
 
     async def write(self, session: AsyncSession) -> None:
-        if not self._deltas:
+        if not (self._deltas or self._shipped):
             return
-        if any(not inspect(lot).persistent for lot in self._lots.values()):
-            await session.flush()  # a Core UPDATE does not flush the new lot first
+        if session.new:
+            # A Core statement does not flush the session: a new lot, plan or demand line these
+            # rows refer to goes first.
+            await session.flush()
         ids = list(self._deltas)
-        rows = await session.execute(
-            _ADJUST_LOTS,
-            {
-                "lot_ids": ids,
-                "on_hand": [self._deltas[i][0] for i in ids],
-                "reserved": [self._deltas[i][1] for i in ids],
-                "allocated": [self._deltas[i][2] for i in ids],
-            },
-        )
-        written = rows.all()
+        params = {
+            "lot_ids": ids,
+            "on_hand": [self._deltas[i][0] for i in ids],
+            "reserved": [self._deltas[i][1] for i in ids],
+            "allocated": [self._deltas[i][2] for i in ids],
+            **_columns("m", ("lot", "sku", "kind", "quantity", "order", "shipment", "batch", "allocation", "note",
+                             "event", "at"), self._movements),
+            **_columns("a", ("id", "order", "line", "lot", "sku", "quantity", "plan", "at"), self._allocations),
+            **_columns("r", ("id", "plan", "lot", "sku", "quantity", "at"), self._reservations),
+            **_columns("s", ("id", "shipped", "released", "shipment", "at"), list(self._shipped.values())),
+        }
+        written = (await session.execute(_WRITE, params)).all()
         if len(written) != len(ids):
             raise LookupError(f"lots vanished while changed: {sorted(set(ids) - {r[0] for r in written})}")
         for lot_id, on_hand, reserved, allocated in written:
             lot = self._lots[lot_id]
             for name, value in (("on_hand", on_hand), ("reserved", reserved), ("allocated", allocated)):
                 set_committed_value(lot, name, value)
-        self._lots, self._deltas = {}, {}
+        self._clear()
+
+
+def _columns(prefix: str, names: tuple[str, ...], rows: list) -> dict[str, list]:
+    """Rows as one array per column, named `<prefix>_<name>` (the statement's unnest)."""
+    columns = list(zip(*rows)) if rows else [() for _ in names]
+    return {f"{prefix}_{name}": list(column) for name, column in zip(names, columns)}
 
 
 async def adjust(
@@ -216,16 +278,15 @@ async def adjust(
 async def post_movement(
     session: AsyncSession, lot: Lot, kind: str, quantity: Decimal, event_id: uuid.UUID | None = None, *,
     reserved: Decimal = ZERO, allocated: Decimal = ZERO, **refs: str | None,
-) -> StockMovement:
+) -> None:
     changes = LotChanges()
-    movement = changes.post_movement(session, lot, kind, quantity, event_id, reserved=reserved, allocated=allocated, **refs)
+    changes.post_movement(lot, kind, quantity, event_id, reserved=reserved, allocated=allocated, **refs)
     await changes.write(session)
-    return movement
 
 
 async def reserve(session: AsyncSession, lot: Lot, plan_id: str, quantity: Decimal) -> Reservation:
     changes = LotChanges()
-    reservation = changes.reserve(session, lot, plan_id, quantity)
+    reservation = changes.reserve(lot, plan_id, quantity)
     await changes.write(session)
     return reservation
 
@@ -234,7 +295,7 @@ async def allocate(
     session: AsyncSession, lot: Lot, order_id: str, line_no: int, quantity: Decimal, plan_id: str | None = None
 ) -> Allocation:
     changes = LotChanges()
-    allocation = changes.allocate(session, lot, order_id, line_no, quantity, plan_id)
+    allocation = changes.allocate(lot, order_id, line_no, quantity, plan_id)
     await changes.write(session)
     return allocation
 

@@ -36,7 +36,7 @@ async def consume_materials(
         except IncompatibleUnits as exc:
             log.warning("batch %s: consumption of lot %s ignored: %s", event.batch_no, lot.lot_no, exc)
             continue
-        _consume(session, changes, lot, by_lot.get(lot_id), quantity, event, event_id)
+        _consume(changes, lot, by_lot.get(lot_id), quantity, event, event_id)
 
 
 def release_unused(reservations: list[Reservation], lots: dict[str, Lot], changes: LotChanges) -> None:
@@ -64,7 +64,7 @@ def _spare_held(consumed: dict[str, list], lots: dict[str, Lot], reservations: l
 
 
 def _consume(
-    session: AsyncSession, changes: LotChanges, lot: Lot, reservation: Reservation | None, quantity: Decimal, event: BatchCompleted,
+    changes: LotChanges, lot: Lot, reservation: Reservation | None, quantity: Decimal, event: BatchCompleted,
     event_id: UUID | None,
 ) -> None:
     """Use the plan's reservation first, then free stock. Using more than the lot can give
@@ -79,5 +79,5 @@ def _consume(
         reservation.consumed += from_reserved
     if taken > 0:
         changes.post_movement(
-            session, lot, "consumption", -taken, event_id, reserved=-from_reserved, batch_id=event.batch_id, note=note
+            lot, "consumption", -taken, event_id, reserved=-from_reserved, batch_id=event.batch_id, note=note
         )

@@ -41,7 +41,7 @@ async def allocate_output(
     for share in split.shares:
         promise = promises[(share.claim.order_id, share.claim.line_no)]
         promise.allocated += share.quantity
-        changes.allocate(session, lot, promise.order_id, promise.line_no, share.quantity, plan_id=plan.plan_id)
+        changes.allocate(lot, promise.order_id, promise.line_no, share.quantity, plan_id=plan.plan_id)
         if promise.order_id not in affected:
             affected.append(promise.order_id)
     await changes.write(session)

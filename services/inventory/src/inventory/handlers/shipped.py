@@ -5,6 +5,7 @@ Goods that left although a cancellation had released them are still deducted (fr
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -13,7 +14,9 @@ from contracts.units import IncompatibleUnits
 from eventkit import Context
 from inventory.adapters.stock import LotChanges, lock_items_named_by
 from inventory.domain.quantities import to_base
-from inventory.tables import Allocation, Lot, StockMovement, utcnow
+from inventory.tables import Allocation, Lot, StockMovement
+
+ZERO = Decimal(0)
 
 log = logging.getLogger("inventory.shipment")
 
@@ -42,7 +45,10 @@ async def ship(ctx: Context, event: Shipped) -> None:
     )
     rows = (
         await session.execute(
-            select(Allocation, Lot, shipped_before)
+            # The allocations as plain rows (they change through LotChanges, in its one
+            # statement), their lots as the objects LotChanges keeps current.
+            select(Allocation.allocation_id, Allocation.order_id, Allocation.sku, Allocation.lot_id,
+                   Allocation.quantity, Allocation.shipped, Allocation.released, Lot, shipped_before)
             .join(Lot, Lot.lot_id == Allocation.lot_id)
             .where(Allocation.allocation_id.in_(ids))
             .order_by(Allocation.allocation_id)
@@ -50,9 +56,10 @@ async def ship(ctx: Context, event: Shipped) -> None:
             execution_options={"populate_existing": True},
         )
     ).all()
-    allocations = {a.allocation_id: a for a, _, _ in rows}
-    lots = {lot.lot_id: lot for _, lot, _ in rows}
-    already = {a.allocation_id for a, _, before in rows if before}
+    allocations = {row.allocation_id: _Progress(row) for row in rows}
+    lots = {row.Lot.lot_id: row.Lot for row in rows}
+    already = {row.allocation_id for row in rows if row[-1]}
+    event_id = ctx.envelope.event_id if ctx.envelope else None
     changes = LotChanges()
     for line in sorted(event.lines, key=lambda ln: ln.allocation_id):
         allocation = allocations.get(line.allocation_id)
@@ -70,12 +77,12 @@ async def ship(ctx: Context, event: Shipped) -> None:
         if quantity <= 0:
             continue
         lot = lots[allocation.lot_id]
-        event_id = ctx.envelope.event_id if ctx.envelope else None
         refs = dict(order_id=event.order_id, shipment_id=event.shipment_id, allocation_id=allocation.allocation_id)
         if allocation.open_quantity > 0:
             # A carrier cannot take more than was set aside for this allocation.
             quantity = min(quantity, allocation.open_quantity)
-            changes.post_movement(session, lot, "shipment", -quantity, event_id, allocated=-quantity, **refs)
+            changes.post_movement(lot, "shipment", -quantity, event_id, allocated=-quantity, **refs)
+            unreleased = ZERO
         elif allocation.released > 0:
             # Shipped although the order's cancellation had released it: the goods left, so
             # stock follows reality as far as the lot's free stock goes.
@@ -88,12 +95,23 @@ async def ship(ctx: Context, event: Shipped) -> None:
             note = "shipped after the order's cancellation released it"
             if quantity < wanted:
                 note += f"; reported {wanted}, only {quantity} was free"
-            changes.post_movement(session, lot, "shipment", -quantity, event_id, note=note, **refs)
-            allocation.released -= quantity
+            changes.post_movement(lot, "shipment", -quantity, event_id, note=note, **refs)
+            unreleased = quantity
         else:
             continue  # shipped before
         allocation.shipped += quantity
-        allocation.shipment_id = event.shipment_id
-        if allocation.shipped + allocation.released >= allocation.quantity:
-            allocation.status, allocation.shipped_at = "shipped", utcnow()
+        allocation.released -= unreleased
+        changes.ship(allocation.allocation_id, event.shipment_id, quantity, released=-unreleased)
     await changes.write(session)
+
+
+class _Progress:
+    """An allocation's quantities as this step changes them (a line may name it twice)."""
+
+    def __init__(self, row) -> None:
+        self.allocation_id, self.order_id, self.sku, self.lot_id = row.allocation_id, row.order_id, row.sku, row.lot_id
+        self.quantity, self.shipped, self.released = row.quantity, row.shipped, row.released
+
+    @property
+    def open_quantity(self) -> Decimal:
+        return self.quantity - self.shipped - self.released
