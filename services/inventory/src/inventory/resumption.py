@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from functools import cache
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select, tuple_, union
+from sqlalchemy import Select, and_, bindparam, func, select, tuple_, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eventkit import Context
@@ -35,38 +36,10 @@ class Resumable:
 async def find_resumable(session: AsyncSession, wake: Collection[str], plan_id: str | None = None) -> Resumable:
     """Open lines waiting for one of the `wake` SKUs (as the product or a short material),
     and lines with an open promise on `plan_id` (a plan that failed them)."""
-    # Each way a line can be resumable is found through its own index (waiting lines by
-    # product, shortage rows by material, promises by plan), so the search costs what it finds:
-    # demand lines are never closed, and one OR over all of them scanned the whole history.
-    found = []
-    if wake:
-        found.append(
-            select(DemandLine.order_id, DemandLine.line_no)
-            .where(waiting_lines(), DemandLine.sku.in_(list(wake)))
-        )
-        found.append(
-            select(LineShortage.order_id, LineShortage.line_no)
-            .join(DemandLine, and_(DemandLine.order_id == LineShortage.order_id, DemandLine.line_no == LineShortage.line_no))
-            .where(LineShortage.material_sku.in_(list(wake)), waiting_lines())
-        )
-    if plan_id is not None:
-        found.append(
-            select(Promise.order_id, Promise.line_no)
-            .where(Promise.plan_id == plan_id, Promise.quantity - Promise.allocated - Promise.released > 0)
-        )
-    if not found:
+    if not wake and plan_id is None:
         return Resumable([], set())
-    candidates = union(*found).subquery() if len(found) > 1 else found[0].subquery()
-    # The lines and the recipes of their products in one statement (a product without a recipe: None).
     rows = (
-        await session.execute(
-            select(DemandLine.order_id, DemandLine.line_no, DemandLine.sku, RecipeReplica)
-            .join(candidates, and_(candidates.c.order_id == DemandLine.order_id, candidates.c.line_no == DemandLine.line_no))
-            .join(OrderDemand, OrderDemand.order_id == DemandLine.order_id)
-            .outerjoin(RecipeReplica, RecipeReplica.sku == DemandLine.sku)
-            .where(DemandLine.status == "open", OrderDemand.cancelled_at.is_(None))
-            .order_by(OrderDemand.priority.desc(), OrderDemand.placed_at, DemandLine.order_id, DemandLine.line_no)
-        )
+        await session.execute(_search(bool(wake), plan_id is not None), {"wake": sorted(wake), "plan_id": plan_id})
     ).all()
     if not rows:
         return Resumable([], set())
@@ -74,6 +47,42 @@ async def find_resumable(session: AsyncSession, wake: Collection[str], plan_id: 
     recipes = {r.sku: r for _, _, _, r in rows if r is not None}
     materials = {ing["sku"] for r in recipes.values() for ing in r.ingredients}
     return Resumable([(o, n) for o, n, _, _ in rows], products | materials, recipes)
+
+
+@cache
+def _search(by_wake: bool, by_plan: bool) -> Select:
+    """The search's statement, built once per shape (building it took most of a millisecond,
+    and a completion runs it twice)."""
+    # Each way a line can be resumable is found through its own index (waiting lines by
+    # product, shortage rows by material, promises by plan), so the search costs what it finds:
+    # demand lines are never closed, and one OR over all of them scanned the whole history.
+    wake = bindparam("wake", expanding=True)
+    found = []
+    if by_wake:
+        found.append(
+            select(DemandLine.order_id, DemandLine.line_no)
+            .where(waiting_lines(), DemandLine.sku.in_(wake))
+        )
+        found.append(
+            select(LineShortage.order_id, LineShortage.line_no)
+            .join(DemandLine, and_(DemandLine.order_id == LineShortage.order_id, DemandLine.line_no == LineShortage.line_no))
+            .where(LineShortage.material_sku.in_(wake), waiting_lines())
+        )
+    if by_plan:
+        found.append(
+            select(Promise.order_id, Promise.line_no)
+            .where(Promise.plan_id == bindparam("plan_id"), Promise.quantity - Promise.allocated - Promise.released > 0)
+        )
+    candidates = union(*found).subquery() if len(found) > 1 else found[0].subquery()
+    # The lines and the recipes of their products in one statement (a product without a recipe: None).
+    return (
+        select(DemandLine.order_id, DemandLine.line_no, DemandLine.sku, RecipeReplica)
+        .join(candidates, and_(candidates.c.order_id == DemandLine.order_id, candidates.c.line_no == DemandLine.line_no))
+        .join(OrderDemand, OrderDemand.order_id == DemandLine.order_id)
+        .outerjoin(RecipeReplica, RecipeReplica.sku == DemandLine.sku)
+        .where(DemandLine.status == "open", OrderDemand.cancelled_at.is_(None))
+        .order_by(OrderDemand.priority.desc(), OrderDemand.placed_at, DemandLine.order_id, DemandLine.line_no)
+    )
 
 
 async def prepare(

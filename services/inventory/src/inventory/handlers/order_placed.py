@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from sqlalchemy import DateTime, Integer, String, and_, func, literal, or_, select
+from sqlalchemy import DateTime, Integer, String, and_, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +22,37 @@ from inventory.replenishment import replenish
 from inventory.tables import Allocation, CancelledOrder, DemandLine, Item, Lot, OrderDemand, RecipeReplica
 
 log = logging.getLogger("inventory.placement")
+
+
+_SKUS = bindparam("skus", expanding=True)
+_FRESH = {"populate_existing": True}
+# Built once (building a statement cost about what running it did).
+_MATERIALS = select(
+    func.jsonb_array_elements(RecipeReplica.ingredients, type_=JSONB)["sku"].astext
+).where(RecipeReplica.sku.in_(_SKUS))
+_LOCK_ITEMS_AND_RECIPES = (
+    select(Item, RecipeReplica)
+    .outerjoin(RecipeReplica, and_(RecipeReplica.sku == Item.sku, RecipeReplica.sku.in_(_SKUS)))
+    .where(or_(Item.sku.in_(_SKUS), Item.sku.in_(_MATERIALS)))
+    .order_by(Item.sku)
+    .with_for_update(of=Item, key_share=True)
+)
+_RECIPES = select(RecipeReplica).where(RecipeReplica.sku.in_(_SKUS))
+_NOT_CANCELLED = ~select(CancelledOrder.order_id).where(CancelledOrder.order_id == bindparam("order_id")).exists()
+# The table, not the entity: an ORM insert given parameters would take them for rows to insert.
+_RECORD_ORDER = (
+    insert(OrderDemand.__table__)
+    .from_select(
+        ["order_id", "order_no", "priority", "placed_at", "customer"],
+        select(
+            bindparam("order_id", type_=String), bindparam("order_no", type_=String),
+            bindparam("priority", type_=Integer), bindparam("placed_at", type_=DateTime(timezone=True)),
+            bindparam("customer", type_=String),
+        ).where(_NOT_CANCELLED),
+    )
+    .on_conflict_do_nothing()
+    .returning(OrderDemand.__table__.c.order_id)
+)
 
 
 @serialized_by(lambda event: order_lock(event.order_id))
@@ -67,26 +98,14 @@ async def _lock_items_and_recipes(
     are read as of the statement's start, as they were when read in a statement of their own
     before the locks."""
     wanted = sorted(skus)
-    materials = select(
-        func.jsonb_array_elements(RecipeReplica.ingredients, type_=JSONB)["sku"].astext
-    ).where(RecipeReplica.sku.in_(wanted))
-    rows = (
-        await session.execute(
-            select(Item, RecipeReplica)
-            .outerjoin(RecipeReplica, and_(RecipeReplica.sku == Item.sku, RecipeReplica.sku.in_(wanted)))
-            .where(or_(Item.sku.in_(wanted), Item.sku.in_(materials)))
-            .order_by(Item.sku)
-            .with_for_update(of=Item, key_share=True),
-            execution_options={"populate_existing": True},
-        )
-    ).all()
+    rows = (await session.execute(_LOCK_ITEMS_AND_RECIPES, {"skus": wanted}, execution_options=_FRESH)).all()
     items = {item.sku: item for item, _ in rows}
     recipes = {recipe.sku: recipe for _, recipe in rows if recipe is not None}
     unknown = [sku for sku in wanted if sku not in items]
     if unknown:  # rare: a product with no item here may still have a recipe (its materials are locked)
         recipes.update(
             (r.sku, r)
-            for r in (await session.execute(select(RecipeReplica).where(RecipeReplica.sku.in_(unknown)))).scalars()
+            for r in (await session.execute(_RECIPES, {"skus": unknown})).scalars()
         )
     return items, recipes
 
@@ -94,15 +113,9 @@ async def _lock_items_and_recipes(
 async def _record_order(session: AsyncSession, event: OrderPlaced) -> bool:
     """The order recorded unless it was placed or cancelled before: one statement (taken
     after the order's advisory lock, so it sees a cancellation that committed meanwhile)."""
-    cancelled = select(CancelledOrder.order_id).where(CancelledOrder.order_id == event.order_id).exists()
-    row = select(
-        literal(event.order_id, String), literal(event.order_no, String), literal(event.priority, Integer),
-        literal(event.placed_at, DateTime(timezone=True)), literal(event.customer.name, String),
-    ).where(~cancelled)
     inserted = await session.execute(
-        insert(OrderDemand)
-        .from_select(["order_id", "order_no", "priority", "placed_at", "customer"], row)
-        .on_conflict_do_nothing()
-        .returning(OrderDemand.order_id)
+        _RECORD_ORDER,
+        {"order_id": event.order_id, "order_no": event.order_no, "priority": event.priority,
+         "placed_at": event.placed_at, "customer": event.customer.name},
     )
     return inserted.first() is not None

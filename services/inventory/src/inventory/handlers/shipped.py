@@ -7,18 +7,49 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from contracts.events import Shipped
 from contracts.units import IncompatibleUnits
 from eventkit import Context
-from inventory.adapters.stock import LotChanges, lock_items_named_by
+from inventory.adapters.stock import LotChanges
 from inventory.domain.quantities import to_base
-from inventory.tables import Allocation, Lot, StockMovement
+from inventory.tables import Allocation, Item, Lot, StockMovement
 
 ZERO = Decimal(0)
 
 log = logging.getLogger("inventory.shipment")
+
+
+_IDS = bindparam("ids", expanding=True)
+_FRESH = {"populate_existing": True}
+# An allocation's item never changes, so the item lock names it by a subquery (one statement
+# instead of reading the SKUs first).
+_LOCK_ITEMS = (
+    select(Item).where(Item.sku.in_(select(Allocation.sku).where(Allocation.allocation_id.in_(_IDS))))
+    .order_by(Item.sku).with_for_update(key_share=True)
+)
+# The allocations and their lots locked, and whether this shipment was applied to each, in
+# one statement: under the item locks nothing else touches these rows, so locking both in
+# one go cannot deadlock, and this statement's snapshot sees what a previous delivery of the
+# same shipment committed before we got the items. The allocations come as plain rows (they
+# change through LotChanges, in its one statement), their lots as the objects it keeps current.
+_SHIPPED_BEFORE = (
+    select(StockMovement.movement_id)
+    .where(
+        StockMovement.kind == "shipment", StockMovement.shipment_id == bindparam("shipment_id"),
+        StockMovement.allocation_id == Allocation.allocation_id,
+    )
+    .exists()
+)
+_LOCK_ALLOCATIONS = (
+    select(Allocation.allocation_id, Allocation.order_id, Allocation.sku, Allocation.lot_id,
+           Allocation.quantity, Allocation.shipped, Allocation.released, Lot, _SHIPPED_BEFORE)
+    .join(Lot, Lot.lot_id == Allocation.lot_id)
+    .where(Allocation.allocation_id.in_(_IDS))
+    .order_by(Allocation.allocation_id)
+    .with_for_update()
+)
 
 
 async def on_shipped(ctx: Context, event: Shipped) -> None:
@@ -28,34 +59,10 @@ async def on_shipped(ctx: Context, event: Shipped) -> None:
 async def ship(ctx: Context, event: Shipped) -> None:
     session = ctx.session
     ids = sorted({line.allocation_id for line in event.lines})
-    # Items first, then the allocations and lots (the order every stock change uses); an
-    # allocation's item never changes, so the item lock names it by a subquery.
-    items = await lock_items_named_by(session, select(Allocation.sku).where(Allocation.allocation_id.in_(ids)))
-    # The allocations and their lots locked, and whether this shipment was applied to each, in
-    # one statement: under the item locks nothing else touches these rows, so locking both in
-    # one go cannot deadlock, and this statement's snapshot sees what a previous delivery of the
-    # same shipment committed before we got the items.
-    shipped_before = (
-        select(StockMovement.movement_id)
-        .where(
-            StockMovement.kind == "shipment", StockMovement.shipment_id == event.shipment_id,
-            StockMovement.allocation_id == Allocation.allocation_id,
-        )
-        .exists()
-    )
-    rows = (
-        await session.execute(
-            # The allocations as plain rows (they change through LotChanges, in its one
-            # statement), their lots as the objects LotChanges keeps current.
-            select(Allocation.allocation_id, Allocation.order_id, Allocation.sku, Allocation.lot_id,
-                   Allocation.quantity, Allocation.shipped, Allocation.released, Lot, shipped_before)
-            .join(Lot, Lot.lot_id == Allocation.lot_id)
-            .where(Allocation.allocation_id.in_(ids))
-            .order_by(Allocation.allocation_id)
-            .with_for_update(),
-            execution_options={"populate_existing": True},
-        )
-    ).all()
+    # Items first, then the allocations and lots (the order every stock change uses).
+    items = {item.sku: item for item in (await session.execute(_LOCK_ITEMS, {"ids": ids}, execution_options=_FRESH)).scalars()}
+    rows = (await session.execute(_LOCK_ALLOCATIONS, {"ids": ids, "shipment_id": event.shipment_id},
+                                  execution_options=_FRESH)).all()
     allocations = {row.allocation_id: _Progress(row) for row in rows}
     lots = {row.Lot.lot_id: row.Lot for row in rows}
     already = {row.allocation_id for row in rows if row[-1]}
