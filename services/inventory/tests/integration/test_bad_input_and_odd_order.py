@@ -54,6 +54,28 @@ async def test_a_batch_inventory_never_planned_still_puts_its_output_in_stock(in
     assert allocated.fully_allocated and allocated.allocations[0].lot_no == "B-STOCK"
 
 
+async def test_a_batch_whose_number_a_received_lot_already_has_gets_a_lot_number_of_its_own(inv):
+    await inv.item("CREAM", kind="finished", base_unit="kg")
+    await inv.receive("CREAM", "3", "kg", lot_no="B-0007")  # typed in a receipt before the batch was done
+    batch_id = str(uuid.uuid4())
+    done = ev.BatchCompleted(
+        batch_id=batch_id, batch_no="B-0007", sku="CREAM", planned_quantity=D(10), output_quantity=D(8),
+        waste_quantity=D(2), unit="kg", completed_at=datetime.now(timezone.utc),
+    )
+    await inv.deliver(done)
+    lots = {lot["lot_no"]: lot for lot in await inv.get("/lots", sku="CREAM")}
+    assert sorted(lots) == ["B-0007", f"B-0007-{batch_id[:8]}"]
+    made = lots[f"B-0007-{batch_id[:8]}"]
+    assert (made["source"], made["batch_id"], D(made["on_hand"])) == ("production", batch_id, D(8))
+    assert D(lots["B-0007"]["on_hand"]) == D(3)
+    # The completion links the lot it made, and the ledger holds its output.
+    assert await inv.scalar("SELECT finished_lot_id FROM completed_batches WHERE batch_id = :b", b=batch_id) == made["lot_id"]
+    assert await inv.ledger_matches_on_hand()
+    # Delivered again, nothing changes.
+    await inv.deliver(done)
+    assert len(await inv.get("/lots", sku="CREAM")) == 2 and await inv.ledger_matches_on_hand()
+
+
 async def test_a_shipment_of_unknown_allocations_changes_nothing(inv):
     await inv.item("SOAP", kind="finished", base_unit="pcs")
     await inv.receive("SOAP", "5", "pcs", lot_no="S1")

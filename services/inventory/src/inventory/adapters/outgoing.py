@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events import OrderAllocated
@@ -18,24 +18,23 @@ from inventory.tables import Allocation, DemandLine, Lot, OrderDemand
 ZERO = Decimal(0)
 
 
+# Lines, their allocations with the lots, and the order's backordered flag in one statement
+# (a line without allocations comes once, with none); built once.
+_ORDER_LINES = (
+    select(DemandLine, Allocation, Lot, OrderDemand.backordered)
+    .outerjoin(OrderDemand, OrderDemand.order_id == DemandLine.order_id)
+    .outerjoin(Allocation, and_(Allocation.order_id == DemandLine.order_id, Allocation.line_no == DemandLine.line_no))
+    .outerjoin(Lot, Lot.lot_id == Allocation.lot_id)
+    .where(DemandLine.order_id == bindparam("order_id"))
+    .order_by(DemandLine.line_no, Allocation.created_at, Allocation.allocation_id)
+)
+
+
 async def order_allocated(session: AsyncSession, order_id: str) -> OrderAllocated:
     """Every open (not yet shipped, not released) allocation of the order, and per line what
     is still missing: ordered minus everything allocated so far, shipped included.
     `backordered` once a yield shortfall split the order (see completion)."""
-    # Lines, their allocations with the lots, and the order's backordered flag in one statement
-    # (a line without allocations comes once, with none).
-    rows = (
-        await session.execute(
-            select(DemandLine, Allocation, Lot, OrderDemand.backordered)
-            .outerjoin(OrderDemand, OrderDemand.order_id == DemandLine.order_id)
-            .outerjoin(
-                Allocation, and_(Allocation.order_id == DemandLine.order_id, Allocation.line_no == DemandLine.line_no)
-            )
-            .outerjoin(Lot, Lot.lot_id == Allocation.lot_id)
-            .where(DemandLine.order_id == order_id)
-            .order_by(DemandLine.line_no, Allocation.created_at, Allocation.allocation_id)
-        )
-    ).all()
+    rows = (await session.execute(_ORDER_LINES, {"order_id": order_id})).all()
     lines = list({line.line_no: line for line, _, _, _ in rows}.values())
     backordered = bool(rows) and bool(rows[0][3])
     return _cumulative(order_id, lines, [(a, lot) for _, a, lot, _ in rows if a is not None], backordered)

@@ -137,6 +137,13 @@ _WRITE = text(
     " FROM unnest(CAST(:s_id AS VARCHAR[]), CAST(:s_shipped AS NUMERIC[]), CAST(:s_released AS NUMERIC[]),"
     " CAST(:s_shipment AS VARCHAR[]), CAST(:s_at AS TIMESTAMPTZ[])) AS s(allocation_id, shipped, released, shipment_id, at)"
     " WHERE a.allocation_id = s.allocation_id"
+    "), settled AS ("
+    " UPDATE reservations r SET consumed = r.consumed + v.consumed, released = r.released + v.released,"
+    " status = CASE WHEN v.closed OR r.quantity - r.consumed - v.consumed - r.released - v.released <= 0"
+    " THEN 'closed' ELSE r.status END"
+    " FROM unnest(CAST(:v_id AS VARCHAR[]), CAST(:v_consumed AS NUMERIC[]), CAST(:v_released AS NUMERIC[]),"
+    " CAST(:v_closed AS BOOLEAN[])) AS v(reservation_id, consumed, released, closed)"
+    " WHERE r.reservation_id = v.reservation_id"
     ")"
     " UPDATE lots SET on_hand = lots.on_hand + d.on_hand, reserved = lots.reserved + d.reserved,"
     " allocated = lots.allocated + d.allocated"
@@ -155,8 +162,8 @@ _RESERVATION = ("reservation_id", "plan_id", "lot_id", "sku", "quantity", "creat
 class LotChanges:
     """What one step does to stock, written in one statement at `write` (a round trip per
     lot, and one per table, were most of a handler's time): the lots' quantities (relative),
-    the ledger rows, new allocations and reservations, and allocations shipped. Each quantity
-    change shows on the Lot at once (the caller holds the lot's row lock, so old + delta is
+    the ledger rows, new allocations and reservations, allocations shipped, reservations used
+    or given back. Each quantity change shows on the Lot (and the Reservation) at once (the caller holds the lot's row lock, so old + delta is
     what the row will hold; a later decision of the same step reads it), and `write` takes
     the rows' real values back. The allocations and reservations returned are records of what
     is written, not tracked by the session: change them through a LotChanges, not by hand."""
@@ -171,6 +178,7 @@ class LotChanges:
         self._allocations: list[tuple] = []
         self._reservations: list[tuple] = []
         self._shipped: dict[str, list] = {}
+        self._settled: dict[str, list] = {}
 
     def adjust(self, lot: Lot, *, on_hand: Decimal = ZERO, reserved: Decimal = ZERO, allocated: Decimal = ZERO) -> None:
         self._lots[lot.lot_id] = lot
@@ -217,15 +225,32 @@ class LotChanges:
         row[2] += released
         row[3] = shipment_id
 
-    def release_reservation(self, lot: Lot, reservation: Reservation, quantity: Decimal) -> None:
-        """Give back (part of) what a plan set aside in a lot; a reservation with nothing left closes."""
+    def release_reservation(self, lot: Lot, reservation: Reservation, quantity: Decimal, *, close: bool = False) -> None:
+        """Give back (part of) what a plan set aside in a lot; a reservation with nothing left
+        closes (`close`: closes whatever is left)."""
         self.adjust(lot, reserved=-quantity)
-        reservation.released = reservation.released + quantity
-        if reservation.open_quantity <= 0:
-            reservation.status = "closed"
+        self._settle(reservation, released=quantity, close=close)
+
+    def consume_reservation(self, reservation: Reservation, quantity: Decimal) -> None:
+        """Record part of a reservation as used (the lot's reserved stock goes with the
+        consumption's ledger row: `post_movement(..., reserved=-quantity)`)."""
+        self._settle(reservation, consumed=quantity)
+
+    def _settle(self, reservation: Reservation, *, consumed: Decimal = ZERO, released: Decimal = ZERO,
+                close: bool = False) -> None:
+        row = self._settled.setdefault(reservation.reservation_id, [reservation.reservation_id, ZERO, ZERO, False])
+        row[1] += consumed
+        row[2] += released
+        row[3] = row[3] or close
+        # The object shows the change at once and as written (the statement writes it), so the
+        # session has nothing of it to flush.
+        set_committed_value(reservation, "consumed", reservation.consumed + consumed)
+        set_committed_value(reservation, "released", reservation.released + released)
+        if row[3] or reservation.open_quantity <= 0:
+            set_committed_value(reservation, "status", "closed")
 
     async def write(self, session: AsyncSession) -> None:
-        if not (self._deltas or self._shipped):
+        if not (self._deltas or self._shipped or self._settled):
             return
         if session.new:
             # A Core statement does not flush the session: a new lot, plan or demand line these
@@ -242,6 +267,7 @@ class LotChanges:
             **_columns("a", ("id", "order", "line", "lot", "sku", "quantity", "plan", "at"), self._allocations),
             **_columns("r", ("id", "plan", "lot", "sku", "quantity", "at"), self._reservations),
             **_columns("s", ("id", "shipped", "released", "shipment", "at"), list(self._shipped.values())),
+            **_columns("v", ("id", "consumed", "released", "closed"), list(self._settled.values())),
         }
         written = (await session.execute(_WRITE, params)).all()
         if len(written) != len(ids):

@@ -42,8 +42,7 @@ async def consume_materials(
 def release_unused(reservations: list[Reservation], lots: dict[str, Lot], changes: LotChanges) -> None:
     """What was set aside but not used goes back to stock: every reservation closes."""
     for reservation in reservations:
-        changes.release_reservation(lots[reservation.lot_id], reservation, reservation.open_quantity)
-        reservation.status = "closed"
+        changes.release_reservation(lots[reservation.lot_id], reservation, reservation.open_quantity, close=True)
 
 
 def _spare_held(consumed: dict[str, list], lots: dict[str, Lot], reservations: list[Reservation], batch_no: str) -> dict[str, list]:
@@ -76,7 +75,7 @@ def _consume(
     taken = from_reserved + from_free
     note = "" if taken == quantity else f"reported {quantity} used, only {taken} was reserved or free"
     if reservation is not None:
-        reservation.consumed += from_reserved
+        changes.consume_reservation(reservation, from_reserved)
     if taken > 0:
         changes.post_movement(
             lot, "consumption", -taken, event_id, reserved=-from_reserved, batch_id=event.batch_id, note=note

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import ARRAY, String, cast, false, func, select, union
+from sqlalchemy import ARRAY, String, bindparam, false, func, select, union
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,18 +16,30 @@ from inventory.tables import CompletedBatch, Lot, Reservation
 log = logging.getLogger("inventory.completion")
 
 
+# The completion's row, inserted unless it is there (an ORM bulk insert of one row: its
+# RETURNING gives the session's object, which the later steps change). Built once, like the
+# lookup below.
+_RECORD = insert(CompletedBatch).on_conflict_do_nothing().returning(CompletedBatch)
+# The lots named by our id, and those the plan holds an open reservation in, in one statement
+# (the rest of the consumption is looked up one by one, rare). The lots wanted as one set of
+# ids (a UNION), not "named OR reserved": an OR with a subquery cannot use the primary key,
+# and read every lot the business ever had.
+_RESERVED_IN = select(Reservation.lot_id).where(
+    Reservation.plan_id == bindparam("plan_id"), Reservation.status == "open")
+_NAMED = bindparam("ids", type_=ARRAY(String))
+_CONSUMED_OR_RESERVED = select(Lot, Lot.lot_id == func.any(_NAMED), Lot.lot_id.in_(_RESERVED_IN)).where(
+    Lot.lot_id.in_(union(_RESERVED_IN, select(func.unnest(_NAMED)))))
+_RESERVED = select(Lot, false(), Lot.lot_id.in_(_RESERVED_IN)).where(Lot.lot_id.in_(_RESERVED_IN))
+
+
 async def record_completion(session: AsyncSession, event: BatchCompleted) -> CompletedBatch | None:
     """The completion recorded (the session's object: the later steps change it without
     reading it again); None when this batch's completion was applied before."""
     inserted = await session.scalars(
-        insert(CompletedBatch)
-        .values(
-            batch_id=event.batch_id, batch_no=event.batch_no, sku=event.sku, planned_quantity=event.planned_quantity,
-            output_quantity=event.output_quantity, waste_quantity=event.waste_quantity, unit=event.unit,
-            completed_at=event.completed_at,
-        )
-        .on_conflict_do_nothing()
-        .returning(CompletedBatch)
+        _RECORD,
+        [{"batch_id": event.batch_id, "batch_no": event.batch_no, "sku": event.sku,
+         "planned_quantity": event.planned_quantity, "output_quantity": event.output_quantity,
+         "waste_quantity": event.waste_quantity, "unit": event.unit, "completed_at": event.completed_at}],
     )
     recorded = inserted.first()
     return recorded
@@ -44,16 +56,11 @@ async def consumption_by_lot(
     grouped: dict[str, list] = {}
     skus: set[str] = set()
     # The lots named by our id, in one statement; the rest looked up one by one (rare).
-    ids = {u.lot_id for u in event.consumption}
-    reserved_in = select(Reservation.lot_id).where(Reservation.plan_id == event.batch_id, Reservation.status == "open")
-    named = Lot.lot_id.in_(ids) if ids else false()
-    # The lots wanted as one set of ids (a UNION), not "named OR reserved": an OR with a
-    # subquery cannot use the primary key, and read every lot the business ever had.
-    wanted = union(reserved_in, select(func.unnest(cast(sorted(ids), ARRAY(String))))) if ids else reserved_in
+    ids = sorted({u.lot_id for u in event.consumption})
     known: dict[str, Lot] = {}
     reserved: dict[str, str] = {}
     for lot, is_named, is_reserved in await session.execute(
-        select(Lot, named, Lot.lot_id.in_(reserved_in)).where(Lot.lot_id.in_(wanted))
+        _CONSUMED_OR_RESERVED if ids else _RESERVED, {"plan_id": event.batch_id, "ids": ids}
     ):
         if is_named:
             known[lot.lot_id] = lot

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.events import BatchCompleted
@@ -28,6 +28,16 @@ from inventory.resumption import Resumable, prepare, resume
 from inventory.tables import Item, Lot, Plan, Reservation, utcnow
 
 log = logging.getLogger("inventory.completion")
+
+
+# The plan locked with its open reservations (built once: see _lock).
+_LOCK_PLAN = (
+    select(Plan, Reservation)
+    .outerjoin(Reservation, and_(Reservation.plan_id == Plan.plan_id, Reservation.status == "open"))
+    .where(Plan.plan_id == bindparam("plan_id"))
+    .order_by(Reservation.lot_id)
+    .with_for_update(of=Plan)
+)
 
 
 async def on_batch_completed(ctx: Context, event: BatchCompleted) -> None:
@@ -83,16 +93,7 @@ async def _lock(
     # The plan locked and its open reservations read again, in one statement: a shrink may
     # have released part of them meanwhile, and whatever did so held one of the item locks
     # taken above, so this statement's snapshot (taken after them) includes it.
-    rows = (
-        await session.execute(
-            select(Plan, Reservation)
-            .outerjoin(Reservation, and_(Reservation.plan_id == Plan.plan_id, Reservation.status == "open"))
-            .where(Plan.plan_id == event.batch_id)
-            .order_by(Reservation.lot_id)
-            .with_for_update(of=Plan),
-            execution_options={"populate_existing": True},
-        )
-    ).all()
+    rows = (await session.execute(_LOCK_PLAN, {"plan_id": event.batch_id}, execution_options={"populate_existing": True})).all()
     plan = rows[0][0] if rows else None
     reservations = [r for _, r in rows if r is not None]
     lots = await lock_lots(session, lot_ids)
