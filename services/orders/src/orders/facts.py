@@ -11,12 +11,12 @@ the order is created (an advisory lock on the order id closes the race between t
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import Envelope
@@ -29,8 +29,7 @@ from orders.domain.promise import LineDating, Unknown, expected_date, plan_ready
 from orders.domain.status import LineFacts, OrderStatus, advance, derive_status, goods_left
 from orders.domain.wording import describe, describe_move
 from orders.holds import HOLD_APPLIERS
-from orders.order_rows import OrderFacts, OrderRow, facts_query, lock_order, read_facts
-from orders.tables import ParkedEvent
+from orders.order_rows import OrderFacts, OrderRow, lock_facts, locked_facts_query
 from orders.undoing import UNDO_APPLIERS
 
 APPLIERS = {**SAGA_APPLIERS, **UNDO_APPLIERS, **HOLD_APPLIERS}
@@ -51,8 +50,13 @@ _HAPPENED = (f"({_SAME_ID} OR EXISTS (SELECT 1 FROM timeline WHERE order_id = :o
 _SAID = (f"({_SAME_ID} OR COALESCE((SELECT event_type = :event_type AND fact_hash = :fact_hash FROM timeline "
          "WHERE order_id = :order_id AND fact_kind = :fact_kind AND at <= :at ORDER BY at DESC, id DESC LIMIT 1), false))")
 _SEEN = {True: text(f"SELECT {_HAPPENED}"), False: text(f"SELECT {_SAID}")}
-# The same check answered with the order's lines and plans (one round trip for an event).
-_FACTS_UNLESS_SEEN = {True: facts_query(_HAPPENED), False: facts_query(_SAID)}
+# The same check answered with the order's row lock, lines and plans (one round trip for an event).
+_FACTS_UNLESS_SEEN = {True: locked_facts_query(_HAPPENED), False: locked_facts_query(_SAID)}
+# JSONB as the ORM wrote it (json.dumps). A redelivered early event stays parked once.
+_PARK = text(
+    "INSERT INTO parked_events (order_id, event_id, event_type, occurred_at, envelope) "
+    "VALUES (:order_id, :event_id, :event_type, :occurred_at, CAST(:envelope AS jsonb)) ON CONFLICT DO NOTHING"
+)
 _PARKED = text("SELECT envelope FROM parked_events WHERE order_id = :order_id ORDER BY occurred_at")
 _UNPARK = text("DELETE FROM parked_events WHERE order_id = :order_id")
 
@@ -66,17 +70,18 @@ async def record(ctx: Context, envelope: Envelope, event: Event, order_id: str, 
     """Apply one event to one order. False when there was nothing to do (duplicate or parked).
     When the order's expected date moved, PromiseChanged goes out in the same transaction."""
     session = ctx.session
-    order = await lock_order(session, order_id)
-    if order is None:
-        await lock_order_id(session, order_id)
-        order = await lock_order(session, order_id)
-        if order is None:
-            await park(session, order_id, envelope)
-            return False
     digest, kind = fact_of(envelope.event_type, envelope.data), fact_kind(envelope.event_type, envelope.data)
     once, params = _seen_params(order_id, envelope, digest, kind)
-    already, facts = await read_facts(session, order, _FACTS_UNLESS_SEEN[once], params)
-    if already is None:  # an order without lines: nothing carried the answer
+    read = await lock_facts(session, order_id, _FACTS_UNLESS_SEEN[once], params)
+    if read is None:
+        await lock_order_id(session, order_id)
+        read = await lock_facts(session, order_id, _FACTS_UNLESS_SEEN[once], params)
+        if read is None:
+            await park(session, order_id, envelope)
+            return False
+    already, facts = read
+    order = facts.order
+    if already is None:  # an order without lines, read again after waiting for its lock: no row carried the answer
         already = await seen(session, order_id, envelope, digest, kind)
     elif already:
         _log_seen(envelope, order_id)
@@ -214,17 +219,13 @@ def line_facts(line: Any, plans: list[Any]) -> LineFacts:
 async def park(session: AsyncSession, order_id: str, envelope: Envelope) -> None:
     log.info("%s %s is about order %s, not known here yet: parked until it is placed",
              envelope.event_type, envelope.event_id, order_id)
-    await session.execute(
-        insert(ParkedEvent)
-        .values(
-            order_id=order_id,
-            event_id=envelope.event_id,
-            event_type=envelope.event_type,
-            occurred_at=envelope.occurred_at,
-            envelope=envelope.model_dump(mode="json"),
-        )
-        .on_conflict_do_nothing()
-    )
+    await session.execute(_PARK, {
+        "order_id": order_id,
+        "event_id": envelope.event_id,
+        "event_type": envelope.event_type,
+        "occurred_at": envelope.occurred_at,
+        "envelope": json.dumps(envelope.model_dump(mode="json")),
+    })
 
 
 async def replay_parked(ctx: Context, order_id: str, handling_days: int) -> list[Envelope]:

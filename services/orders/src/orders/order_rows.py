@@ -137,7 +137,39 @@ def facts_query(seen: str = "false") -> Any:
 
 
 _FACTS = facts_query()
-_LINE_END = 1 + len(LineRow.COLUMNS)
+
+
+@dataclass(frozen=True)
+class LockedFactsQuery:
+    """An event's read of its order: `locked` takes the order's row lock and reads the lines,
+    plans and `seen` in the same statement (one round trip instead of two); `fresh` reads them
+    again, holding the lock, when the first read may be older than the lock (see `lock_facts`)."""
+
+    locked: Any
+    fresh: Any
+
+
+def locked_facts_query(seen: str = "false") -> LockedFactsQuery:
+    """The order under the lock `lock_order` takes, then `facts_query(seen)` (a row per plan,
+    or per line, or one without a line), each row also saying whether the order row is the
+    version the statement's snapshot holds (`current`)."""
+    order_cols = ", ".join(f"locked.{c}" for c in _ORDER_READ)
+    line_cols = ", ".join(f"l.{c}" for c in LineRow.COLUMNS)
+    plan_cols = ", ".join(f"p.{c}" for c in PlanRow.COLUMNS)
+    locked = text(
+        f"WITH locked AS MATERIALIZED (SELECT {', '.join(_ORDER_READ)}, xmin AS version FROM orders "
+        "WHERE order_id = :order_id FOR UPDATE) "
+        "SELECT locked.version = (SELECT xmin FROM orders WHERE order_id = :order_id) AS current, "
+        f"{order_cols}, {seen} AS seen, {line_cols}, {plan_cols} FROM locked "
+        "LEFT JOIN order_lines l ON l.order_id = locked.order_id "
+        "LEFT JOIN line_plans p ON p.order_id = l.order_id AND p.line_no = l.line_no ORDER BY l.line_no"
+    )
+    return LockedFactsQuery(locked, facts_query(seen))
+
+
+# Where the lines' columns start in a row of `facts_query` and of `locked_facts_query`.
+_LINE_AT = 1
+_LOCKED_LINE_AT = 1 + len(_ORDER_READ) + 1
 
 # The writes, as SQL with a parameter prefix, so that several go into one statement (see
 # `_write_statement`).
@@ -307,6 +339,31 @@ async def lock_order(session: AsyncSession, order_id: str) -> OrderRow | None:
     return order
 
 
+async def lock_facts(session: AsyncSession, order_id: str, query: LockedFactsQuery,
+                     params: dict[str, Any]) -> tuple[bool | None, OrderFacts] | None:
+    """The order under its row lock, its lines and plans, and `query`'s `seen` condition (None:
+    the order has no line to carry it); None when the order is not known (yet).
+
+    One statement reads with the snapshot it started with. When it had to wait for the lock,
+    the transaction holding it committed after that snapshot: the order row comes as that
+    transaction left it (PostgreSQL re-reads a row it locks), the lines, plans and timeline as
+    they were before. Whatever changes an order's lines, plans, shipments or the timeline
+    entries an event's duplicate check compares with also updates its order row, under that
+    lock (`OrderFacts.save` always writes it; placement inserts it): an order row newer than
+    the snapshot says so, and they are read again, now that the lock is held."""
+    rows = (await session.execute(query.locked, {**params, "order_id": order_id})).all()
+    if not rows:
+        return None
+    first = rows[0]
+    order = OrderRow(*first[1:_LOCKED_LINE_AT - 1])
+    order._loaded = order.values()
+    if first.current:
+        seen, lines, plans = _parse_lines_and_plans(rows, _LOCKED_LINE_AT)
+    else:
+        seen, lines, plans = await _lines_and_plans(session, order_id, query.fresh, params)
+    return seen, OrderFacts(session, order, lines, plans)
+
+
 async def read_facts(session: AsyncSession, order: OrderRow, query: Any = _FACTS,
                      params: dict[str, Any] | None = None) -> tuple[bool | None, OrderFacts]:
     """The order's lines and plans, and `query`'s `seen` condition (None: the order has no
@@ -323,16 +380,26 @@ async def read_lines(session: AsyncSession, order_id: str) -> tuple[dict[int, Li
 
 
 async def _lines_and_plans(session: AsyncSession, order_id: str, query: Any, params: dict[str, Any] | None):
+    return _parse_lines_and_plans(await session.execute(query, {**(params or {}), "order_id": order_id}), _LINE_AT)
+
+
+def _parse_lines_and_plans(rows: Any, line_at: int):
+    """`seen` (the column before `line_at`; None without a row), lines and plans of rows whose
+    line's columns start at `line_at`, followed by the plan's (NULL: a line without plans, or
+    no line at all)."""
     lines: dict[int, LineRow] = {}
     plans: dict[tuple[int, str], PlanRow] = {}
     seen = None
-    for row in await session.execute(query, {**(params or {}), "order_id": order_id}):
-        seen = row[0]
-        line_no = row[2]
+    line_end = line_at + len(LineRow.COLUMNS)
+    for row in rows:
+        seen = row[line_at - 1]
+        line_no = row[line_at + 1]
+        if line_no is None:  # an order without lines (the locked read's one row)
+            continue
         if line_no not in lines:
-            lines[line_no] = LineRow.from_row(row[1:_LINE_END])
-        if row[_LINE_END + 2] is not None:  # the plan's id: a line without plans has none
-            plan = PlanRow.from_row(row[_LINE_END:])
+            lines[line_no] = LineRow.from_row(row[line_at:line_end])
+        if row[line_end + 2] is not None:  # the plan's id: a line without plans has none
+            plan = PlanRow.from_row(row[line_end:])
             plans[(plan.line_no, plan.plan_id)] = plan
     return seen, lines, plans
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
+from contracts.envelope import Envelope
 from eventkit import DomainRejection
+from orders.facts import record
 from orders_testkit import (
     allocated, channel_order, delivered, order_body, reserved, scheduled, short, shipped, started, today,
 )
@@ -149,6 +152,45 @@ async def test_delivered_before_shipped_ends_delivered(orders):
     await orders.deliver(delivered(oid))
     await orders.deliver(shipped(oid))
     assert (await orders.get(oid))["status"] == "delivered"
+
+
+async def _held_while(orders, event, then):
+    """Record `event` in a transaction kept open until `then()` waits for the order's lock;
+    `then()`'s result once that transaction committed."""
+    env = Envelope(event_id=uuid.uuid4(), event_type=event.event_type, producer="test", correlation_id=event.key(),
+                   data=event.model_dump(mode="json"))
+    waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    async with orders.rt.uow.handling(env) as ctx:
+        assert await record(ctx, env, event, event.order_id, 1)
+        second = asyncio.create_task(then())
+        deadline = time.monotonic() + 10
+        while not await orders.scalar(waiting):
+            assert time.monotonic() < deadline, "the second event never waited for the order's lock"
+            await asyncio.sleep(0.02)
+        assert not second.done()
+    return await second
+
+
+async def test_a_repeat_waiting_for_the_order_lock_sees_the_fact_its_holder_recorded(orders):
+    # The one statement that takes the lock reads with a snapshot older than what the holder
+    # committed: the duplicate check must not be answered from it.
+    oid = (await orders.place())["order_id"]
+    await orders.deliver(allocated(oid, [(1, "10", "pcs"), (2, "5", "kg")]))
+    await _held_while(orders, shipped(oid), lambda: orders.deliver(shipped(oid)))  # a new event id
+    view = await orders.get(oid)
+    assert [e["event_type"] for e in view["timeline"]].count("Shipped") == 1
+    assert view["status"] == "shipped"
+
+
+async def test_an_event_waiting_for_the_order_lock_builds_on_the_plans_its_holder_wrote(orders):
+    oid = (await orders.place())["order_id"]
+    await _held_while(orders, reserved(oid, line_no=1, lead=3), lambda: orders.deliver(scheduled([(oid, 1)])))
+    plan = await orders.scalar(
+        "SELECT json_build_object('reserved', reserved_at IS NOT NULL, 'estimate', ready_estimate IS NOT NULL, "
+        "'end', planned_end) FROM line_plans WHERE order_id = :oid", oid=oid)
+    assert plan == {"reserved": True, "estimate": True, "end": "2026-11-27"}
+    view = await orders.get(oid)
+    assert [e["event_type"] for e in view["timeline"]] == ["OrderPlaced", "MaterialsReserved", "BatchScheduled"]
 
 
 async def test_order_keyed_event_for_a_line_the_order_lacks_is_rejected(orders):
