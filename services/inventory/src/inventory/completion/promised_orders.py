@@ -18,10 +18,11 @@ log = logging.getLogger("inventory.completion")
 
 
 async def allocate_output(
-    session: AsyncSession, plan: Plan, lot: Lot | None, output: Decimal, completion: CompletedBatch
+    session: AsyncSession, plan: Plan, lot: Lot | None, output: Decimal, completion: CompletedBatch, changes: LotChanges
 ) -> tuple[list[str], list[Promise]]:
-    """Allocate the output to the plan's open promises; returns the orders affected and the
-    promises that were open (what the output did not cover is still open on them).
+    """Allocate the output to the plan's open promises (in `changes`: the caller writes them
+    with the consumption, in one statement); returns the orders affected and the promises
+    that were open (what the output did not cover is still open on them).
     No cancellation check is needed here: the caller holds the product's item lock, under
     which an OrderCancelled releases the order's promises, so an open promise read now is
     a live order's (a cancellation waiting for the lock reads what this allocates)."""
@@ -37,14 +38,12 @@ async def allocate_output(
     split = share_output(output, claims)
     completion.shortfall = split.shortfall
     affected: list[str] = []
-    changes = LotChanges()
     for share in split.shares:
         promise = promises[(share.claim.order_id, share.claim.line_no)]
         promise.allocated += share.quantity
         changes.allocate(lot, promise.order_id, promise.line_no, share.quantity, plan_id=plan.plan_id)
         if promise.order_id not in affected:
             affected.append(promise.order_id)
-    await changes.write(session)
     if split.shortfall > 0:
         log.warning("batch %s made %s less than promised: re-planned", plan.batch_no, split.shortfall)
     await session.flush()

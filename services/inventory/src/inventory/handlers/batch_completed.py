@@ -53,19 +53,21 @@ async def complete_batch(ctx: Context, event: BatchCompleted, today: date) -> No
     consumed, used_skus, reserved_lots = await consumption_by_lot(session, event)
     found, items, plan, reservations, lots = await _lock(session, event, set(consumed), used_skus, reserved_lots)
 
-    changes = LotChanges()  # what is used and what goes back, in one write
+    # What is used, what goes back and what the output serves, in one write: nothing between
+    # here and the write reads those lots' quantities from the database.
+    changes = LotChanges()
     await consume_materials(session, event, event_id, consumed, reservations, lots, items, changes)
     release_unused(reservations, lots, changes)
-    await changes.write(session)
     lot, output = await put_in_stock(ctx, event, completion, items, today, event_id)
     orders: list[str] = []
-    short: set[str] = set()
+    promises = []
     if plan is None:
         log.warning("batch %s completed without a plan here: its output goes to stock", event.batch_no)
     else:
         plan.status, plan.batch_no, plan.output_quantity, plan.completed_at = "completed", event.batch_no, output, utcnow()
-        orders, promises = await allocate_output(session, plan, lot, output, completion)
-        short = release_shortfall(plan, promises)
+        orders, promises = await allocate_output(session, plan, lot, output, completion, changes)
+    await changes.write(session)
+    short = release_shortfall(plan, promises) if plan is not None else set()
     # The output and the unused material serve the lines waiting for them; the lines the
     # output could not serve (their promises just released) are re-planned with them.
     orders += await resume(ctx, found, items, today)
