@@ -3,13 +3,17 @@ cancels, shrinks or releases the batches that covered it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from contracts.events import ItemDefined, MaterialsReserved, OrderCancelled
 from contracts.units import IncompatibleUnits, convert
 from eventkit import Context, DomainRejection, serialized_by
 from production import announce, clock
-from production.adapters import batches, cancellations, catalog, recipes
+from production.adapters import batches, cancellations, catalog
 from production.domain.cancellation import Fate, fate, order_cancelled_reason, shrunk_quantity
 from production.domain.completion import LotUse
 from production.domain.lifecycle import BatchStatus, announces_schedule
@@ -26,19 +30,23 @@ async def on_materials_reserved(ctx: Context, event: MaterialsReserved, *, batch
     cancelled (the cancellation came first, on another topic) covers nothing; see _withdrawn."""
     s = ctx.session
     await ctx.lock(cancellations.order_lock(event.order_id))
-    withdrawn = await cancellations.is_order_cancelled(s, event.order_id)
     # A batch for stock outlives its orders: known from this event already, in case it comes
     # before the plan's ReplenishmentPlanned (another topic) and the order is cancelled meanwhile.
     for_stock = event.plan_purpose == "stock"
-    batch = await batches.get(s, event.plan_id, lock=True)
+    target = await batches.for_reservation(s, event.plan_id, event.order_id)
+    withdrawn, batch = target.order_cancelled, target.batch
     created = False
     if batch is None:
-        # Choosing a day and inserting must be atomic with respect to other plannings.
-        await batches.lock_scheduling(s)
-        batch = await batches.get(s, event.plan_id, lock=True)
+        # Choosing a day and inserting must be atomic with respect to other plannings: the
+        # scheduling lock came with for_reservation, the plan is looked for again under it.
+        today = clock.today()
+        planning = await batches.planning(s, event.plan_id, today)
+        batch = planning.batch
         if batch is None:
-            batch = await _plan(ctx, event, batches_per_day, withdrawn and not for_stock)
+            batch = _plan(event, today, planning, batches_per_day, withdrawn and not for_stock)
             created = True
+            if withdrawn:  # inserted below with its first line otherwise
+                await batches.insert(s, batch)
 
     if batch.sku != event.sku:
         raise DomainRejection(f"plan {event.plan_id} is a batch of {batch.sku}, not {event.sku}")
@@ -49,19 +57,19 @@ async def on_materials_reserved(ctx: Context, event: MaterialsReserved, *, batch
             await _withdrawn(ctx, event, batch, created)
         return  # a batch for stock stays planned, covering nothing of the cancelled order
     promised = _in_unit(event.quantity_promised, event.unit, batch.unit)
-    changed = created
-    if batch.status == BatchStatus.planned and not created:
-        changed |= await batches.grow(s, batch.batch_id, _in_unit(event.batch_quantity, event.unit, batch.unit))
-    covered = await batches.cover(s, batch.batch_id, event.order_id, event.line_no, promised)
-    changed |= covered is not None
     lots = [LotUse(r.lot_id, r.sku, r.lot_no, r.quantity, r.unit.value, r.expiry_date) for r in event.reservations]
-    changed |= await batches.reserve(s, batch.batch_id, event.order_id, event.line_no, lots)
+    if created:
+        recorded = await batches.plan(s, batch, event.order_id, event.line_no, promised, lots)
+    else:
+        grow_to = _in_unit(event.batch_quantity, event.unit, batch.unit) if batch.status == BatchStatus.planned else None
+        recorded = await batches.record(s, batch.batch_id, event.order_id, event.line_no, promised, lots,
+                                        grow_to=grow_to)
 
-    if changed and announces_schedule(batch.status):
-        if created:  # born here: as inserted, covering this one line
-            await announce.scheduled_as(ctx, batch, [covered] if covered else [])
-        else:
-            await announce.scheduled(ctx, batch.batch_id)
+    if (created or recorded.changed) and announces_schedule(batch.status):
+        # The batch is locked since for_reservation: as read then, with what this handler changed.
+        if recorded.grown_to is not None:
+            batch = replace(batch, planned_quantity=recorded.grown_to)
+        await announce.scheduled_as(ctx, batch, recorded.covers)
 
 
 async def _withdrawn(ctx: Context, event: MaterialsReserved, batch: batches.Batch, created: bool) -> None:
@@ -94,28 +102,29 @@ async def on_order_cancelled(ctx: Context, event: OrderCancelled) -> None:
     arrive later. A second cancellation finds nothing covered any more and emits nothing."""
     s = ctx.session
     await ctx.lock(cancellations.order_lock(event.order_id))
-    await cancellations.record_order(s, event.order_id, event.reason, event.cancelled_at)
     reason = order_cancelled_reason(event.order_id, event.reason)
-    for found in await batches.covering(s, event.order_id):
-        batch = await batches.get(s, found.batch_id, lock=True)
-        covered = (await batches.covers(s, [batch.batch_id]))[batch.batch_id]
+    for batch in await cancellations.cancel_order(s, event.order_id, event.reason, event.cancelled_at):
+        stake = await cancellations.at_stake(s, batch)
+        covered = stake.covers
         outcome = fate(batch.status, covered, event.order_id, batch.purpose)
         if outcome == Fate.cancel:
             at = clock.now()
             await cancellations.mark_cancelled(s, batch.batch_id, at, reason)
             await announce.cancelled(ctx, batch, covered, reason, at, cancelled_orders=[event.order_id])
         elif outcome in (Fate.shrink, Fate.release):
-            await cancellations.uncover_order(s, batch.batch_id, event.order_id)
+            remaining = [c for c in covered if c.order_id != event.order_id]
+            shrink_to = None
             if outcome == Fate.shrink:
-                remaining = sum((c.quantity for c in covered if c.order_id != event.order_id), Decimal(0))
-                await cancellations.shrink(s, batch.batch_id, await _size_for(s, batch, remaining))
-            await announce.scheduled(ctx, batch.batch_id)
+                shrink_to = _size_for(batch, stake.rules, sum((c.quantity for c in remaining), Decimal(0)))
+            shrunk = await cancellations.drop_order(s, batch.batch_id, event.order_id, shrink_to)
+            # Locked since cancel_order: as read then, with what this handler changed.
+            await announce.scheduled_as(ctx, batch if shrunk is None else replace(batch, planned_quantity=shrunk),
+                                        remaining)
 
 
-async def _size_for(session, batch: batches.Batch, remaining: Decimal) -> Decimal:
+def _size_for(batch: batches.Batch, rules: Mapping[str, Any] | None, remaining: Decimal) -> Decimal:
     """The batch size the recipe's rule gives for what is still covered; the current size
     when the recipe (or a unit conversion to the batch's unit) is unknown here."""
-    rules = await recipes.batch_rules(session, batch.sku, batch.recipe_version)
     if rules is None:
         return batch.planned_quantity
     try:
@@ -126,14 +135,14 @@ async def _size_for(session, batch: batches.Batch, remaining: Decimal) -> Decima
     return shrunk_quantity(batch.planned_quantity, remaining, batch_min, multiple)
 
 
-async def _plan(ctx: Context, event: MaterialsReserved, batches_per_day: int, withdrawn: bool) -> batches.Batch:
-    s = ctx.session
-    today = clock.today()
+def _plan(event: MaterialsReserved, today: date, planning: batches.Planning, batches_per_day: int,
+          withdrawn: bool) -> batches.Batch:
+    """The batch the reservation makes, not inserted yet."""
     # A batch born cancelled takes no capacity slot: it starts "today" on paper only.
-    start = today if withdrawn else first_free_day(today, await batches.day_load(s, today), batches_per_day)
-    batch = batches.Batch(
+    start = today if withdrawn else first_free_day(today, planning.load, batches_per_day)
+    return batches.Batch(
         batch_id=event.plan_id,
-        batch_no=batch_number(today, await batches.next_sequence(s)),
+        batch_no=batch_number(today, planning.sequence),
         sku=event.sku,
         recipe_version=event.recipe_version,
         planned_quantity=event.batch_quantity,
@@ -152,8 +161,6 @@ async def _plan(ctx: Context, event: MaterialsReserved, batches_per_day: int, wi
         cancel_reason=order_cancelled_reason(event.order_id) if withdrawn else None,
         purpose="stock" if event.plan_purpose == "stock" else "order",
     )
-    await batches.insert(s, batch)
-    return batch
 
 
 def _in_unit(quantity: Decimal, unit: str, batch_unit: str) -> Decimal:

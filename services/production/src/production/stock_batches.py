@@ -28,12 +28,13 @@ async def on_replenishment_planned(ctx: Context, event: ReplenishmentPlanned, *,
     changed = False
     if batch is None:
         await batches.lock_scheduling(s)
-        batch = await batches.get(s, event.plan_id, lock=True)
+        today = clock.today()
+        planning = await batches.planning(s, event.plan_id, today)
+        batch = planning.batch
         if batch is None:
-            today = clock.today()
-            start = first_free_day(today, await batches.day_load(s, today), batches_per_day)
+            start = first_free_day(today, planning.load, batches_per_day)
             batch = batches.Batch(
-                batch_id=event.plan_id, batch_no=batch_number(today, await batches.next_sequence(s)), sku=event.sku,
+                batch_id=event.plan_id, batch_no=batch_number(today, planning.sequence), sku=event.sku,
                 recipe_version=event.recipe_version, planned_quantity=event.batch_quantity, unit=event.unit.value,
                 status=BatchStatus.planned, planned_start=start, planned_end=planned_end(start, event.lead_time_days),
                 lead_time_days=event.lead_time_days, started_at=None, completed_at=None, output_quantity=None,

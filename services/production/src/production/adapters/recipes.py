@@ -85,16 +85,3 @@ async def shelf_life_days(session: AsyncSession, sku: str, version: int) -> int 
         {"sku": sku, "v": version},
     )
     return result.scalar_one_or_none()
-
-
-async def batch_rules(session: AsyncSession, sku: str, version: int) -> Mapping[str, Any] | None:
-    """batch_min, batch_multiple and output_unit of the recipe version the batch was planned
-    with, else of the latest one; None if the recipe is unknown here."""
-    result = await session.execute(
-        text(
-            "SELECT batch_min, batch_multiple, output_unit FROM recipes WHERE sku = :sku "
-            "ORDER BY (recipe_version = :v) DESC, recipe_version DESC LIMIT 1"
-        ),
-        {"sku": sku, "v": version},
-    )
-    return result.mappings().first()
