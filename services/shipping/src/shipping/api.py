@@ -13,33 +13,15 @@ from contracts.events.shipping import ShippedLine
 from eventkit import Runtime
 from shipping import label_routes
 from shipping import repository as repo
+from shipping import ship_rows
+from shipping import shipment_views
 from shipping import status_links
 from shipping.domain.carriers import CARRIERS, tracking_url
 from shipping.delivery import NotDeliverable, UnknownShipment, mark_delivered
-from shipping.domain.shipment import Status, ship_refusal, shown_status
+from shipping.domain.shipment import Status, ship_refusal
 from shipping.notifier import wakeup
-from shipping.recalls import holds_of
-from shipping.schemas import CarrierOut, LineOut, NotificationOut, ShipmentOut, ShipRequest, ShipToOut
-from shipping.tables import Notification, OrderRecord, Shipment, ShipmentLine
-
-
-def _out(s: Shipment, lines: list[ShipmentLine], to: OrderRecord | None, holds: list[str]) -> ShipmentOut:
-    ship_to = None if to is None else ShipToOut(
-        name=to.recipient_name, email=to.recipient_email, address=to.recipient_address,
-        phone=to.recipient_phone, country=to.recipient_country)
-    status = shown_status(Status(s.status), holds)
-    return ShipmentOut(**{**s.model_dump(), "status": status.value}, lines=[LineOut(**li.model_dump()) for li in lines],
-                       order_no=to.order_no if to else None, ship_to=ship_to,
-                       blocked_reasons=holds if status is Status.BLOCKED else [])
-
-
-async def _views(session, shipments: list[Shipment]) -> list[ShipmentOut]:
-    lines = await repo.lines_of(session, [s.shipment_id for s in shipments])
-    recipients = await repo.recipients_of(session, list({s.order_id for s in shipments}))
-    holds = await holds_of(session, [s.shipment_id for s in shipments])
-    return [_out(s, lines[s.shipment_id], recipients.get(s.order_id), holds[s.shipment_id]) for s in shipments]
-
-
+from shipping.schemas import CarrierOut, NotificationOut, ShipmentOut, ShipRequest
+from shipping.tables import Notification, OrderRecord
 
 
 class NotificationStatus(StrEnum):
@@ -58,51 +40,38 @@ def make_api(rt: Runtime) -> FastAPI:
     app = FastAPI(title="batchflow shipping", version="1")
 
 
-    async def _locked(ctx, shipment_id: uuid.UUID) -> Shipment:
-        shipment = await repo.shipment_by_id(ctx.session, shipment_id, lock=True)
-        if shipment is None:
-            raise HTTPException(404, f"shipment {shipment_id} not found")
-        return shipment
-
     @app.post("/shipments/{shipment_id}/ship", response_model=ShipmentOut)
     async def ship(shipment_id: uuid.UUID, body: ShipRequest) -> ShipmentOut:
         async with rt.uow.start(name="ship") as ctx:
-            found = await repo.shipment_by_id(ctx.session, shipment_id)
-            if found is None:
-                raise HTTPException(404, f"shipment {shipment_id} not found")
             # Order row first, then the shipment (the handlers' lock order): the allocation
             # state read here is the one this shipment's lines were prepared from.
-            order = await repo.lock_order(ctx.session, found.order_id)
-            shipment = await _locked(ctx, shipment_id)
-            holds = (await holds_of(ctx.session, [shipment_id]))[shipment_id]
-            refusal = ship_refusal(Status(shipment.status), shipment.carrier, shipment.tracking_no, holds)
+            locked = await ship_rows.lock_and_read(ctx.session, shipment_id)
+            if locked is None:
+                raise HTTPException(404, f"shipment {shipment_id} not found")
+            shipment = locked.shipment
+            refusal = ship_refusal(Status(shipment.status), shipment.carrier, shipment.tracking_no, locked.holds)
             if refusal:
                 raise HTTPException(409, refusal)
             # Complete when inventory said nothing is outstanding: a backordered rest would
             # come in a later shipment. (The prepared shipment carries every open allocation.)
-            complete = order.allocation_complete
+            complete = locked.order.allocation_complete
             at = repo.now()
-            await ctx.session.execute(
-                update(Shipment)
-                .where(Shipment.shipment_id == shipment_id)
-                .values(status=Status.SHIPPED.value, carrier=body.carrier, tracking_no=body.tracking_no,
-                        complete=complete, shipped_at=at, updated_at=func.now())
-            )
-            await ctx.session.refresh(shipment)
+            shipped = await ship_rows.ship(ctx.session, locked, body.carrier, body.tracking_no, complete, at)
             # The view from what this command read under its locks (lines, order, holds are
             # unchanged by shipping), not read again.
-            lines = (await repo.lines_of(ctx.session, [shipment_id]))[shipment_id]
-            view = _out(shipment, lines, order, holds)
+            lines = [shipment_views.line(li) for li in locked.lines]
+            view = shipment_views.view(shipped, lines, locked.order, locked.holds)
             await ctx.emit(
                 Shipped(
-                    order_id=shipment.order_id, shipment_id=str(shipment_id), carrier=body.carrier,
+                    order_id=shipped.order_id, shipment_id=str(shipment_id), carrier=body.carrier,
                     tracking_no=body.tracking_no, complete=complete, shipped_at=at,
                     tracking_url=tracking_url(body.carrier, body.tracking_no),
-                    lines=[ShippedLine(**li.model_dump(exclude={"shipment_id"})) for li in lines],
+                    lines=[ShippedLine(line_no=li.line_no, sku=li.sku, lot_id=li.lot_id, lot_no=li.lot_no,
+                                       quantity=li.quantity, unit=li.unit, allocation_id=li.allocation_id,
+                                       expiry_date=li.expiry_date) for li in locked.lines],
                 ),
-                correlation_id=shipment.order_id,
+                correlation_id=shipped.order_id,
             )
-            await repo.add_shipped_notification(ctx.session, order, shipment, lines)
         wakeup(rt).set()  # after commit: the sender finds the row at once
         return view
 
@@ -110,12 +79,12 @@ def make_api(rt: Runtime) -> FastAPI:
     async def deliver(shipment_id: uuid.UUID) -> ShipmentOut:
         async with rt.uow.start(name="deliver") as ctx:
             try:
-                done = await mark_delivered(ctx, shipment_id, source="operator")
+                await mark_delivered(ctx, shipment_id, source="operator")
             except UnknownShipment as exc:
                 raise HTTPException(404, str(exc)) from None
             except NotDeliverable as exc:
                 raise HTTPException(409, exc.reason) from None
-            (view,) = await _views(ctx.session, [done.shipment])
+            view = await shipment_views.by_id(ctx.session, shipment_id)
         wakeup(rt).set()  # the delivery e-mail goes out at once
         return view
 
@@ -123,25 +92,16 @@ def make_api(rt: Runtime) -> FastAPI:
     async def list_shipments(
         status: Status | None = None, order_id: str | None = None, limit: int = Query(100, ge=1, le=1000)
     ) -> list[ShipmentOut]:
-        stmt = select(Shipment).order_by(Shipment.prepared_at.desc()).limit(limit)
-        if status:
-            # Blocked is shown, not stored: prepared ones, filtered below by their lots.
-            stored = Status.PREPARED if status is Status.BLOCKED else status
-            stmt = stmt.where(Shipment.status == stored.value)
-        if order_id:
-            stmt = stmt.where(Shipment.order_id == order_id)
-        async with rt.uow.sessions() as session:
-            shipments = (await session.execute(stmt)).scalars().all()
-            views = await _views(session, list(shipments))
-        return [v for v in views if status is None or v.status == status.value]
+        # Blocked is shown, not stored: prepared ones, filtered by their lots.
+        async with repo.reads(rt).connect() as conn:
+            return await shipment_views.listed(conn, status, order_id, limit)
 
     @app.get("/shipments/{shipment_id}", response_model=ShipmentOut)
     async def get_shipment(shipment_id: uuid.UUID) -> ShipmentOut:
-        async with rt.uow.sessions() as session:
-            shipment = await repo.shipment_by_id(session, shipment_id)
-            if shipment is None:
-                raise HTTPException(404, f"shipment {shipment_id} not found")
-            (view,) = await _views(session, [shipment])
+        async with repo.reads(rt).connect() as conn:
+            view = await shipment_views.by_id(conn, shipment_id)
+        if view is None:
+            raise HTTPException(404, f"shipment {shipment_id} not found")
         return view
 
     @app.get("/notifications", response_model=list[NotificationOut])

@@ -42,13 +42,12 @@ async def on_order_placed(ctx: Context, event: OrderPlaced, confirmation_wait: f
             recipient_country=to.country or c.country,
         )
     # Locked from here on: PromiseChanged's handler writes the date into the confirmation under this lock.
-    order = await order_rows.keep_recipient(ctx.session, event.order_id, recipient)
-    await labels.keep_ship_to(ctx, event)  # the ship-to as fields, for a carrier's label
+    # The ship-to as fields too, for a carrier's label (same statement).
+    order = await order_rows.keep_recipient(ctx.session, event.order_id, recipient, labels.ship_to_fields(event))
     if not order.recipient_email:
         return  # nobody to write to: the mails keep waiting
-    waiting, confirmation = await repo.mails_on_placement(ctx.session, event.order_id)
+    waiting = await confirmations.confirm(ctx.session, order, confirmation_wait)
     await repo.release_waiting_notifications(ctx.session, order, waiting)
-    await confirmations.confirm(ctx.session, order, confirmation_wait, confirmed=confirmation is not None)
 
 
 async def on_order_allocated(ctx: Context, event: OrderAllocated) -> None:
@@ -56,8 +55,7 @@ async def on_order_allocated(ctx: Context, event: OrderAllocated) -> None:
     allocated, the allocated part when the rest is backordered. Allocations that already
     left are never shipped again; a still-prepared shipment follows the latest state."""
     completes = event.fully_allocated and not event.outstanding
-    order = await order_rows.keep_allocation_state(ctx.session, event.order_id, completes)
-    shipments = await order_rows.shipments_with_lines(ctx.session, event.order_id)
+    order, shipments = await order_rows.keep_allocation_state(ctx.session, event.order_id, completes)
     if event.fully_allocated and not event.allocations and not any(s.status in LEFT for s in shipments):
         raise DomainRejection(f"order {event.order_id} is fully allocated but lists no allocations")
     decision = on_allocation(

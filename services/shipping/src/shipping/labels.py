@@ -27,7 +27,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from contracts.events import OrderPlaced
-from eventkit import Context, Runtime
+from eventkit import Runtime
 from shipping import repository as repo
 from shipping.carrier_records import CarrierLabel, ShipToAddress
 from shipping.carriers import easypost
@@ -66,17 +66,16 @@ class Parcel:
 
 
 # -- the ship-to, as fields ---------------------------------------------------------------------
-async def keep_ship_to(ctx: Context, event: OrderPlaced) -> None:
-    """OrderPlaced: the shop's ship-to as fields (a carrier needs them apart). Orders without
-    one (typed at the gateway) keep nothing here; their one-line address is split when needed."""
+def ship_to_fields(event: OrderPlaced) -> dict[str, str | None] | None:
+    """OrderPlaced: the shop's ship-to as fields (a carrier needs them apart), kept with the
+    order's row (`order_rows.keep_recipient`). Orders without one (typed at the gateway) keep
+    nothing here (None); their one-line address is split when needed."""
     to = event.details.ship_to if event.details and event.details.ship_to else None
     if to is None or not (to.address1 or to.city):
-        return
-    row = dict(name=to.name or event.customer.name, company=to.company, street1=to.address1, street2=to.address2,
-               city=to.city, zip=to.zip, state=to.province, country=to.country or event.customer.country,
-               phone=to.phone or event.customer.phone)
-    await ctx.session.execute(insert(ShipToAddress).values(order_id=event.order_id, **row)
-                              .on_conflict_do_update(index_elements=["order_id"], set_=row))
+        return None
+    return dict(name=to.name or event.customer.name, company=to.company, street1=to.address1, street2=to.address2,
+                city=to.city, zip=to.zip, state=to.province, country=to.country or event.customer.country,
+                phone=to.phone or event.customer.phone)
 
 
 def _ship_to(order: OrderRecord | None, kept: ShipToAddress | None) -> PostalAddress | None:

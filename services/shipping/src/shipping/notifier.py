@@ -10,7 +10,12 @@ keeps the row pending with attempts + 1 and an exponential backoff; after
 `notify_max_attempts` it is `failed` (POST /notifications/{id}/retry sends it again).
 A mail with a status link keeps the link's token in `secret` until it is sent: the sender
 puts the link in place of the body's placeholder and empties `secret` in the same commit,
-so the database ends up with the token's hash only."""
+so the database ends up with the token's hash only.
+
+What it costs when there is little to do: the statement that marks a mail sent also says
+whether another one is due, so a pass ends without a transaction that finds nothing; and a
+poll that was not woken first asks whether anything is due at all, in one statement without
+a transaction (`anything_due`), before it claims."""
 
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ from email.mime.text import MIMEText
 from sqlalchemy import text
 
 from eventkit import Runtime, is_transient
+from shipping import repository as repo
 from shipping.domain.notification import STATUS_LINK
 from shipping.status_links import link_url
 
@@ -35,16 +41,22 @@ _CLAIM = text(
     "WHERE status = 'pending' AND next_attempt_at <= now() "
     "ORDER BY next_attempt_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED"
 )
+# Marked sent, and whether another mail is due as the statement runs (statement_timestamp:
+# the transaction's now() is from before the SMTP conversation); the row itself is still
+# pending in the statement's snapshot. Rows another sender holds count too: the next claim
+# skips them and the pass ends.
 _SENT = text(
     "UPDATE notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL, "
-    "secret = NULL "
-    "WHERE notification_id = :id"
+    "secret = NULL WHERE notification_id = :id "
+    "RETURNING EXISTS (SELECT FROM notifications WHERE status = 'pending' AND next_attempt_at <= statement_timestamp() "
+    "AND notification_id <> :id) AS more_due"
 )
 _FAILED = text(
     "UPDATE notifications SET attempts = attempts + 1, last_error = :error, "
     "status = CASE WHEN attempts + 1 >= :max_attempts THEN 'failed' ELSE 'pending' END, "
     "next_attempt_at = now() + make_interval(secs => :delay) WHERE notification_id = :id"
 )
+_ANYTHING_DUE = text("SELECT EXISTS (SELECT FROM notifications WHERE status = 'pending' AND next_attempt_at <= now())")
 
 
 def wakeup(rt: Runtime) -> asyncio.Event:
@@ -130,9 +142,12 @@ async def send_due(rt: Runtime) -> int:
     sent = 0
     smtp = _Connection(s.smtp_host, s.smtp_port, s.smtp_timeout)
     try:
-        while True:
-            async with rt.uow.sessions() as session, session.begin():
-                row = (await session.execute(_CLAIM)).first()
+        more_due = True
+        while more_due:
+            # One mail per transaction: its row stays locked while it is mailed, and the commit
+            # that marks it sent covers that one mail only.
+            async with rt.engine.connect() as conn, conn.begin():
+                row = (await conn.execute(_CLAIM)).first()
                 if row is None:
                     return sent
                 try:
@@ -142,22 +157,36 @@ async def send_due(rt: Runtime) -> int:
                     delay = backoff(row.attempts + 1, s.notify_backoff_initial, s.notify_backoff_max)
                     log.warning("notification %s to %s failed (attempt %d, next in %.0fs): %s",
                                 row.notification_id, row.to_addr, row.attempts + 1, delay, exc)
-                    await session.execute(_FAILED, {"id": row.notification_id, "error": str(exc)[:500] or repr(exc),
-                                                    "delay": delay, "max_attempts": s.notify_max_attempts})
+                    await conn.execute(_FAILED, {"id": row.notification_id, "error": str(exc)[:500] or repr(exc),
+                                                 "delay": delay, "max_attempts": s.notify_max_attempts})
+                    more_due = True  # claim again: the next one, or this one if its short backoff ran out meanwhile
                 else:
-                    await session.execute(_SENT, {"id": row.notification_id})
+                    more_due = (await conn.execute(_SENT, {"id": row.notification_id})).scalar_one()
                     sent += 1
+        return sent
     finally:
         await asyncio.to_thread(smtp.close)
 
 
+async def anything_due(rt: Runtime) -> bool:
+    """Whether a pending notification is due: one statement, no transaction (a poll that finds
+    nothing, the usual case, costs no more)."""
+    async with repo.reads(rt).connect() as conn:
+        return (await conn.execute(_ANYTHING_DUE)).scalar_one()
+
+
 async def send_notifications(rt: Runtime) -> None:
-    """Background job: send what is due, then sleep until woken or the poll interval passes."""
+    """Background job: send what is due, then sleep until woken or the poll interval passes.
+    Woken (a commit queued a mail), it claims at once; after a quiet interval it first asks
+    whether anything is due (mails queued by the event handlers, other instances' work,
+    retries whose backoff ran out, confirmations whose wait for the date ran out)."""
     due = wakeup(rt)
+    woken = True  # at start: whatever is due
     while True:
         due.clear()
         try:
-            await send_due(rt)
+            if woken or await anything_due(rt):
+                await send_due(rt)
         except Exception as exc:
             # The database being away is expected now and then; anything else is a bug
             # worth a stack trace, but must not stop the sender either.
@@ -165,5 +194,8 @@ async def send_notifications(rt: Runtime) -> None:
                 log.warning("notifications: database unavailable: %s", exc)
             else:
                 log.exception("notifications: sender pass failed")
-        with contextlib.suppress(asyncio.TimeoutError):
+        try:
             await asyncio.wait_for(due.wait(), timeout=rt.settings.notify_poll_interval)
+            woken = True
+        except asyncio.TimeoutError:
+            woken = False

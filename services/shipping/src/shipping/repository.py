@@ -1,5 +1,5 @@
 """Queries and writes shared by the handlers, the API and the sender (one session = one
-transaction, always the caller's)."""
+transaction, always the caller's; `reads`: single-statement reads outside one)."""
 
 from __future__ import annotations
 
@@ -9,18 +9,14 @@ from datetime import date, datetime, timezone
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from eventkit import Runtime
 from shipping.domain.notification import ItemLine, Recipient, delayed_mail, delivered_mail, shipped_mail
 from shipping.tables import Notification, OrderRecord, Shipment, ShipmentLine
 
 
 # Statements the event handlers run for many orders: built once (see order_rows.py for why).
-_MAILS_ON_PLACEMENT = text(
-    "SELECT notification_id, kind, dedup_key, shipment_id, status, promised_date, expected_date, subject, body "
-    "FROM notifications WHERE order_id = :order_id "
-    "AND (status = 'waiting_recipient' OR (kind = 'confirmation' AND dedup_key = 'order')) FOR UPDATE"
-)
 _ADDRESSED = text(
     "UPDATE notifications SET to_addr = :to_addr, subject = :subject, body = :body, status = 'pending', "
     "next_attempt_at = now() WHERE notification_id = :id"
@@ -36,6 +32,15 @@ _ADD_DELAY_NOTICE = text(
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def reads(rt: Runtime) -> AsyncEngine:
+    """The service's engine for a read that is one statement: it runs on its own (autocommit),
+    without the BEGIN and ROLLBACK round trips of a transaction around it. Same pool."""
+    engine = rt.extras.get("shipping_reads")
+    if engine is None:
+        engine = rt.extras["shipping_reads"] = rt.engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine
 
 
 def shipment_id_for(order_id: str, seq: int = 1) -> uuid.UUID:
@@ -146,22 +151,10 @@ async def _add_shipment_mail(session: AsyncSession, order: OrderRecord | None, s
     )
 
 
-async def mails_on_placement(session: AsyncSession, order_id: str) -> tuple[list[Row], Row | None]:
-    """OrderPlaced's look at the order's mails, locked: those waiting for the recipient, and
-    the order confirmation if there is one (one statement: this runs for every order)."""
-    waiting, confirmation = [], None
-    for note in await session.execute(_MAILS_ON_PLACEMENT, {"order_id": order_id}):
-        if note.status == "waiting_recipient":
-            waiting.append(note)
-        elif note.kind == "confirmation" and note.dedup_key == "order":
-            confirmation = note
-    return waiting, confirmation
-
-
 async def release_waiting_notifications(session: AsyncSession, order: OrderRecord | Row, waiting: list[Row]) -> int:
     """The recipient became known: address and re-render the mails that waited for it (in
     the recipient's language, with the order number now known). `waiting`: from
-    `mails_on_placement`."""
+    `confirmations.confirm`."""
     if not order.recipient_email:
         return 0
     for note in waiting:

@@ -4,7 +4,10 @@ builders, a way to hand events to handlers as the consumer does, and outbox read
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -19,7 +22,7 @@ from contracts.events import (
 )
 from contracts.events.base import Customer, OrderLine
 from contracts.events.inventory import Allocation, LineOutstanding
-from devstack.testing import deliver_to_handler, free_port, in_background, read_outbox
+from devstack.testing import deliver_to_handler, envelope_for, free_port, in_background, query_scalar, read_outbox
 from eventkit import Runtime
 from shipping.handlers import on_order_allocated, on_order_cancelled, on_order_placed, on_promise_changed
 from shipping.notifier import send_notifications
@@ -73,6 +76,21 @@ class SmtpServer:
 async def deliver(rt: Runtime, event: Event) -> Envelope:
     """Hand an event to its handler as the consumer would (own transaction, fresh event id)."""
     return await deliver_to_handler(rt.uow, HANDLERS[type(event)], event)
+
+
+async def held_while(rt: Runtime, event: Event, then: Callable[[], Awaitable]):
+    """Handle `event` in a transaction kept open until `then()` waits for a lock (the order's
+    row); `then()`'s result once that transaction committed."""
+    waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    async with rt.uow.handling(envelope_for(event)) as ctx:
+        await HANDLERS[type(event)](ctx, event)
+        second = asyncio.create_task(then())
+        deadline = time.monotonic() + 10
+        while not await query_scalar(rt.uow, waiting):
+            assert time.monotonic() < deadline, "the second one never waited for the lock"
+            await asyncio.sleep(0.02)
+        assert not second.done()
+    return await second
 
 
 def new_order_id() -> str:

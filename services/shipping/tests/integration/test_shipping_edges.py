@@ -9,10 +9,12 @@ import pytest
 from sqlalchemy import text
 
 from contracts.events import PromiseChanged
+from devstack.testing import query_rows
 from devstack.waiting import poll
+from shipping import order_rows
 from shipping.notifier import send_due
 from shipping_testkit import (
-    SmtpServer, allocated, allocation, cancelled, deliver, new_order_id, outbox, placed, sender,
+    SmtpServer, allocated, allocation, cancelled, deliver, held_while, new_order_id, outbox, placed, sender,
 )
 
 pytestmark = pytest.mark.integration
@@ -253,3 +255,74 @@ async def test_mail_that_keeps_failing_is_failed_visibly_and_a_retry_by_hand_sen
         down.stop()
     again = await client.post(f"/notifications/{note['notification_id']}/retry")
     assert again.status_code == 409
+
+
+# -- The handlers and the ship command take the order's lock and read in one statement, whose
+# snapshot is older than what a holder of that lock committed while it waited.
+
+async def test_an_allocation_waiting_for_the_order_lock_builds_on_the_shipment_its_holder_prepared(rt, client):
+    order_id = new_order_id()
+    await deliver(rt, placed(order_id))
+    await held_while(rt, allocated(order_id, allocation("B1", "12")),
+                     lambda: deliver(rt, allocated(order_id, allocation("B2", "12"))))
+    (s,) = (await client.get("/shipments", params={"order_id": order_id})).json()
+    assert s["status"] == "prepared" and [(li["lot_no"], li["quantity"]) for li in s["lines"]] == [("B2", "12.000000")]
+
+
+async def test_two_allocations_of_an_order_not_known_yet_prepare_one_shipment(rt, client):
+    # Neither found the order's row: the second's upsert waited for the first's insert.
+    order_id = new_order_id()
+    await held_while(rt, allocated(order_id, allocation("B1", "12")),
+                     lambda: deliver(rt, allocated(order_id, allocation("B1", "7"), allocation("B2", "5"))))
+    (s,) = (await client.get("/shipments", params={"order_id": order_id})).json()
+    assert [(li["lot_no"], li["quantity"]) for li in s["lines"]] == [("B1", "7.000000"), ("B2", "5.000000")]
+
+
+async def test_a_ship_waiting_for_the_order_lock_ships_the_lines_its_holder_wrote(rt, client):
+    order_id = new_order_id()
+    await deliver(rt, placed(order_id))
+    sid = await prepared(rt, client, order_id)  # lot B1
+    r = await held_while(rt, allocated(order_id, allocation("B2", "12")),
+                         lambda: client.post(f"/shipments/{sid}/ship", json=SHIP))
+    assert r.status_code == 200, r.text
+    assert [li["lot_no"] for li in r.json()["lines"]] == ["B2"]
+    (row,) = await outbox(rt, "Shipped")
+    assert [li["lot_no"] for li in row["envelope"].data["lines"]] == ["B2"]
+    (note,) = await notes(client, order_id)
+    assert "(lot B2)" in note["body"]
+
+
+async def test_a_repeated_date_is_not_the_first_even_behind_the_lock_of_the_one_that_was(rt):
+    promised = date(2030, 3, 1)
+
+    async def first_date(order_id: str) -> bool:
+        async with rt.uow.sessions() as session, session.begin():
+            return (await order_rows.keep_dates(session, order_id, promised, promised))[1]
+
+    order_id = new_order_id()
+    assert await first_date(order_id) is True
+    assert await first_date(order_id) is False
+    other = new_order_id()
+    await deliver(rt, placed(other))
+    dated = PromiseChanged(order_id=other, promised_date=promised, expected_date=promised)
+    assert await held_while(rt, dated, lambda: first_date(other)) is False
+
+
+async def test_a_redelivered_order_placed_changes_nothing(rt, client):
+    order_id = new_order_id()
+    sid = await prepared(rt, client, order_id)  # shipped before the recipient was known: its mail waits
+    assert (await client.post(f"/shipments/{sid}/ship", json=SHIP)).status_code == 200
+    await deliver(rt, placed(order_id))
+
+    async def state():
+        links = await query_rows(rt.uow, "SELECT link_id, token_hash, revoked_at FROM status_links "
+                                         "WHERE order_id = :o ORDER BY created_at", o=order_id)
+        mails = await query_rows(rt.uow, "SELECT notification_id, kind, status, to_addr, subject, body, secret, "
+                                         "next_attempt_at FROM notifications WHERE order_id = :o ORDER BY kind", o=order_id)
+        return links, mails
+
+    before = await state()
+    assert [(m["kind"], m["status"]) for m in before[1]] == [("confirmation", "pending"), ("shipped", "pending")]
+    assert len(before[0]) == 1 and before[0][0]["revoked_at"] is None
+    await deliver(rt, placed(order_id))  # the same fact under a new event id
+    assert await state() == before

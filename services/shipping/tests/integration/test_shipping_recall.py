@@ -13,6 +13,7 @@ import pytest
 from contracts.events import LotHeld, LotReleased, RecallOpened
 from contracts.events.inventory import RecallCustomer, RecalledGoods, RecalledLot
 from devstack.waiting import poll
+from shipping.recalls import holds_of
 from shipping_testkit import allocated, allocation, deliver, new_order_id, placed, sender, shipments
 
 pytestmark = pytest.mark.integration
@@ -48,6 +49,22 @@ async def test_a_prepared_shipment_with_a_held_lot_is_blocked_until_the_hold_end
     assert shipment["status"] == "prepared" and shipment["blocked_reasons"] == []
     ok = await client.post(f"/shipments/{shipment['shipment_id']}/ship", json={"carrier": "DHL", "tracking_no": "TRK-1"})
     assert ok.status_code == 200, ok.text
+
+
+async def test_a_blocked_shipment_says_why_in_the_words_of_every_path(rt, client):
+    # The list reads the reasons in its one statement; the label path words them in Python.
+    order_id = new_order_id()
+    await deliver(rt, placed(order_id))
+    await deliver(rt, allocated(order_id, allocation("B-2", "6"), allocation("B-1", "6", line_no=2),
+                                allocation("B-1", "1", line_no=3)))
+    await deliver(rt, held("B-2", recall_id="R-7"))
+    await deliver(rt, held("B-1"))
+    (shipment,) = await shipments(client, order_id)
+    async with rt.uow.sessions() as session:
+        worded = (await holds_of(session, [uuid.UUID(shipment["shipment_id"])]))[uuid.UUID(shipment["shipment_id"])]
+    assert shipment["blocked_reasons"] == worded == [
+        "lot B-1 is on hold: supplier contamination", "lot B-2 is on hold (recall R-7): supplier contamination"]
+    assert (await client.get(f"/shipments/{shipment['shipment_id']}")).json() == shipment
 
 
 async def test_new_lines_from_another_lot_unblock_the_shipment(rt, client):
