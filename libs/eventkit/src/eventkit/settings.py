@@ -92,7 +92,7 @@ class ServiceSettings(TelemetrySettings):
     # after an empty fetch, which adds up to this much latency at low load.
     faststream_batch_timeout_ms: int = 200
 
-    # Relay: woken by LISTEN/NOTIFY on commit; the poll interval is only the fallback.
+    # Relay: woken by its process's commits and by LISTEN/NOTIFY; the poll interval is only the fallback.
     # Off only for tests that need an event to stay committed-but-unpublished (crash window).
     relay_enabled: bool = True
     relay_batch_size: int = 500
