@@ -12,7 +12,7 @@ import uuid
 from dataclasses import replace
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +20,8 @@ from contracts.events import LotHeld, LotReleased, RecallOpened
 from eventkit import Context
 from shipping import repository as repo
 from shipping.domain.notification import RecalledItem, recall_mail
-from shipping.tables import HeldLot, Notification, Shipment, ShipmentLine
+from shipping.shipment_views import hold_reasons
+from shipping.tables import HeldLot, Notification, Shipment
 
 KIND = "recall"
 
@@ -43,20 +44,16 @@ async def _remember(session: AsyncSession, lot_id: str, lot_no: str, sku: str, h
         index_elements=["lot_id"], set_=values, where=HeldLot.hold_seq < stmt.excluded.hold_seq))
 
 
+# Worded once, in SQL (`shipment_views.hold_reasons`): the lists and the ship command read it
+# in their own statements.
+_HOLDS_OF = text(f"SELECT s.id, {hold_reasons('s.id')} FROM unnest(CAST(:ids AS uuid[])) AS s(id)")
+
+
 async def holds_of(session: AsyncSession, shipment_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
     """Per shipment, why it is blocked: one phrase per held lot it carries."""
-    out: dict[uuid.UUID, list[str]] = {i: [] for i in shipment_ids}
     if not shipment_ids:
-        return out
-    rows = await session.execute(
-        select(ShipmentLine.shipment_id, HeldLot).join(HeldLot, HeldLot.lot_id == ShipmentLine.lot_id)
-        .where(ShipmentLine.shipment_id.in_(shipment_ids), HeldLot.held.is_(True))
-        .distinct().order_by(ShipmentLine.shipment_id, HeldLot.lot_no)
-    )
-    for shipment_id, lot in rows.all():
-        recall = f" (recall {lot.recall_id})" if lot.recall_id else ""
-        out[shipment_id].append(f"lot {lot.lot_no} is on hold{recall}: {lot.reason}")
-    return out
+        return {}
+    return {i: list(h) for i, h in await session.execute(_HOLDS_OF, {"ids": list(shipment_ids)})}
 
 
 async def on_recall_opened(ctx: Context, event: RecallOpened) -> None:

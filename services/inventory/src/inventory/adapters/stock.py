@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.domain.fefo import LotSupply
 from inventory.index_predicates import free_lots
-from inventory.tables import Allocation, Item, Lot, Plan, Reservation, StockMovement, utcnow
+from inventory.tables import Allocation, Item, Lot, Plan, Reservation, utcnow
 
 
 def new_id() -> str:
@@ -308,15 +308,6 @@ async def reserve(session: AsyncSession, lot: Lot, plan_id: str, quantity: Decim
     reservation = changes.reserve(lot, plan_id, quantity)
     await changes.write(session)
     return reservation
-
-
-async def allocate(
-    session: AsyncSession, lot: Lot, order_id: str, line_no: int, quantity: Decimal, plan_id: str | None = None
-) -> Allocation:
-    changes = LotChanges()
-    allocation = changes.allocate(lot, order_id, line_no, quantity, plan_id)
-    await changes.write(session)
-    return allocation
 
 
 async def release_reservation(session: AsyncSession, lot: Lot, reservation: Reservation, quantity: Decimal) -> None:
