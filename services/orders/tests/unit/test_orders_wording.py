@@ -39,7 +39,12 @@ def test_reserved_scheduled_allocated_shipped():
         planned_start=date(2026, 11, 25), planned_end=date(2026, 11, 27),
     )
     text = describe(scheduled, "o1")
-    assert "batch B261125-0001 scheduled" in text and "ends 2026-11-27" in text and "line 1" in text
+    assert "batch B261125-0001 scheduled" in text and "ends 2026-11-27" in text and text.endswith("(covers line 1)")
+    # Another order joins the batch: production schedules it again, and the entry says why it is there.
+    joined = scheduled.model_copy(update={"covers": [*scheduled.covers, LineQuantity(order_id="o2", line_no=1, quantity=Decimal(5)),
+                                                     LineQuantity(order_id="o2", line_no=2, quantity=Decimal(5))]})
+    assert describe(joined, "o1").endswith("(covers line 1; shared with 1 other order)")
+    assert describe(joined, "o2").endswith("(covers line 1, line 2; shared with 1 other order)")
     allocated = ev.OrderAllocated(
         order_id="o1", fully_allocated=False,
         allocations=[Allocation(allocation_id="a", line_no=1, sku="SOAP", lot_id="x", lot_no="L1",

@@ -13,9 +13,15 @@ def qty(quantity: Decimal, unit: str) -> str:
     return f"{text} {unit}"
 
 
-def _covers(covers: list, order_id: str) -> str:
+def _covers(covers: list, order_id: str, *, shared: bool = False) -> str:
+    """" (covers line 1)"; `shared`: also how many other orders the batch serves, so that a
+    batch scheduled again because another order joined it does not read like a repeat."""
     mine = [f"line {c.line_no}" for c in covers if c.order_id == order_id]
-    return f" (covers {', '.join(mine)})" if mine else ""
+    if not mine:
+        return ""
+    others = len({c.order_id for c in covers if c.order_id != order_id})
+    also = f"; shared with {others} other order{'' if others == 1 else 's'}" if shared and others else ""
+    return f" (covers {', '.join(mine)}{also})"
 
 
 def _backordered(outstanding: list) -> str:
@@ -65,7 +71,7 @@ def describe(event: ev.Event, order_id: str, *, cancelled: bool = False,
         case ev.BatchScheduled():
             return (
                 f"batch {event.batch_no} scheduled, {qty(event.planned_quantity, event.unit)} {event.sku}, "
-                f"starts {event.planned_start}, ends {event.planned_end}{_covers(event.covers, order_id)}"
+                f"starts {event.planned_start}, ends {event.planned_end}{_covers(event.covers, order_id, shared=True)}"
             )
         case ev.BatchStarted():
             return f"batch {event.batch_no} ({event.sku}) started{_covers(event.covers, order_id)}"
