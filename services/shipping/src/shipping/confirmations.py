@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shipping import repository as repo
 from shipping import status_links
-from shipping.domain.notification import ItemLine, confirmation_mail, dated_mail
+from shipping.domain.notification import ItemLine, confirmation_mail, dated_mail, without_status_link
 from shipping.tables import OrderRecord
 
 CONFIRMATION, DATED, ONCE = "confirmation", "dated", "order"
@@ -67,10 +67,13 @@ _INSERT = text(
 )
 # The first date: the order's confirmation, locked, and written into it when it still waits
 # for it (not sent, undated), in one statement (the UPDATE, read by nobody, runs after `note`).
+# A confirmation not sent and without its link's token had the link withdrawn (status_links):
+# it is written again without the link.
 _DATE_CONFIRMATION = text(
     "WITH note AS MATERIALIZED (SELECT notification_id, status, promised_date FROM notifications "
     "WHERE order_id = :order_id AND kind = 'confirmation' AND dedup_key = 'order' FOR UPDATE), "
-    "dated AS (UPDATE notifications n SET subject = :subject, body = :body, promised_date = :promised_date, "
+    "dated AS (UPDATE notifications n SET subject = :subject, "
+    "body = CASE WHEN n.secret IS NULL THEN :body_withdrawn ELSE :body END, promised_date = :promised_date, "
     "next_attempt_at = now() FROM note WHERE n.notification_id = note.notification_id "
     "AND note.status <> 'sent' AND note.promised_date IS NULL) "
     "SELECT notification_id, status, promised_date FROM note"
@@ -118,9 +121,11 @@ async def dated(session: AsyncSession, order: Order, promised: date) -> None:
     follows, so the date goes in its own mail (once)."""
     if order.cancelled_at is not None:
         return
-    subject, body = confirmation_mail(repo.recipient(order), _items(order), promised)
+    to = repo.recipient(order)
+    subject, body = confirmation_mail(to, _items(order), promised)
     note = (await session.execute(_DATE_CONFIRMATION, {
-        "order_id": order.order_id, "subject": subject, "body": body, "promised_date": promised})).first()
+        "order_id": order.order_id, "subject": subject, "body": body,
+        "body_withdrawn": without_status_link(body, to), "promised_date": promised})).first()
     if note is None or note.status != "sent" or note.promised_date is not None:
         return  # OrderPlaced not here yet (the confirmation will be written with the date), or dated now
     subject, body = dated_mail(repo.recipient(order), promised)

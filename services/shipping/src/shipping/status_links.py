@@ -7,7 +7,9 @@ unknown, revoked or malformed gives the same None (the caller answers 404 alike)
 
 A mail not sent yet keeps its link's token (`notifications.secret`) until it leaves: when a
 new link is issued by an operator, such mails (the order confirmation held for its date, one that failed
-and waits for a retry) carry the new link, not the one just revoked."""
+and waits for a retry) carry the new link, not the one just revoked. When an operator only
+revokes the link, they say it was withdrawn instead, and a mail that only brought a link
+is not sent: no mail leaves with a link that opens nothing."""
 
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from eventkit import Runtime
 from shipping import repository as repo
 from shipping.domain.carriers import tracking_url
-from shipping.domain.notification import status_link_mail
+from shipping.domain.notification import Recipient, status_link_mail, without_status_link
 from shipping.tables import Notification, Shipment, StatusLink
 
 TOKEN_BYTES = 24
@@ -60,6 +62,11 @@ _RELINK = text(
     "AND status IN ('pending', 'failed')"
 )
 
+_UNSENT = "order_id = :order_id AND secret IS NOT NULL AND status IN ('pending', 'failed')"
+_DROP_LINK_MAILS = text(f"DELETE FROM notifications WHERE kind = 'status_link' AND {_UNSENT}")
+_UNSENT_WITH_LINK = text(f"SELECT notification_id, body FROM notifications WHERE {_UNSENT} FOR UPDATE")
+_WITHDRAW = text("UPDATE notifications SET body = :body, secret = NULL WHERE notification_id = :id")
+
 
 async def issue(session: AsyncSession, order_id: str) -> tuple[str, int]:
     """A new live link for the order (the previous one revoked); returns the token, which is
@@ -75,6 +82,16 @@ async def relink_unsent(session: AsyncSession, order_id: str, token: str) -> Non
     """The order's mails not sent yet carry `token`'s link instead of the one they were written
     with. Only an operator's new link needs it: the first confirmation is the order's first mail."""
     await session.execute(_RELINK, {"order_id": order_id, "token": token})
+
+
+async def withdraw_from_unsent(session: AsyncSession, order_id: str, to: Recipient) -> None:
+    """The link was revoked and none issued: the order's mails not sent yet must not carry it.
+    A mail that only brought a link is not sent at all; any other (the confirmation held for
+    its date, a mail waiting for a retry) says the link was withdrawn. A mail the sender is
+    sending at this moment is waited for, and left as sent."""
+    await session.execute(_DROP_LINK_MAILS, {"order_id": order_id})
+    for notification_id, body in (await session.execute(_UNSENT_WITH_LINK, {"order_id": order_id})).all():
+        await session.execute(_WITHDRAW, {"id": notification_id, "body": without_status_link(body, to)})
 
 
 async def revoke(session: AsyncSession, order_id: str) -> int:
@@ -164,11 +181,14 @@ def routes(rt: Runtime) -> APIRouter:
 
     @router.post("/orders/{order_id}/status-link/revoke", response_model=LinkOut, responses={404: {}})
     async def revoke_link(order_id: str = Path(max_length=100, pattern=ORDER_ID_SHAPE)) -> LinkOut:
-        """The order's private status link stops working at once (the page answers 404)."""
+        """The order's private status link stops working at once (the page answers 404), and
+        no mail that has not left yet carries it."""
         async with rt.uow.start(name="revoke status link") as ctx:
             if not await links_of(ctx.session, order_id):
                 raise HTTPException(404, f"order {order_id} has no status link")
+            order = await repo.lock_order(ctx.session, order_id)  # one link change of an order at a time
             revoked = await revoke(ctx.session, order_id)
+            await withdraw_from_unsent(ctx.session, order_id, repo.recipient(order))
         return LinkOut(order_id=order_id, revoked=revoked)
 
     @router.post("/orders/{order_id}/status-link", response_model=LinkOut, responses={404: {}, 409: {}})

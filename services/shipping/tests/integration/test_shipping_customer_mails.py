@@ -219,6 +219,35 @@ async def test_a_confirmation_still_held_when_a_new_link_is_issued_carries_the_n
     assert (await resolve(client, fresh)).json()["order_id"] == order_id
 
 
+@pytest.mark.parametrize("language", ["en", "fr"])
+async def test_a_link_revoked_before_its_mails_left_is_in_none_of_them(rt, client, smtp, language):
+    """An operator revokes the link and issues none: the confirmation still held for its date
+    says the link was withdrawn (in the order's language), and the mail that only brought a
+    new link is not sent at all."""
+    order_id = new_order_id()
+    await deliver(rt, french(order_id) if language == "fr" else placed(order_id, order_no="SO-5001"))  # undated: held
+    issued = await client.post(f"/orders/{order_id}/status-link")  # its mail waits: no sender runs yet
+    (fresh,) = LINK.findall(issued.json()["url"])
+    assert len(await notes(client, order_id, "status_link")) == 1
+    revoked = await client.post(f"/orders/{order_id}/status-link/revoke")
+    assert revoked.status_code == 200 and revoked.json()["revoked"] == 1
+    assert (await resolve(client, fresh)).status_code == 404
+    assert await notes(client, order_id, "status_link") == []
+    async with sender(rt):
+        await deliver(rt, dated(order_id))
+        (confirmation,) = await poll(lambda: mails(smtp, "SO-5001"), 15)
+    text = body(confirmation)
+    assert not LINK.search(text) and "[private status link]" not in text
+    withdrawn = {
+        "en": "The private link to follow your order SO-5001 has been withdrawn; ask us for a new one if you need it.",
+        "fr": "Le lien privé pour suivre votre commande SO-5001 a été retiré ; demandez-nous-en un nouveau si besoin.",
+    }[language]
+    assert withdrawn in text
+    assert "private page" not in text and "page privée" not in text  # the link's own heading went with it
+    (sent,) = await notes(client, order_id, "confirmation")
+    assert sent["status"] == "sent"
+
+
 async def test_the_resolved_order_shows_parcels_without_lots(rt, client, smtp):
     order_id = new_order_id()
     await deliver(rt, placed(order_id, order_no="SO-5001"))

@@ -87,6 +87,15 @@ def status_link_mail(to: Recipient) -> tuple[str, str]:
     return m.t("status_link.subject"), m.body()
 
 
+def without_status_link(body: str, to: Recipient) -> str:
+    """A mail written with the private link, for when the link is revoked before the mail
+    leaves: the link's lines say it was withdrawn instead (a dead link would open nothing)."""
+    m = _Mail(to)
+    withdrawn = m.t("status_link.withdrawn")
+    block = f"{m.w('status_link')}\n{STATUS_LINK}"
+    return body.replace(block, withdrawn) if block in body else body.replace(STATUS_LINK, withdrawn)
+
+
 def shipped_mail(to: Recipient, carrier: str, tracking_no: str, items: list[ItemLine], partial: bool = False,
                  follow_up: bool = False) -> tuple[str, str]:
     """(subject, body) of the shipping confirmation. `partial`: the rest is backordered and

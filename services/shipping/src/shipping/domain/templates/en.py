@@ -26,6 +26,7 @@ STRINGS = {
 
     "status_link.subject": "A new private link to follow {ref}",
     "status_link.body": "Here is a new private link to follow {ref}; the previous one no longer works:",
+    "status_link.withdrawn": "The private link to follow {ref} has been withdrawn; ask us for a new one if you need it.",
 
     "shipped.subject": "{Ref} has shipped ({carrier} {tracking_no})",
     "shipped.subject_partial": "Part of {ref} has shipped ({carrier} {tracking_no})",

@@ -25,6 +25,7 @@ STRINGS = {
 
     "status_link.subject": "Un nouveau lien privé pour suivre {ref}",
     "status_link.body": "Voici un nouveau lien privé pour suivre {ref} ; l'ancien ne fonctionne plus :",
+    "status_link.withdrawn": "Le lien privé pour suivre {ref} a été retiré ; demandez-nous-en un nouveau si besoin.",
 
     "shipped.subject": "{Ref} a été expédiée ({carrier} {tracking_no})",
     "shipped.subject_partial": "Une partie de {ref} a été expédiée ({carrier} {tracking_no})",
