@@ -40,6 +40,9 @@ class OrderCancelled(Event):
     order_id: str
     reason: str = ""
     cancelled_at: datetime
+    # The order's number, for people reading what the cancellation undid ("order SO-000123
+    # cancelled"); absent from producers older than it.
+    order_no: str | None = None
 
 
 class PromiseChanged(Event):

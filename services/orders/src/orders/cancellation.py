@@ -47,7 +47,7 @@ async def cancel(ctx: Context, order_id: str, reason: str, handling_days: int) -
     order.cancel_reason = reason or None
     _, facts = await read_facts(session, order)
     refresh(facts, handling_days)
-    event = OrderCancelled(order_id=order_id, reason=reason, cancelled_at=now)
+    event = OrderCancelled(order_id=order_id, order_no=order.order_no, reason=reason, cancelled_at=now)
     envelope = await ctx.emit(event, correlation_id=order_id)
     facts.add_timeline(timeline_entry(order, envelope, describe(event, order_id)))
     await facts.save()

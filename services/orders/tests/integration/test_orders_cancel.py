@@ -48,6 +48,7 @@ async def test_cancel_before_shipment_cancels_and_emits_order_cancelled(orders, 
     [(topic, key, env)] = [row for row in await orders.outbox(".order-cancelled.v1")]
     assert topic == "orders.order-cancelled.v1" and key == oid
     assert env.data["reason"] == "customer changed their mind" and env.correlation_id == oid
+    assert env.data["order_no"] == view["order_no"]  # what downstream names the order by
     assert str(env.event_id) == last["event_id"]
     assert (await orders.api.get("/orders", params={"status": "cancelled"})).json()["total"] == 1
 

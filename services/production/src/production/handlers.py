@@ -43,7 +43,8 @@ async def on_materials_reserved(ctx: Context, event: MaterialsReserved, *, batch
         planning = await batches.planning(s, event.plan_id, today)
         batch = planning.batch
         if batch is None:
-            batch = _plan(event, today, planning, batches_per_day, withdrawn and not for_stock)
+            batch = _plan(event, today, planning, batches_per_day, withdrawn and not for_stock,
+                          target.cancelled_order_no)
             created = True
             if withdrawn:  # inserted below with its first line otherwise
                 await batches.insert(s, batch)
@@ -102,8 +103,8 @@ async def on_order_cancelled(ctx: Context, event: OrderCancelled) -> None:
     arrive later. A second cancellation finds nothing covered any more and emits nothing."""
     s = ctx.session
     await ctx.lock(cancellations.order_lock(event.order_id))
-    reason = order_cancelled_reason(event.order_id, event.reason)
-    for batch in await cancellations.cancel_order(s, event.order_id, event.reason, event.cancelled_at):
+    reason = order_cancelled_reason(event.order_id, event.reason, event.order_no)
+    for batch in await cancellations.cancel_order(s, event.order_id, event.order_no, event.reason, event.cancelled_at):
         stake = await cancellations.at_stake(s, batch)
         covered = stake.covers
         outcome = fate(batch.status, covered, event.order_id, batch.purpose)
@@ -136,7 +137,7 @@ def _size_for(batch: batches.Batch, rules: Mapping[str, Any] | None, remaining: 
 
 
 def _plan(event: MaterialsReserved, today: date, planning: batches.Planning, batches_per_day: int,
-          withdrawn: bool) -> batches.Batch:
+          withdrawn: bool, cancelled_order_no: str | None = None) -> batches.Batch:
     """The batch the reservation makes, not inserted yet."""
     # A batch born cancelled takes no capacity slot: it starts "today" on paper only.
     start = today if withdrawn else first_free_day(today, planning.load, batches_per_day)
@@ -158,7 +159,7 @@ def _plan(event: MaterialsReserved, today: date, planning: batches.Planning, bat
         expiry_date=None,
         created_at=clock.now(),
         cancelled_at=clock.now() if withdrawn else None,
-        cancel_reason=order_cancelled_reason(event.order_id) if withdrawn else None,
+        cancel_reason=order_cancelled_reason(event.order_id, order_no=cancelled_order_no) if withdrawn else None,
         purpose="stock" if event.plan_purpose == "stock" else "order",
     )
 

@@ -28,9 +28,11 @@ class Production:
         return await deliver_to_handler(self.uow, on_materials_reserved, event, event_id,
                                         batches_per_day=self.batches_per_day)
 
-    async def cancel_order(self, order_id: str, reason: str = "", event_id: uuid.UUID | None = None) -> Envelope:
-        """Deliver the orders service's OrderCancelled, as the consumer does."""
-        event = OrderCancelled(order_id=order_id, reason=reason, cancelled_at=clock.now())
+    async def cancel_order(self, order_id: str, reason: str = "", event_id: uuid.UUID | None = None,
+                           order_no: str | None = None) -> Envelope:
+        """Deliver the orders service's OrderCancelled, as the consumer does (without
+        `order_no`: as a producer older than that field sends it)."""
+        event = OrderCancelled(order_id=order_id, order_no=order_no, reason=reason, cancelled_at=clock.now())
         return await deliver_to_handler(self.uow, on_order_cancelled, event, event_id)
 
     async def define(self, sku: str, kind: str, base_unit: str, *, active: bool = True, revision: int = 1) -> Envelope:

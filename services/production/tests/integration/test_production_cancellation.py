@@ -147,6 +147,24 @@ async def test_a_second_cancellation_of_the_same_order_changes_nothing(productio
     assert ([await _batch(production, p) for p in (alone, shared)], len(await production.outbox())) == after
 
 
+async def test_a_batch_cancelled_with_its_order_names_the_order_by_its_number(production):
+    """Operators read order numbers, not ids: the batch a cancellation cancels says which order
+    by the number OrderCancelled gives, also when the reservation comes after the cancellation."""
+    first, late = str(uuid.uuid4()), str(uuid.uuid4())
+    plan = str(uuid.uuid4())
+    await production.deliver(reserved(first, plan, lots=[lot("lot-a", "BASE", "5")]))
+    await production.cancel_order(first, reason="customer changed mind", order_no="SO-000123")
+    assert (await _batch(production, plan))["cancel_reason"] == "order SO-000123 cancelled: customer changed mind"
+
+    await production.cancel_order(late, order_no="SO-000124")
+    overtaken = str(uuid.uuid4())
+    await production.deliver(reserved(late, overtaken, lots=[lot("lot-b", "BASE", "5")]))
+    batch = await _batch(production, overtaken)
+    assert (batch["status"], batch["cancel_reason"]) == ("cancelled", "order SO-000124 cancelled")
+    reasons = [env.data["reason"] for _, _, env in await production.outbox("batch-cancelled.v1")]
+    assert reasons == ["order SO-000123 cancelled: customer changed mind", "order SO-000124 cancelled"]
+
+
 async def test_a_cancellation_that_overtakes_the_reservation_converges(production):
     await production.cancel_order("SO-9")
     plan = str(uuid.uuid4())

@@ -64,3 +64,4 @@ def test_only_a_planned_batch_can_be_cancelled_by_an_operator():
 def test_the_reason_names_the_order_and_its_own_reason():
     assert order_cancelled_reason("SO-7") == "order SO-7 cancelled"
     assert order_cancelled_reason("SO-7", " customer changed mind ") == "order SO-7 cancelled: customer changed mind"
+    assert order_cancelled_reason("0d5c-uuid", "x", order_no="SO-000007") == "order SO-000007 cancelled: x"

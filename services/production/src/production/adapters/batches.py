@@ -70,9 +70,10 @@ async def get(session: AsyncSession, batch_id: str, *, lock: bool = False) -> Ba
 # get-then-lock_scheduling), and the caller reads it again with `planning`, whose snapshot
 # is taken once that lock is held.
 _FOR_RESERVATION = text(
-    "SELECT cancelled.order_cancelled, "
+    "SELECT cancelled.order_cancelled, cancelled.cancelled_order_no, "
     f"CASE WHEN found.batch_id IS NULL THEN pg_advisory_xact_lock({_SCHEDULING_LOCK}) END AS scheduling, found.* "
-    "FROM (SELECT EXISTS (SELECT FROM cancelled_orders WHERE order_id = :o) AS order_cancelled) AS cancelled "
+    "FROM (SELECT EXISTS (SELECT FROM cancelled_orders WHERE order_id = :o) AS order_cancelled, "
+    "(SELECT order_no FROM cancelled_orders WHERE order_id = :o) AS cancelled_order_no) AS cancelled "
     f"LEFT JOIN LATERAL ({_BATCH} WHERE batch_id = :id FOR UPDATE) AS found ON true"
 )
 
@@ -81,13 +82,15 @@ _FOR_RESERVATION = text(
 class ReservationTarget:
     batch: Batch | None  # locked; None: not planned yet, and the scheduling lock is held
     order_cancelled: bool
+    cancelled_order_no: str | None = None  # the cancelled order's number, when its cancellation gave it
 
 
 async def for_reservation(session: AsyncSession, batch_id: str, order_id: str) -> ReservationTarget:
     """What a reservation of `order_id` on the plan `batch_id` works on, in one round trip:
     get(lock=True), whether the order is cancelled here and, for a new plan, lock_scheduling."""
     row = (await session.execute(_FOR_RESERVATION, {"id": batch_id, "o": order_id})).one()
-    return ReservationTarget(None if row.batch_id is None else from_row(row), row.order_cancelled)
+    return ReservationTarget(None if row.batch_id is None else from_row(row), row.order_cancelled,
+                             row.cancelled_order_no)
 
 
 # Under the scheduling lock: the plan if a concurrent planning made it meanwhile, else the

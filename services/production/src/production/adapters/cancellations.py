@@ -29,17 +29,19 @@ def order_lock(order_id: str) -> str:
 # the order the handler goes through them (planned_start, batch_no), as it used to lock them
 # one by one. Which batches cover the order is settled: its lines change only under its lock.
 _CANCEL_ORDER = text(
-    "WITH recorded AS (INSERT INTO cancelled_orders (order_id, reason, cancelled_at) VALUES (:o, :r, :at) "
+    "WITH recorded AS (INSERT INTO cancelled_orders (order_id, order_no, reason, cancelled_at) VALUES (:o, :n, :r, :at) "
     "ON CONFLICT (order_id) DO NOTHING) "
     f"SELECT {batches.COLUMNS} FROM batches WHERE batch_id IN (SELECT batch_id FROM batch_covers WHERE order_id = :o) "
     "ORDER BY planned_start, batch_no FOR UPDATE"
 )
 
 
-async def cancel_order(session: AsyncSession, order_id: str, reason: str, at: datetime) -> list[batches.Batch]:
+async def cancel_order(session: AsyncSession, order_id: str, order_no: str | None, reason: str,
+                       at: datetime) -> list[batches.Batch]:
     """Remember the order as cancelled (the first time only) and return the batches that
     cover it, locked, in planned_start order."""
-    return [batches.from_row(r) for r in await session.execute(_CANCEL_ORDER, {"o": order_id, "r": reason, "at": at})]
+    params = {"o": order_id, "n": order_no, "r": reason, "at": at}
+    return [batches.from_row(r) for r in await session.execute(_CANCEL_ORDER, params)]
 
 
 # Read after the batch is locked (a statement of its own: its snapshot must see the lines

@@ -49,8 +49,9 @@ def cancel_refusal(status: BatchStatus) -> str | None:
     return f"batch is {status.value}; only a planned batch can be cancelled"
 
 
-def order_cancelled_reason(order_id: str, detail: str = "") -> str:
+def order_cancelled_reason(order_id: str, detail: str = "", order_no: str | None = None) -> str:
     """The reason a batch gives when an order's cancellation cancelled it (shown to operators
-    and on the order's timeline)."""
+    and on the order's timeline): the order by its number, by its id when the number is not
+    known (a producer older than OrderCancelled.order_no)."""
     detail = detail.strip()
-    return f"order {order_id} cancelled" + (f": {detail}" if detail else "")
+    return f"order {order_no or order_id} cancelled" + (f": {detail}" if detail else "")
