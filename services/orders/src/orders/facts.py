@@ -95,7 +95,8 @@ async def record(ctx: Context, envelope: Envelope, event: Event, order_id: str, 
     # After a cancellation events still leave their trace (status after: cancelled), and
     # the timeline says so when goods left anyway.
     detail = describe(event, order_id, cancelled=order.cancelled_at is not None,
-                      plan_units={p.plan_id: p.unit for p in facts.plans.values()})
+                      plan_units={p.plan_id: p.unit for p in facts.plans.values()},
+                      plan_batches={p.plan_id: p.batch_no for p in facts.plans.values()})
     facts.add_timeline(timeline_entry(order, envelope, detail, digest, kind))
     # Once goods left, the customer has them (or a tracking number): no date to announce.
     if order.expected_date != previous and order.cancelled_at is None and not goods_left(order.progress):

@@ -52,7 +52,7 @@ async def test_every_undo_step_appears_on_the_timeline(orders):
     undo = [(e["event_type"], e["producer"], e["status"], e["detail"]) for e in view["timeline"][-3:]]
     assert undo == [
         ("StockReleased", "inventory", "cancelled",
-         "released 5 kg of lot L2 (line 2); released the promise of 10 pcs from batch plan plan-1 (line 1): "
+         "released 5 kg of lot L2 (line 2); released the promise of 10 pcs from batch B261125-0001 (line 1): "
          "order cancelled"),
         ("ShipmentWithdrawn", "shipping", "cancelled", "shipment withdrawn (shp-1): order cancelled"),
         ("BatchCancelled", "production", "cancelled",

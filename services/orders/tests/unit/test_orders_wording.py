@@ -85,6 +85,9 @@ def test_backorder_and_cancellation_wording():
     assert describe(released, "o1", plan_units={"p1": "kg"}) == (
         "released 6 pcs of lot L1 (line 1); released the promise of 2.5 kg from batch plan p1 (line 2)")
     assert describe(released, "o1").endswith("the promise of 2.5 from batch plan p1 (line 2)")  # unit unknown
+    # Once production numbered the plan's batch, the promise is named by that number.
+    assert describe(released, "o1", plan_units={"p1": "kg"}, plan_batches={"p1": "B261125-0003"}).endswith(
+        "the promise of 2.5 kg from batch B261125-0003 (line 2)")
     assert describe(ev.StockReleased(order_id="o1"), "o1") == "nothing was set aside; nothing released"
     assert describe(ev.OrderCancelled(order_id="o1", cancelled_at=NOW), "o1") == "order cancelled"
     cancelled_batch = ev.BatchCancelled(batch_id="b", batch_no="B1", sku="SOAP-1", cancelled_at=NOW,

@@ -32,20 +32,26 @@ def _backordered(outstanding: list) -> str:
     return ", ".join(qty(q, u) for u, q in per_unit.items())
 
 
-def _released(event: ev.StockReleased, plan_units: Mapping[str, str | None]) -> str:
+def _released(event: ev.StockReleased, plan_units: Mapping[str, str | None],
+              plan_batches: Mapping[str, str | None]) -> str:
     parts = [f"released {qty(a.quantity, a.unit)} of lot {a.lot_no} (line {a.line_no})" for a in event.allocations]
     for p in event.promises:
         unit = plan_units.get(p.plan_id)
         amount = qty(p.quantity, unit) if unit else format(p.quantity.normalize(), "f")
-        parts.append(f"released the promise of {amount} from batch plan {p.plan_id} (line {p.line_no})")
+        batch_no = plan_batches.get(p.plan_id)
+        source = f"batch {batch_no}" if batch_no else f"batch plan {p.plan_id}"
+        parts.append(f"released the promise of {amount} from {source} (line {p.line_no})")
     text = "; ".join(parts) if parts else "nothing was set aside; nothing released"
     return f"{text}: {event.reason}" if event.reason else text
 
 
 def describe(event: ev.Event, order_id: str, *, cancelled: bool = False,
-             plan_units: Mapping[str, str | None] | None = None) -> str:
+             plan_units: Mapping[str, str | None] | None = None,
+             plan_batches: Mapping[str, str | None] | None = None) -> str:
     """`cancelled`: the order's cancellation was requested before this event was recorded.
-    `plan_units`: unit of each batch plan of the order (promises travel without one)."""
+    `plan_units`: unit of each batch plan of the order (promises travel without one);
+    `plan_batches`: the batch number production gave each plan, once known (people name
+    batches by number, the plan id is what the promise carries)."""
     match event:
         case ev.OrderPlaced():
             lines = ", ".join(f"{qty(line.quantity, line.unit)} {line.sku}" for line in event.lines)
@@ -98,7 +104,7 @@ def describe(event: ev.Event, order_id: str, *, cancelled: bool = False,
         case ev.OrderCancelled():
             return f"order cancelled: {event.reason}" if event.reason else "order cancelled"
         case ev.StockReleased():
-            return _released(event, plan_units or {})
+            return _released(event, plan_units or {}, plan_batches or {})
         case ev.LotHeld():
             recall = f" (recall {event.recall_id})" if event.recall_id else ""
             return f"lot {event.lot_no} ({event.sku}) put on hold{recall}: {event.reason}; its goods for this order wait"
