@@ -1,5 +1,6 @@
-"""Views composed from several services: an order with everything that happened to it,
-and the two traces. Calls to different services run concurrently."""
+"""Views composed from several services: an order with everything that happened to it, a
+batch with the numbers of the orders it covers, and the two traces. Calls to different
+services run concurrently."""
 
 from __future__ import annotations
 
@@ -80,18 +81,40 @@ async def backward_trace(ds: Downstream, order_id: str) -> dict[str, Any]:
     return {"order_id": order_id, "trace": trace, "shipments": _items(shipments)}
 
 
+async def batch_view(ds: Downstream, batch_id: str) -> dict[str, Any]:
+    """A batch (production) with the number of each order it covers (orders): production
+    knows orders by id only, operators by number. The numbers degrade: with the orders
+    service down the batch is still shown, its covers without numbers."""
+    batch = await ds.get("production", f"/batches/{batch_id}")
+    covers = batch.get("covers") if isinstance(batch, dict) else None
+    if covers:
+        try:
+            known = await _order_contacts(ds, {c["order_id"] for c in covers if isinstance(c, dict) and c.get("order_id")})
+        except HTTPException:
+            known = {}
+        for cover in covers:
+            if isinstance(cover, dict):
+                cover["order_no"] = known.get(cover.get("order_id"), {}).get("order_no")
+    return batch
+
+
+async def _order_contacts(ds: Downstream, order_ids: set[str]) -> dict[str, dict[str, Any]]:
+    """Number, status and customer of each order orders knows, by id. One call per 100 orders
+    rather than one per order: a lot that went into fifty batches reaches dozens of orders,
+    and each call waits for a core on a busy machine."""
+    ids = sorted(order_ids)
+    chunks = [ids[i:i + _CONTACTS_PER_CALL] for i in range(0, len(ids), _CONTACTS_PER_CALL)]
+    answers = await asyncio.gather(*(ds.get("orders", "/order-contacts", params={"order_id": c}) for c in chunks))
+    return {o["order_id"]: o for answer in answers for o in answer}
+
+
 async def forward_trace(ds: Downstream, lot_id: str) -> dict[str, Any]:
     """Lot -> batches -> finished lots -> orders -> customers: the recall list.
     Every order's customer comes from the orders service; if it is down the answer is 503,
     never a silently shorter recall list."""
     trace = await ds.get("inventory", f"/lots/{lot_id}/trace")
     reached = orders_in(trace)
-    # One call per 100 orders rather than one per order: a lot that went into fifty batches
-    # reaches dozens of orders, and each call waits for a core on a busy machine.
-    ids = list(reached)
-    chunks = [ids[i:i + _CONTACTS_PER_CALL] for i in range(0, len(ids), _CONTACTS_PER_CALL)]
-    answers = await asyncio.gather(*(ds.get("orders", "/order-contacts", params={"order_id": c}) for c in chunks))
-    known = {o["order_id"]: o for answer in answers for o in answer}
+    known = await _order_contacts(ds, set(reached))
     # An order the orders service does not know stays on the list (with what inventory knows).
     recall = [
         {"order_id": order_id, "order_no": known.get(order_id, {}).get("order_no"),

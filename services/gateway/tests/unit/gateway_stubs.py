@@ -114,6 +114,14 @@ def production_stub(state: dict[str, Any]) -> FastAPI:
     async def batches(order_id: str) -> list:
         return [{"batch_id": BATCH_ID, "batch_no": "B250101-0001", "status": "scheduled"}]
 
+    @app.get("/batches/{batch_id}")
+    async def batch(batch_id: str) -> dict:
+        if batch_id != BATCH_ID:
+            raise HTTPException(404, f"batch {batch_id} not found")
+        return {"batch_id": BATCH_ID, "batch_no": "B250101-0001", "status": "planned",
+                "covers": [{"order_id": ORDER_ID, "line_no": 1, "quantity": "10"},
+                           {"order_id": "ord-unknown", "line_no": 2, "quantity": "5"}]}
+
     @app.post("/batches/{batch_id}/start")
     async def start(batch_id: str) -> dict:
         raise HTTPException(409, "batch B250101-0001 is completed; it cannot start")

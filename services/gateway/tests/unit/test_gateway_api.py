@@ -135,6 +135,18 @@ async def test_forward_trace_lists_the_customers_to_recall(gateway):
     assert recall["ord-2"]["customer"] is None  # unknown to orders: still listed, never dropped
 
 
+async def test_a_batch_names_the_orders_it_covers_by_number(gateway, network):
+    """Production knows orders by id; the operator reads numbers. Without the orders service
+    the batch still shows, its covers without numbers."""
+    batch = (await gateway.get(f"/api/batches/{BATCH_ID}", headers=VIEWER)).json()
+    assert [(c["order_id"], c["order_no"]) for c in batch["covers"]] == [(ORDER_ID, "SO-0001"), ("ord-unknown", None)]
+    del network.apps["orders"]
+    degraded = await gateway.get(f"/api/batches/{BATCH_ID}", headers=VIEWER)
+    assert degraded.status_code == 200 and [c["order_no"] for c in degraded.json()["covers"]] == [None, None]
+    missing = await gateway.get("/api/batches/5b0f0c39-0d7c-4c35-9d39-5a2f6b1d7a11", headers=VIEWER)
+    assert missing.status_code == 404 and "not found" in missing.json()["detail"]
+
+
 async def test_order_view_of_an_order_inventory_has_not_seen_yet(gateway, state):
     state["orders"]["fresh"] = {"order_id": "fresh", "order_no": "SO-0003", "status": "received", "timeline": []}
     view = (await gateway.get("/api/orders/fresh", headers=VIEWER)).json()

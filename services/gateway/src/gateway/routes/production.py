@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request, Security
 from fastapi.responses import Response
 
-from gateway import views
+from gateway import compose, views
 from gateway.auth import require_key
 from gateway.downstream import Downstream, downstream
 from gateway.schemas import BatchComplete, RecipeCreate, SkuPath, BatchCancelRequest
@@ -39,9 +39,10 @@ async def list_batches(request: Request, status: str | None = None, ds: Downstre
 
 
 @router.get("/batches/{batch_id}", summary="One batch (orders covered, materials)",
-            responses={200: {"model": views.Batch}})
-async def get_batch(batch_id: UUID, ds: Downstream = Depends(downstream)) -> Response:
-    return await ds.relay("production", "GET", f"/batches/{batch_id}")
+            description="Each order covered carries its `order_no` (from the orders service; null when it "
+            "does not know the order or does not answer).", responses={200: {"model": views.Batch}})
+async def get_batch(batch_id: UUID, ds: Downstream = Depends(downstream)) -> dict:
+    return await compose.batch_view(ds, str(batch_id))
 
 
 @router.post("/batches/{batch_id}/start", summary="Start a batch", description="Emits BatchStarted; 409 if "
