@@ -51,7 +51,10 @@ class LineOut(BaseModel):
 class ShipToOut(BaseModel):
     """Where the parcel goes (a gift: the recipient first in the address) and whom we mail."""
 
-    name: str | None = None
+    name: str | None = None  # the buyer: whom we mail
+    # Whom the parcel is for when the shop gave a ship-to (a gift: not the buyer); the address
+    # then starts with it. None for an address typed at the gateway (`name` is the addressee).
+    addressee: str | None = None
     email: str | None = None
     address: str | None = None
     phone: str | None = None

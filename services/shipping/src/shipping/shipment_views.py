@@ -44,8 +44,9 @@ def _statement(where: str, limit: bool) -> Any:
         "shown AS MATERIALIZED (SELECT p.*, CASE WHEN p.status = 'prepared' "
         f"THEN {hold_reasons('p.shipment_id')} ELSE '{{}}' END AS holds FROM picked p) "
         f"SELECT {', '.join(f'p.{c}' for c in SHIPMENT_COLUMNS)}, p.holds, o.order_id IS NOT NULL AS order_known, "
-        f"o.order_no, {', '.join(f'o.{c}' for c in _SHIP_TO)}, {LINE_COLUMNS} "
+        f"o.order_no, {', '.join(f'o.{c}' for c in _SHIP_TO)}, st.name AS addressee, {LINE_COLUMNS} "
         "FROM shown p LEFT JOIN orders o ON o.order_id = p.order_id "
+        "LEFT JOIN ship_to_addresses st ON st.order_id = p.order_id "
         "LEFT JOIN shipment_lines l ON l.shipment_id = p.shipment_id ORDER BY p.pos, l.line_no, l.lot_no, l.allocation_id"
     )
 
@@ -70,8 +71,8 @@ def ship_to(order: Any | None) -> ShipToOut | None:
     """The order's ship-to and whom we mail; None when the order is not known here."""
     if order is None:
         return None
-    return ShipToOut(name=order.recipient_name, email=order.recipient_email, address=order.recipient_address,
-                     phone=order.recipient_phone, country=order.recipient_country)
+    return ShipToOut(name=order.recipient_name, addressee=getattr(order, "addressee", None), email=order.recipient_email,
+                     address=order.recipient_address, phone=order.recipient_phone, country=order.recipient_country)
 
 
 def view(shipment: Any, lines: list[LineOut], order: Any | None, holds: list[str]) -> ShipmentOut:

@@ -134,3 +134,7 @@ async def test_a_gift_goes_to_the_shops_ship_to_while_the_buyer_gets_the_mail(rt
     assert s["ship_to"]["address"] == "Jeanne Recipient, Atelier J, 1 rue de la Paix, 75002 Paris"
     assert (s["ship_to"]["country"], s["ship_to"]["phone"]) == ("FR", "+33 1 23 45 67 89")
     assert s["ship_to"]["email"] == "buyer@example.com"
+    # The parcel is for Jeanne, the mails for the buyer: the screens name the addressee.
+    assert (s["ship_to"]["addressee"], s["ship_to"]["name"]) == ("Jeanne Recipient", placed(order_id).customer.name)
+    (listed,) = [x for x in (await client.get("/shipments", params={"status": "prepared"})).json() if x["order_id"] == order_id]
+    assert listed["ship_to"]["addressee"] == "Jeanne Recipient"

@@ -36,9 +36,13 @@ async function one(main, shipmentId, ctx) {
     shipmentCard(s, carriers, ctx, true));
 }
 
+// Whom the parcel is for, then where: a shop's ship-to names its addressee (a gift's recipient,
+// not the buyer) and its address already starts with it; a typed address does not.
 function address(s) {
   const t = s.ship_to || {};
-  return [t.name, t.address, t.country].filter(Boolean).join(", ") || "address not known yet";
+  const who = t.addressee || t.name;
+  const lead = who && t.address && t.address.startsWith(who) ? null : who;
+  return [lead, t.address, t.country].filter(Boolean).join(", ") || "address not known yet";
 }
 
 function shipmentCard(s, carriers, ctx, full = false) {
