@@ -27,7 +27,7 @@ from orders.appliers import APPLIERS as SAGA_APPLIERS
 from orders.domain.numbers import fact_hash as fact_of, fact_kind, happens_once
 from orders.domain.promise import LineDating, Unknown, expected_date, plan_ready, waits
 from orders.domain.status import LineFacts, OrderStatus, advance, derive_status, goods_left
-from orders.domain.wording import describe, describe_move
+from orders.domain.wording import cause_of, describe, describe_move
 from orders.holds import HOLD_APPLIERS
 from orders.order_rows import OrderFacts, OrderRow, lock_facts, locked_facts_query
 from orders.undoing import UNDO_APPLIERS
@@ -100,16 +100,18 @@ async def record(ctx: Context, envelope: Envelope, event: Event, order_id: str, 
     facts.add_timeline(timeline_entry(order, envelope, detail, digest, kind))
     # Once goods left, the customer has them (or a tracking number): no date to announce.
     if order.expected_date != previous and order.cancelled_at is None and not goods_left(order.progress):
-        await _promise_changed(ctx, facts, previous, detail)
+        await _promise_changed(ctx, facts, previous, detail, cause_of(event))
     await facts.save()
     return True
 
 
-async def _promise_changed(ctx: Context, facts: OrderFacts, previous: date | None, cause: str) -> None:
+async def _promise_changed(ctx: Context, facts: OrderFacts, previous: date | None, detail: str, cause: str) -> None:
+    """`detail`: the moving event's timeline words (the event's `reason`, whole, for those
+    reading the topic); `cause`: the same in a few words, for the date's own timeline entry."""
     order = facts.order
     changed = PromiseChanged(
         order_id=order.order_id, order_no=order.order_no, promised_date=order.promised_date,
-        expected_date=order.expected_date, previous_expected_date=previous, reason=cause,
+        expected_date=order.expected_date, previous_expected_date=previous, reason=detail,
     )
     envelope = await ctx.emit(changed, correlation_id=order.order_id)
     facts.add_timeline(timeline_entry(order, envelope, describe_move(previous, order.expected_date, cause)))

@@ -111,7 +111,10 @@ async def test_rescheduled_batch_moves_the_expected_date_and_keeps_the_promise(o
     view = await orders.get(oid)
     assert (view["promised_date"], view["expected_date"]) == ("2026-11-28", "2026-12-01")
     moved = [e["detail"] for e in view["timeline"] if e["event_type"] == "PromiseChanged"]
-    assert moved[-1].startswith("expected date moved from 2026-11-28 to 2026-12-01: ")
+    assert moved[-1] == "expected date moved from 2026-11-28 to 2026-12-01: batch B261125-0001 scheduled to end 2026-11-30"
+    # The date's entry names its cause in a few words; the event itself, for the topic's readers, carries all of it.
+    assert moved[0] == "dated: expected 2026-11-28 (batch B261125-0001 scheduled to end 2026-11-27)"
     changes = [e.data for _, _, e in await orders.outbox(".promise-changed.v1")]
     assert [(c["previous_expected_date"], c["expected_date"], c["promised_date"]) for c in changes] == [
         (None, "2026-11-28", "2026-11-28"), ("2026-11-28", "2026-12-01", "2026-11-28")]
+    assert changes[-1]["reason"].startswith("batch B261125-0001 scheduled, 100 pcs SOAP-1, starts 2026-11-30")

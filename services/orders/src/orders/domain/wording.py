@@ -124,8 +124,36 @@ def describe(event: ev.Event, order_id: str, *, cancelled: bool = False,
     return event.event_type
 
 
+def cause_of(event: ev.Event) -> str:
+    """What moved the date, in a few words: the event's own entry, just above on the timeline,
+    says the rest (repeating it whole made the date's entry the longest of all)."""
+    match event:
+        case ev.BatchScheduled():
+            return f"batch {event.batch_no} scheduled to end {event.planned_end}"
+        case ev.BatchStarted():
+            return f"batch {event.batch_no} started"
+        case ev.BatchCompleted():
+            return f"batch {event.batch_no} completed"
+        case ev.BatchCancelled():
+            return f"batch {event.batch_no} cancelled"
+        case ev.MaterialsReserved():
+            return f"materials reserved for line {event.line_no}"
+        case ev.MaterialsShort():
+            return f"line {event.line_no} awaiting materials"
+        case ev.OrderAllocated():
+            return "goods allocated" if event.fully_allocated else "goods partly allocated"
+        case ev.Shipped():
+            return "partial shipment" if not event.complete else "shipped"
+    return _CAUSES.get(event.event_type, event.event_type)
+
+
+_CAUSES = {"OrderPlaced": "order placed", "StockReleased": "stock released", "LotHeld": "a lot put on hold",
+           "LotReleased": "a hold ended", "ShipmentWithdrawn": "shipment withdrawn"}
+
+
 def describe_move(previous, expected, cause: str) -> str:
-    """The timeline's words for a moved expected date (PromiseChanged)."""
+    """The timeline's words for a moved expected date (PromiseChanged); `cause`: `cause_of`
+    the event that moved it."""
     after = expected.isoformat() if expected else "no date (it cannot be dated now)"
     if previous is None:
         return f"dated: expected {after} ({cause})"
