@@ -130,12 +130,8 @@ def cause_of(event: ev.Event) -> str:
     match event:
         case ev.BatchScheduled():
             return f"batch {event.batch_no} scheduled to end {event.planned_end}"
-        case ev.BatchStarted():
-            return f"batch {event.batch_no} started"
-        case ev.BatchCompleted():
-            return f"batch {event.batch_no} completed"
-        case ev.BatchCancelled():
-            return f"batch {event.batch_no} cancelled"
+        case ev.BatchStarted() | ev.BatchCompleted() | ev.BatchCancelled():
+            return f"batch {event.batch_no} {_BATCH_STEP[event.event_type]}"
         case ev.MaterialsReserved():
             return f"materials reserved for line {event.line_no}"
         case ev.MaterialsShort():
@@ -147,6 +143,7 @@ def cause_of(event: ev.Event) -> str:
     return _CAUSES.get(event.event_type, event.event_type)
 
 
+_BATCH_STEP = {"BatchStarted": "started", "BatchCompleted": "completed", "BatchCancelled": "cancelled"}
 _CAUSES = {"OrderPlaced": "order placed", "StockReleased": "stock released", "LotHeld": "a lot put on hold",
            "LotReleased": "a hold ended", "ShipmentWithdrawn": "shipment withdrawn"}
 
