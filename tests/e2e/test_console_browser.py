@@ -219,6 +219,12 @@ async def test_a_shop_line_nobody_mapped_is_mapped_with_clicks_and_the_order_pro
         order_id = await accepted_order_id(c, "shopify", shop, payload["id"])
         (placed,) = await listed_in_orders(c, "shopify", order_id)
         assert placed["channel_shop"] == shop
+        # The order's page says which shop line became which of ours, and how.
+        await page.goto(f"{system.gateway}/#/orders/{order_id}")
+        shop_lines = page.locator("section").filter(has_text="From the shop's lines")
+        await shop_lines.get_by_text("mapped by shop SKU").wait_for()
+        text = await shop_lines.inner_text()
+        assert payload["line_items"][0]["sku"] in text and product in text
         await page.close()
 
 

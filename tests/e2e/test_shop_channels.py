@@ -125,6 +125,10 @@ async def test_a_shop_line_under_one_of_our_skus_needs_no_mapping(system):
             rows = (await ok(await c.get("/api/shop-orders", params={"channel": "woocommerce", "shop": shop})))["items"]
             view = await ok(await c.get(f"/api/shop-orders/{rows[0]['shop_order_id']}"))
             assert [(line["sku"], line["matched_on"]) for line in view["lines"]] == [(balm, "catalog")]
+            # The order's own page shows the shop's line beside ours and how it mapped.
+            page = await ok(await c.get(f"/api/orders/{order_id}"))
+            assert [(li["external_sku"], li["sku"], li["matched_on"]) for li in page["shop_order"]["lines"]] == [
+                (balm.lower(), balm, "catalog")]
 
 
 async def test_etsy_paid_notice_is_fetched_shipped_and_tracked_at_etsy(system):

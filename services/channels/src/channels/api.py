@@ -25,7 +25,7 @@ from channels.platforms import platform_for
 from channels.platforms.base import API_FAILURES, DeliveryKind
 from channels.schemas import (
     ConnectorIn, ConnectorOut, DeliveryOut, FulfillmentOut, ReconcileIn, ReconcileOut, RotateSecretIn, Shop,
-    ShopOrderDetail, ShopOrderOut, ShopOrderPage, SkuMapIn, SkuMapOut, SkuTargetIn, WebhookAnswer,
+    ShopOrderDetail, ShopOrderLines, ShopOrderOut, ShopOrderPage, SkuMapIn, SkuMapOut, SkuTargetIn, WebhookAnswer,
 )
 from channels.secrets import SecretBox
 from channels.shop_api import ready_for_api
@@ -342,6 +342,19 @@ def make_api(rt: Runtime) -> FastAPI:
             payload = row.raw_body.decode(errors="replace")
         return ShopOrderDetail(**ShopOrderOut.model_validate(row, from_attributes=True).model_dump(),
                                payload=payload, lines=row.lines)
+
+    @app.get("/orders/{order_id}/shop-order", response_model=ShopOrderLines, responses={404: {}})
+    async def shop_order_of(order_id: str = Path(max_length=100)) -> ShopOrderLines:
+        """The shop order that became `order_id`, with its mapped lines (for the order's page);
+        404 when the order did not come from a shop, or is not accepted yet."""
+        async with rt.uow.sessions() as session:
+            row = (await session.execute(
+                select(ShopOrderRow).where(ShopOrderRow.order_id == order_id, ShopOrderRow.accepted_at.is_not(None))
+            )).scalars().first()
+        if row is None:
+            raise HTTPException(404, f"order {order_id} did not come from a shop")
+        return ShopOrderLines(shop_order_id=row.shop_order_id, channel=row.channel, shop=row.shop,
+                              external_id=row.external_id, reference=row.reference, lines=row.lines or [])
 
     @app.post("/shop-orders/{shop_order_id}/retry", response_model=ShopOrderOut, responses={409: {}})
     async def retry_shop_order(shop_order_id: uuid.UUID) -> ShopOrderOut:

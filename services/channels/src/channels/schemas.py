@@ -155,6 +155,19 @@ class ShopOrderDetail(ShopOrderOut):
     lines: list[dict[str, Any]] | None
 
 
+class ShopOrderLines(BaseModel):
+    """The shop order an order came from, with how each of its goods lines mapped to our SKU
+    (`matched_on`: variant | product | sku — an operator's mapping by that shop reference —,
+    or catalog — the shop's SKU is ours)."""
+
+    shop_order_id: uuid.UUID
+    channel: str
+    shop: str
+    external_id: str
+    reference: str | None
+    lines: list[dict[str, Any]]
+
+
 class ShopOrderPage(BaseModel):
     items: list[ShopOrderOut]
     total: int

@@ -117,6 +117,13 @@ async def test_an_explicit_mapping_or_ignore_wins_over_the_catalog(rt, client, s
     assert [(li["line_no"], li["sku"]) for li in env.data["lines"]] == [(1, "SOAP-LAV"), (3, "IPOD2008BLACK")]
     detail = (await client.get(f"/shop-orders/{answer['shop_order_id']}")).json()
     assert [(li["sku"], li["matched_on"]) for li in detail["lines"]] == [("SOAP-LAV", "sku"), ("IPOD2008BLACK", "catalog")]
+    # The order's page asks by our order id: the same lines, with the shop's SKU beside ours.
+    of_order = (await client.get(f"/orders/{answer['order_id']}/shop-order")).json()
+    assert (of_order["shop_order_id"], of_order["channel"]) == (answer["shop_order_id"], "shopify")
+    assert [(li["external_sku"], li["sku"], li["matched_on"]) for li in of_order["lines"]] == [
+        ("IPOD2008GREEN", "SOAP-LAV", "sku"), ("IPOD2008BLACK", "IPOD2008BLACK", "catalog")]
+    unknown = await client.get("/orders/not-from-a-shop/shop-order")
+    assert unknown.status_code == 404 and "did not come from a shop" in unknown.json()["detail"]
 
 
 async def test_an_order_parked_before_its_item_existed_is_released_when_it_is_defined(rt, client, shopify):

@@ -18,7 +18,8 @@ _CONTACTS_PER_CALL = 100
 
 async def order_view(ds: Downstream, order_id: str) -> dict[str, Any]:
     """The order (with its timeline) plus allocations and per-line supply state (inventory),
-    the batches covering it (production) and its shipments (shipping).
+    the batches covering it (production), its shipments (shipping) and, for an order from a
+    shop, the shop's lines as they mapped to ours (channels).
 
     The order itself is required (404/503 if the orders service says so). The other parts
     degrade: if one service is down the operator still sees the order, and `unavailable`
@@ -46,6 +47,14 @@ async def order_view(ds: Downstream, order_id: str) -> dict[str, Any]:
             raise part
         else:
             view[name] = part
+    # An order from a shop: the shop's lines and how each mapped to our SKU (channels). Asked
+    # only for those, after the order says where it came from.
+    view["shop_order"] = None
+    if order.get("channel") not in (None, "gateway"):
+        try:
+            view["shop_order"] = await _part(ds, "channels", f"/orders/{order_id}/shop-order") or None
+        except HTTPException as exc:
+            unavailable["channels"] = exc.detail
     # Inventory answers with the order's allocation state: the open allocations, and per line
     # how much is allocated, promised to a plan, waiting for materials (and why).
     stock_state = view["allocations"]

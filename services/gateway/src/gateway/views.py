@@ -124,6 +124,9 @@ class OrderView(BaseModel):
     supply: list[dict[str, Any]]
     batches: list[Batch]
     shipments: list[Shipment]
+    # From a shop: {shop_order_id, channel, shop, external_id, reference, lines: [{line_no,
+    # external_sku, sku, per_item, quantity, matched_on}]}; None for an order typed here.
+    shop_order: dict[str, Any] | None = None
     unavailable: dict[str, Any] = {}
 
 

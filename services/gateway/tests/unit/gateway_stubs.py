@@ -172,6 +172,16 @@ def channels_stub(state: dict[str, Any]) -> FastAPI:
     async def ready() -> dict:
         return {"ready": True}
 
+    @app.get("/orders/{order_id}/shop-order")
+    async def shop_order_of(order_id: str) -> dict:
+        state.setdefault("shop_order_asked", []).append(order_id)
+        if order_id != "ord-shop":
+            raise HTTPException(404, f"order {order_id} did not come from a shop")
+        return {"shop_order_id": "5b0f0c39-0d7c-4c35-9d39-5a2f6b1d7a12", "channel": "shopify", "shop": "acme",
+                "external_id": "450789469", "reference": "#1001",
+                "lines": [{"line_no": 1, "external_sku": "ipod2008green", "sku": "IPOD2008GREEN", "per_item": "1",
+                           "quantity": "1", "matched_on": "catalog"}]}
+
     @app.api_route("/{path:path}", methods=["GET", "POST", "DELETE"])
     async def anything(path: str, request: Request) -> Response:
         # Every other channels call is recorded as it arrived (the tests assert the path,

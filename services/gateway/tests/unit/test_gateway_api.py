@@ -147,6 +147,22 @@ async def test_a_batch_names_the_orders_it_covers_by_number(gateway, network):
     assert missing.status_code == 404 and "not found" in missing.json()["detail"]
 
 
+async def test_an_order_from_a_shop_shows_how_its_lines_mapped(gateway, state, network):
+    state["orders"]["ord-shop"] = {"order_id": "ord-shop", "order_no": "SO-0004", "status": "received",
+                                   "channel": "shopify", "timeline": []}
+    view = (await gateway.get("/api/orders/ord-shop", headers=VIEWER)).json()
+    assert view["shop_order"]["reference"] == "#1001"
+    assert [(li["external_sku"], li["sku"], li["matched_on"]) for li in view["shop_order"]["lines"]] == [
+        ("ipod2008green", "IPOD2008GREEN", "catalog")]
+    # An order typed here is not looked up in channels at all.
+    typed = (await gateway.get(f"/api/orders/{ORDER_ID}", headers=VIEWER)).json()
+    assert typed["shop_order"] is None and state["shop_order_asked"] == ["ord-shop"]
+    # Channels down: the order still shows, and says what is missing.
+    del network.apps["channels"]
+    degraded = (await gateway.get("/api/orders/ord-shop", headers=VIEWER)).json()
+    assert degraded["shop_order"] is None and "channels" in degraded["unavailable"]
+
+
 async def test_order_view_of_an_order_inventory_has_not_seen_yet(gateway, state):
     state["orders"]["fresh"] = {"order_id": "fresh", "order_no": "SO-0003", "status": "received", "timeline": []}
     view = (await gateway.get("/api/orders/fresh", headers=VIEWER)).json()

@@ -68,6 +68,7 @@ export async function render(main, [orderId], ctx) {
       o.cancelled_at ? [h("dt", {}, "Cancelled"), h("dd", {}, `${dateTime(o.cancelled_at)}${o.cancel_reason ? ": " + o.cancel_reason : ""}`)] : null,
     )),
     shopDetails(o.shop_details),
+    shopLines(view.shop_order, o.lines || []),
     h("h2", {}, "Lines"),
     table([
       { label: "Line", cell: (l) => String(l.line_no) },
@@ -133,6 +134,25 @@ function shopDetails(d) {
       d.shipping_method ? [h("dt", {}, "Shipping paid for"), h("dd", {}, d.shipping_method)] : null,
       d.buyer_note ? [h("dt", {}, "Buyer's note"), h("dd", {}, d.buyer_note)] : null,
       d.language ? [h("dt", {}, "Language"), h("dd", {}, d.language)] : null));
+}
+
+// How each of the shop's lines became one of ours: an operator's mapping (by variant, product
+// or the shop's SKU) or the shop's SKU being one of ours.
+const MATCHED = { variant: "mapped by variant", product: "mapped by product", sku: "mapped by shop SKU",
+  catalog: "same SKU as ours" };
+
+function shopLines(s, ours) {
+  if (!s || !(s.lines || []).length) return null;
+  const unit = Object.fromEntries(ours.map((l) => [l.line_no, l.unit]));
+  return h("section", {}, h("h2", {}, `From the shop's lines (${s.channel} ${s.reference || s.external_id})`),
+    table([
+      { label: "Line", cell: (l) => String(l.line_no) },
+      { label: "Shop SKU", cell: (l) => l.external_sku || "—" },
+      { label: "Our SKU", cell: (l) => l.sku },
+      { label: "Per shop item", num: true, cell: (l) => qty(l.per_item, unit[l.line_no]) },
+      { label: "Ordered", num: true, cell: (l) => qty(l.quantity, unit[l.line_no]) },
+      { label: "How", cell: (l) => MATCHED[l.matched_on] || l.matched_on || "—" },
+    ], s.lines));
 }
 
 function traceBox(orderId) {
