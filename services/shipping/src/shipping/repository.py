@@ -80,13 +80,6 @@ async def shipment_by_id(session: AsyncSession, shipment_id: uuid.UUID, lock: bo
     return (await session.execute(stmt)).scalars().first()
 
 
-async def recipients_of(session: AsyncSession, order_ids: list[str]) -> dict[str, OrderRecord]:
-    if not order_ids:
-        return {}
-    rows = await session.execute(select(OrderRecord).where(OrderRecord.order_id.in_(order_ids)))
-    return {r.order_id: r for r in rows.scalars()}
-
-
 async def lines_of(session: AsyncSession, shipment_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ShipmentLine]]:
     out: dict[uuid.UUID, list[ShipmentLine]] = {i: [] for i in shipment_ids}
     if not shipment_ids:
@@ -119,13 +112,6 @@ def render(order: OrderRecord | None, shipment: Shipment, lines: list[ShipmentLi
 def render_delivered(order: OrderRecord | None, shipment: Shipment, lines: list[ShipmentLine]) -> tuple[str, str]:
     on = (shipment.delivered_at or now()).date()
     return delivered_mail(recipient(order), shipment.carrier or "", shipment.tracking_no or "", on, items_of(lines))
-
-
-async def add_shipped_notification(
-    session: AsyncSession, order: OrderRecord | None, shipment: Shipment, lines: list[ShipmentLine]
-) -> None:
-    subject, body = render(order, shipment, lines)
-    await _add_shipment_mail(session, order, shipment, "shipped", subject, body)
 
 
 async def add_delivered_notification(

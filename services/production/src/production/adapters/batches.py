@@ -70,10 +70,9 @@ async def get(session: AsyncSession, batch_id: str, *, lock: bool = False) -> Ba
 # get-then-lock_scheduling), and the caller reads it again with `planning`, whose snapshot
 # is taken once that lock is held.
 _FOR_RESERVATION = text(
-    "SELECT cancelled.order_cancelled, cancelled.cancelled_order_no, "
+    "SELECT cancelled.order_id IS NOT NULL AS order_cancelled, cancelled.order_no AS cancelled_order_no, "
     f"CASE WHEN found.batch_id IS NULL THEN pg_advisory_xact_lock({_SCHEDULING_LOCK}) END AS scheduling, found.* "
-    "FROM (SELECT EXISTS (SELECT FROM cancelled_orders WHERE order_id = :o) AS order_cancelled, "
-    "(SELECT order_no FROM cancelled_orders WHERE order_id = :o) AS cancelled_order_no) AS cancelled "
+    "FROM (SELECT) AS one LEFT JOIN cancelled_orders AS cancelled ON cancelled.order_id = :o "
     f"LEFT JOIN LATERAL ({_BATCH} WHERE batch_id = :id FOR UPDATE) AS found ON true"
 )
 
