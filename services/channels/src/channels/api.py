@@ -185,10 +185,17 @@ def make_api(rt: Runtime) -> FastAPI:
         for a mapping are decided again in the same transaction: mapped, they proceed."""
         if not body:
             raise HTTPException(422, "the SKU map is empty")
+        targets = {ref: target if isinstance(target, SkuTargetIn) else SkuTargetIn(sku=target)
+                   for ref, target in body.items()}
         async with rt.uow.start(name="map skus") as ctx:
             connector = await get_connector(ctx.session, channel, shop)
-            for ref, target in body.items():
-                t = target if isinstance(target, SkuTargetIn) else SkuTargetIn(sku=target)
+            # A SKU of ours typed in another case would pass here and be refused by orders
+            # (SKUs are exact there), the order then waiting on its review list: said now.
+            slips = await catalog.case_slips(ctx.session, {t.sku for t in targets.values() if not t.ignore})
+            if slips:
+                raise HTTPException(422, "; ".join(
+                    f"{ref}: our SKU is {slips[t.sku]}, not {t.sku}" for ref, t in targets.items() if t.sku in slips))
+            for ref, t in targets.items():
                 match_on, external = split_ref(ref)
                 values = dict(sku=t.sku, unit=t.unit.value, per_item=t.per_item, ignore=t.ignore, updated_at=func.now())
                 await ctx.session.execute(

@@ -44,6 +44,15 @@ async def upsert(session: AsyncSession, item: ItemDefined) -> bool:
     return kept.first() is not None
 
 
+async def case_slips(session: AsyncSession, skus: Iterable[str]) -> dict[str, str]:
+    """Of `skus` meant as ours, those the catalog knows only in another case, with our SKU
+    (orders would refuse the line: SKUs are exact there)."""
+    wanted = {s for s in skus if s}
+    found = await items_named(session, wanted)
+    ours = {catalog_key(sku): sku for sku in found}
+    return {s: ours[catalog_key(s)] for s in sorted(wanted) if s not in found and catalog_key(s) in ours}
+
+
 async def items_named(session: AsyncSession, shop_skus: Iterable[str]) -> Catalog:
     """Our items whose SKU a shop SKU names in any case (what intake's catalog match needs)."""
     keys = sorted({catalog_key(s) for s in shop_skus if s and s.strip()})

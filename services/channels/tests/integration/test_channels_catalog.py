@@ -230,3 +230,17 @@ async def test_a_malformed_item_definition_is_dead_lettered_and_the_next_one_app
     (dead,) = await poll(dead_lettered, 60, what="the malformed ItemDefined on the DLT")
     assert Envelope.from_bytes(dead.value).event_id == bad.event_id
     assert (await http.get("/health/ready")).status_code == 200
+
+
+async def test_a_mapping_to_one_of_our_skus_in_another_case_is_refused_with_ours(rt, client, shopify):
+    """Orders takes SKUs exactly: a mapping to 'soap-lav' would pass here and leave the order on
+    orders' review list. The mapping is refused at the door, naming our SKU; nothing is kept."""
+    await connect(client, "shopify", SHOP)
+    await define(rt, item("SOAP-LAV"))
+    refused = await client.post(f"/connectors/shopify/{SHOP}/sku-map",
+                                json={"IPOD2008GREEN": "soap-lav", "IPOD2008RED": {"sku": "NOT-YET-DEFINED"}})
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == "IPOD2008GREEN: our SKU is SOAP-LAV, not soap-lav"
+    assert (await client.get(f"/connectors/shopify/{SHOP}/sku-map")).json() == []
+    # A SKU the catalog does not know at all is taken (it may not have reached channels yet).
+    await map_skus(client, "shopify", SHOP, {"IPOD2008GREEN": "SOAP-LAV", "IPOD2008RED": "NOT-YET-DEFINED"})
